@@ -1,0 +1,2 @@
+package dev.pgwarden;
+class Placeholder {}
