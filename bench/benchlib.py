@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh: free ports, pgbench runs, large-result timing, RSS sampling, report.
+
+Standard library only. Every subcommand is called from run.sh; see `benchlib.py -h`.
+
+Raw results are appended to a TSV file (one record per line, first column = record kind):
+  pgbench  target mode round tps latency_ms failed conn_ms
+  large    target test bytes median_s min_s runs rss_before_kb rss_max_kb sha256
+  mem      target pid vmrss_kb vmhwm_kb
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+
+# ---------------------------------------------------------------------------------------------
+# small utilities
+
+def free_ports(n):
+    """Return n distinct free TCP ports on 127.0.0.1 (all sockets held open until all are picked)."""
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+def proc_status_kb(pid, field):
+    """Read a 'kB' field (VmRSS, VmHWM, ...) from /proc/<pid>/status; None if unavailable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+class RssSampler:
+    """Samples VmRSS of a pid every `interval` seconds in a background thread."""
+
+    def __init__(self, pid, interval=0.05):
+        self.pid = pid
+        self.interval = interval
+        self.max_kb = None
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _run(self):
+        while not self._stop.is_set():
+            v = proc_status_kb(self.pid, "VmRSS")
+            if v is not None:
+                self.samples += 1
+                if self.max_kb is None or v > self.max_kb:
+                    self.max_kb = v
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        if self.pid:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        return False
+
+
+def append_tsv(path, fields):
+    with open(path, "a") as f:
+        f.write("\t".join(str(x) for x in fields) + "\n")
+
+
+def read_tsv(path):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line:
+                rows.append(line.split("\t"))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# subcommands
+
+def cmd_ports(args):
+    print(" ".join(str(p) for p in free_ports(args.n)))
+
+
+def cmd_rss(args):
+    v = proc_status_kb(args.pid, args.field)
+    print(v if v is not None else "")
+
+
+PGBENCH_PATTERNS = {
+    "tps": re.compile(r"^tps = ([0-9.]+)", re.M),
+    "lat": re.compile(r"^latency average = ([0-9.]+) ms", re.M),
+    "failed": re.compile(r"^number of failed transactions: ([0-9]+)", re.M),
+    "conn": re.compile(r"^initial connection time = ([0-9.]+) ms", re.M),
+    "processed": re.compile(r"^number of transactions actually processed: ([0-9]+)", re.M),
+}
+
+
+def cmd_pgbench(args):
+    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record."""
+    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout
+    if args.log:
+        with open(args.log, "a") as f:
+            f.write(f"### {args.target} {args.mode} round={args.round} kind={args.kind}\n$ {' '.join(cmd)}\n{out}\n")
+    found = {k: (m.group(1) if (m := p.search(out)) else None) for k, p in PGBENCH_PATTERNS.items()}
+    if proc.returncode != 0 or found["tps"] is None or found["lat"] is None:
+        sys.stderr.write(f"pgbench failed for target={args.target} mode={args.mode} (exit {proc.returncode}):\n")
+        sys.stderr.write("\n".join(out.splitlines()[-25:]) + "\n")
+        return 1
+    failed = int(found["failed"] or 0)
+    if failed:
+        sys.stderr.write(f"pgbench reported {failed} failed transactions for {args.target}/{args.mode}\n")
+        sys.stderr.write("\n".join(out.splitlines()[-25:]) + "\n")
+        return 1
+    tps, lat = float(found["tps"]), float(found["lat"])
+    if args.kind == "measure":
+        append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
+                              failed, found["conn"] or ""])
+        print(f"    {args.target:<9} {args.mode:<8} tps={tps:>11.1f}  latency avg={lat:.3f} ms"
+              f"  (tx={found['processed']})")
+    else:
+        print(f"    {args.target:<9} {args.mode:<8} warm-up done (tps={tps:.0f})")
+    return 0
+
+
+def cmd_large(args):
+    """Time a large-result psql command. One counted run (bytes + sha256 of the output, also a warm-up),
+    then `repeat` timed runs with stdout going to /dev/null. RSS of --pid is sampled throughout."""
+    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    pid = args.pid or None
+    rss_before = proc_status_kb(pid, "VmRSS") if pid else None
+    times = []
+    with RssSampler(pid, args.interval) as sampler:
+        # counted run: stream the output through a pipe, count bytes and hash them
+        h = hashlib.sha256()
+        nbytes = 0
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while True:
+            chunk = p.stdout.read(1 << 20)
+            if not chunk:
+                break
+            nbytes += len(chunk)
+            h.update(chunk)
+        err = p.stderr.read().decode(errors="replace")
+        rc = p.wait()
+        if rc != 0 or nbytes == 0:
+            sys.stderr.write(f"large-result command failed for {args.target}/{args.test} (exit {rc}, {nbytes} bytes):\n{err}\n")
+            return 1
+        # timed runs: plain `psql ... > /dev/null`
+        with open(os.devnull, "wb") as devnull:
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE)
+                dt = time.perf_counter() - t0
+                if p.returncode != 0:
+                    sys.stderr.write(f"large-result command failed for {args.target}/{args.test}: "
+                                     f"{p.stderr.decode(errors='replace')}\n")
+                    return 1
+                times.append(dt)
+    med, mn = statistics.median(times), min(times)
+    append_tsv(args.out, ["large", args.target, args.test, nbytes, f"{med:.4f}", f"{mn:.4f}", len(times),
+                          rss_before if rss_before is not None else "", sampler.max_kb if sampler.max_kb is not None else "",
+                          h.hexdigest()])
+    rss_txt = ""
+    if pid:
+        rss_txt = f"  proxy RSS before={fmt_mib(rss_before)} max during={fmt_mib(sampler.max_kb)} ({sampler.samples} samples)"
+    print(f"    {args.target:<9} {args.test:<6} {nbytes / 1e6:8.1f} MB in {med:6.3f} s (median of {len(times)})"
+          f" = {nbytes / 1e6 / med:7.1f} MB/s{rss_txt}")
+    return 0
+
+
+def repo_commit(repo):
+    """Commit of a git checkout read from .git files (no git binary needed); '' if unknown."""
+    try:
+        git = os.path.join(repo, ".git")
+        head = open(os.path.join(git, "HEAD")).read().strip()
+        if not head.startswith("ref:"):
+            return head[:12]
+        ref = head.split(None, 1)[1]
+        path = os.path.join(git, ref)
+        if os.path.exists(path):
+            return f"{ref.rsplit('/', 1)[-1]}@{open(path).read().strip()[:12]}"
+        with open(os.path.join(git, "packed-refs")) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref:
+                    return f"{ref.rsplit('/', 1)[-1]}@{parts[0][:12]}"
+    except OSError:
+        pass
+    return ""
+
+
+def cmd_meta(args):
+    """Write meta.json from key=value pairs plus host facts."""
+    meta = {}
+    for kv in args.pairs:
+        k, _, v = kv.partition("=")
+        meta[k] = v
+    for k in ("targets", "modes"):
+        if k in meta:
+            meta[k] = [x for x in meta[k].split(",") if x]
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                meta["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                meta["mem"] = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+                break
+    except OSError:
+        pass
+    meta["nproc"] = os.cpu_count()
+    meta["kernel"] = "Linux " + os.uname().release
+    if args.repo:
+        c = repo_commit(args.repo)
+        if c and meta.get("pgwarden"):
+            meta["pgwarden"] += f", source {c}"
+    with open(args.out, "w") as f:
+        json.dump(meta, f, indent=2)
+    return 0
+
+
+def cmd_mem(args):
+    rss = proc_status_kb(args.pid, "VmRSS")
+    hwm = proc_status_kb(args.pid, "VmHWM")
+    if rss is None and hwm is None:
+        sys.stderr.write(f"cannot read /proc/{args.pid}/status for {args.target}\n")
+        return 1
+    append_tsv(args.out, ["mem", args.target, args.pid, rss or "", hwm or ""])
+    print(f"    {args.target:<9} pid={args.pid} VmRSS={fmt_mib(rss)} VmHWM={fmt_mib(hwm)}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+def fmt_mib(kb):
+    if kb in (None, ""):
+        return "n/a"
+    return f"{int(kb) / 1024:.1f} MiB"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}×"
+
+
+def cmd_report(args):
+    meta = json.load(open(args.meta)) if args.meta and os.path.exists(args.meta) else {}
+    rows = read_tsv(args.results)
+    targets = meta.get("targets") or []
+    modes = meta.get("modes") or ["simple", "prepared"]
+
+    pg = {}  # (target, mode) -> list of (tps, lat)
+    large = {}  # (target, test) -> row
+    mem = {}  # target -> (rss, hwm)
+    for r in rows:
+        if r[0] == "pgbench":
+            pg.setdefault((r[1], r[2]), []).append((float(r[4]), float(r[5])))
+        elif r[0] == "large":
+            large[(r[1], r[2])] = r
+        elif r[0] == "mem":
+            mem[r[1]] = (r[3] or None, r[4] or None)
+    for t in [k[0] for k in pg] + [k[0] for k in large]:
+        if t not in targets:
+            targets.append(t)
+
+    def tps(t, m):
+        v = pg.get((t, m))
+        return statistics.mean(x[0] for x in v) if v else None
+
+    def lat(t, m):
+        v = pg.get((t, m))
+        return statistics.mean(x[1] for x in v) if v else None
+
+    L = []
+    L.append(f"# pgwarden benchmark — {meta.get('timestamp', '')}")
+    L.append("")
+    L.append(f"Host: {meta.get('cpu', '?')}, {meta.get('nproc', '?')} cores, {meta.get('mem', '?')}; "
+             f"{meta.get('kernel', '')}")
+    sw = [meta.get(k) for k in ("pg_version", "pgbouncer_version", "haproxy_version", "java_version")]
+    L.append("Software: " + "; ".join(x for x in sw if x))
+    if meta.get("pgwarden"):
+        L.append(f"pgwarden: {meta.get('pgwarden')} (JAVA_OPTS=`{meta.get('java_opts', '')}`)")
+    rounds = int(meta.get("rounds", 1))
+    L.append(f"pgbench: `-S -c {meta.get('clients', '?')} -j {meta.get('jobs', '?')} -T {meta.get('seconds', '?')}`, "
+             f"scale {meta.get('scale', '?')}, {meta.get('warmup', '?')} s warm-up per target and mode, "
+             f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable.")
+    L.append("")
+
+    L.append("## pgbench select-only (higher TPS is better)")
+    L.append("")
+    hdr = "| target |" + "".join(f" TPS {m} | latency {m} (ms) |" for m in modes)
+    L.append(hdr)
+    L.append("|---|" + "---:|---:|" * len(modes))
+    for t in targets:
+        if not any((t, m) in pg for m in modes):
+            continue
+        cells = []
+        for m in modes:
+            v, l = tps(t, m), lat(t, m)
+            spread = ""
+            runs = pg.get((t, m)) or []
+            if len(runs) > 1:
+                spread = f" ({min(x[0] for x in runs):.0f}–{max(x[0] for x in runs):.0f})"
+            cells.append(f" {v:.0f}{spread} | {l:.3f} |" if v is not None else " n/a | n/a |")
+        L.append(f"| {t} |" + "".join(cells))
+    L.append("")
+
+    ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
+                   ("pgbouncer", "direct"), ("haproxy", "direct")]
+    ratio_rows = []
+    for a, b in ratio_pairs:
+        if any((a, m) in pg and (b, m) in pg for m in modes):
+            ratio_rows.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(tps(a, m), tps(b, m))} |" for m in modes))
+    if ratio_rows:
+        L.append("### TPS ratios (1.00× = same throughput; below 1 = slower than the reference)")
+        L.append("")
+        L.append("| ratio |" + "".join(f" {m} |" for m in modes))
+        L.append("|---|" + "---:|" * len(modes))
+        L.extend(ratio_rows)
+        L.append("")
+
+    if large:
+        rows_n = meta.get("rows", "?")
+        L.append(f"## Large result relay ({int(rows_n):,} rows through psql, output to /dev/null)" if str(rows_n).isdigit()
+                 else "## Large result relay")
+        L.append("")
+        L.append("`COPY (SELECT g, md5(g::text) FROM generate_series(1,N) g) TO STDOUT` and "
+                 "`SELECT g, md5(g::text) FROM generate_series(1,N) g` (psql -At). "
+                 f"Median of {meta.get('large_repeat', '?')} timed runs after one counted run; "
+                 "MB = 10^6 bytes of psql output.")
+        L.append("")
+        tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
+        L.append("| target |" + "".join(f" {x.upper()} s | {x.upper()} MB/s |" for x in tests) + " output = direct |")
+        L.append("|---|" + "---:|---:|" * len(tests) + "---|")
+        direct_hash = {x: large[("direct", x)][9] for x in tests if ("direct", x) in large}
+        for t in targets:
+            if not any((t, x) in large for x in tests):
+                continue
+            cells, same = [], []
+            for x in tests:
+                r = large.get((t, x))
+                if r:
+                    b, s = int(r[3]), float(r[4])
+                    cells.append(f" {s:.3f} | {b / 1e6 / s:.1f} |")
+                    if x in direct_hash:
+                        same.append("yes" if r[9] == direct_hash[x] else "**NO**")
+                else:
+                    cells.append(" n/a | n/a |")
+            L.append(f"| {t} |" + "".join(cells) + f" {'/'.join(same) if same else 'n/a'} |")
+        L.append("")
+        lr = []
+        for t in targets:
+            if t == "direct":
+                continue
+            cells = []
+            ok = False
+            for x in tests:
+                a, b = large.get((t, x)), large.get(("direct", x))
+                if a and b:
+                    ok = True
+                    cells.append(f" {(int(a[3]) / float(a[4])) / (int(b[3]) / float(b[4])):.2f}× |")
+                else:
+                    cells.append(" n/a |")
+            if ok:
+                lr.append(f"| {t} / direct |" + "".join(cells))
+        if lr:
+            L.append("| MB/s ratio |" + "".join(f" {x.upper()} |" for x in tests))
+            L.append("|---|" + "---:|" * len(tests))
+            L.extend(lr)
+            L.append("")
+        sizes = ", ".join(f"{x.upper()} {int(large[('direct', x)][3]) / 1e6:.1f} MB" for x in tests if ("direct", x) in large)
+        if sizes:
+            L.append(f"Output size: {sizes}.")
+            L.append("")
+
+    proxies = [t for t in targets if t != "direct" and (t in mem or any(k[0] == t for k in large))]
+    if proxies:
+        L.append("## Proxy memory (RSS of the proxy process)")
+        L.append("")
+        L.append("| target | RSS before large results | max RSS sampled during large results | RSS at end | VmHWM (peak) at end |")
+        L.append("|---|---:|---:|---:|---:|")
+        for t in proxies:
+            befores = [int(r[7]) for k, r in large.items() if k[0] == t and r[7]]
+            maxes = [int(r[8]) for k, r in large.items() if k[0] == t and r[8]]
+            rss, hwm = mem.get(t, (None, None))
+            L.append(f"| {t} | {fmt_mib(min(befores) if befores else None)} | {fmt_mib(max(maxes) if maxes else None)} "
+                     f"| {fmt_mib(rss)} | {fmt_mib(hwm)} |")
+        L.append("")
+        L.append("Flat memory = the max sampled during the large results stays close to the RSS before them; "
+                 "VmHWM also covers start-up and the pgbench phase.")
+        L.append("")
+
+    text = "\n".join(L)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+    print(text)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="sub", required=True)
+
+    p = sub.add_parser("ports", help="print N free TCP ports on 127.0.0.1")
+    p.add_argument("n", type=int)
+    p.set_defaults(fn=cmd_ports)
+
+    p = sub.add_parser("rss", help="print a kB field of /proc/<pid>/status")
+    p.add_argument("pid", type=int)
+    p.add_argument("--field", default="VmRSS")
+    p.set_defaults(fn=cmd_rss)
+
+    p = sub.add_parser("pgbench", help="run pgbench, parse, append a record")
+    p.add_argument("--target", required=True)
+    p.add_argument("--mode", required=True)
+    p.add_argument("--round", default="1")
+    p.add_argument("--kind", choices=["warmup", "measure"], default="measure")
+    p.add_argument("--out", required=True)
+    p.add_argument("--log")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_pgbench)
+
+    p = sub.add_parser("large", help="time a large-result psql command")
+    p.add_argument("--target", required=True)
+    p.add_argument("--test", required=True)
+    p.add_argument("--pid", type=int, default=0, help="proxy pid whose RSS to sample (0 = none)")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--interval", type=float, default=0.05)
+    p.add_argument("--out", required=True)
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_large)
+
+    p = sub.add_parser("mem", help="record VmRSS/VmHWM of a pid")
+    p.add_argument("--target", required=True)
+    p.add_argument("--pid", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_mem)
+
+    p = sub.add_parser("meta", help="write meta.json from key=value pairs")
+    p.add_argument("--out", required=True)
+    p.add_argument("--repo")
+    p.add_argument("pairs", nargs="*")
+    p.set_defaults(fn=cmd_meta)
+
+    p = sub.add_parser("report", help="print the markdown summary")
+    p.add_argument("--results", required=True)
+    p.add_argument("--meta")
+    p.add_argument("--output")
+    p.set_defaults(fn=cmd_report)
+
+    args = ap.parse_args()
+    sys.exit(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    main()

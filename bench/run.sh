@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden,
+# all on this machine, in one run. See bench/README.md.
+#
+#   bench/run.sh                      # full run (30 s per measurement)
+#   BENCH_SECONDS=5 bench/run.sh      # quick run
+#   BENCH_TARGETS=direct,pgbouncer,haproxy bench/run.sh   # without pgwarden
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+LIB="$BENCH_DIR/benchlib.py"
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# ------------------------------------------------------------------------------------------------
+# parameters (environment)
+BENCH_SECONDS="${BENCH_SECONDS:-30}"          # duration of each measured pgbench run
+BENCH_CLIENTS="${BENCH_CLIENTS:-8}"           # pgbench -c
+BENCH_JOBS="${BENCH_JOBS:-2}"                 # pgbench -j
+BENCH_SCALE="${BENCH_SCALE:-10}"              # pgbench -i -s
+BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
+BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
+BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
+BENCH_MODES="${BENCH_MODES:-simple,prepared}"
+BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden}"
+BENCH_LARGE="${BENCH_LARGE:-1}"               # 0 = skip the large-result tests
+BENCH_LARGE_REPEAT="${BENCH_LARGE_REPEAT:-3}" # timed runs per large-result test (median reported)
+BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"         # 1 = keep the temp dir (cluster, configs, logs)
+BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar even if present
+BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}"
+JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
+PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
+(( BENCH_JOBS <= BENCH_CLIENTS )) || die "BENCH_JOBS ($BENCH_JOBS) must not exceed BENCH_CLIENTS ($BENCH_CLIENTS)"
+
+IFS=',' read -ra TARGETS <<<"$BENCH_TARGETS"
+IFS=',' read -ra MODES <<<"$BENCH_MODES"
+((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS is empty"
+for t in "${TARGETS[@]}"; do
+  case "$t" in direct|pgbouncer|haproxy|pgwarden) ;; *) die "unknown target '$t' (direct,pgbouncer,haproxy,pgwarden)";; esac
+done
+for m in "${MODES[@]}"; do
+  case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
+done
+has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
+
+# ------------------------------------------------------------------------------------------------
+# tools: install what is missing (Debian packages)
+APT_UPDATED=0
+apt_install() {
+  [[ "$(id -u)" == 0 ]] || die "missing $*; install it (apt-get install -y $*) or run as root"
+  command -v apt-get >/dev/null || die "missing $* and no apt-get to install it"
+  if [[ $APT_UPDATED == 0 ]]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  log "apt-get install -y $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+pkgs=()
+command -v python3 >/dev/null || pkgs+=(python3)
+command -v psql >/dev/null && command -v pgbench >/dev/null || pkgs+=(postgresql-client)
+has_target pgbouncer && ! command -v pgbouncer >/dev/null && pkgs+=(pgbouncer)
+has_target haproxy && ! command -v haproxy >/dev/null && pkgs+=(haproxy)
+if has_target pgwarden; then
+  command -v curl >/dev/null || pkgs+=(curl)
+  command -v java >/dev/null || [[ -n "${JAVA_HOME:-}" ]] || pkgs+=(openjdk-17-jdk-headless)
+fi
+
+find_pg_bin() {
+  if [[ -n "${PG_BIN:-}" ]]; then echo "$PG_BIN"; return; fi
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  if [[ -n "$d" && -x "$d/initdb" ]]; then echo "$d"; return; fi
+  if command -v initdb >/dev/null; then dirname "$(command -v initdb)"; return; fi
+  echo ""
+}
+PG_BIN="$(find_pg_bin)"
+[[ -n "$PG_BIN" ]] || pkgs+=(postgresql)
+((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
+PG_BIN="$(find_pg_bin)"
+[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL server binaries not found (set PG_BIN)"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+if [[ "$(id -u)" == 0 ]]; then
+  id postgres >/dev/null 2>&1 || die "running as root needs the OS user 'postgres' (PostgreSQL and PgBouncer refuse root)"
+  AS_PG=(runuser -u postgres --)
+else
+  AS_PG=()
+fi
+
+# ------------------------------------------------------------------------------------------------
+# scratch space and cleanup
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pgwarden-bench.XXXXXX")"
+chmod 755 "$WORK"
+mkdir -p "$WORK/sock" "$WORK/pgbouncer"
+[[ ${#AS_PG[@]} -eq 0 ]] || chown postgres: "$WORK" "$WORK/sock" "$WORK/pgbouncer"
+PGDATA="$WORK/data"
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+PG_STARTED=0
+GW_PID=""
+HAP_PID=""
+PGB_PID=""
+
+show_tail() { # file label
+  [[ -s "$1" ]] || return 0
+  printf '\n----- last lines of %s (%s) -----\n' "$2" "$1" >&2
+  tail -n "${3:-40}" "$1" >&2
+}
+
+stop_pid() { # pid name
+  local pid="$1" i
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  echo "[bench] $2 (pid $pid) did not stop on SIGTERM, killing" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  if [[ $rc -ne 0 ]]; then
+    echo "[bench] FAILED (exit $rc); logs follow" >&2
+    show_tail "$WORK/pgwarden.log" "pgwarden stdout/stderr" 60
+    show_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
+    show_tail "$WORK/haproxy.log" "haproxy log"
+    show_tail "$WORK/postgres.log" "postgres log"
+    show_tail "$WORK/pgbench.log" "pgbench output" 30
+  fi
+  stop_pid "$GW_PID" pgwarden
+  stop_pid "$HAP_PID" haproxy
+  stop_pid "$PGB_PID" pgbouncer
+  if [[ $PG_STARTED == 1 ]]; then
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
+      || "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+  fi
+  if [[ "$BENCH_KEEP_TMP" == 1 || ( $rc -ne 0 && "${BENCH_KEEP_TMP_ON_FAIL:-0}" == 1 ) ]]; then
+    echo "[bench] temp dir kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# a clean, predictable libpq environment for every client we start
+unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEFILE PGOPTIONS \
+  PGREQUIRESSL PGSSLMODE PGTARGETSESSIONATTRS PGAPPNAME PGCLIENTENCODING PGDATESTYLE PGTZ 2>/dev/null || true
+export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
+
+read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT < <(python3 "$LIB" ports 6)
+rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
+BENCH_USER=bench_user
+BENCH_USER_PW="$(rand_pw)"
+GW_DB_PW="$(rand_pw)"
+
+est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
+log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
+log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT)"
+
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL
+log "initdb ($PG_BIN)"
+"${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C \
+  --auth-local=trust --auth-host=scram-sha-256 >"$WORK/initdb.log" 2>&1 \
+  || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+cat >>"$PGDATA/postgresql.conf" <<EOF
+
+# --- pgwarden bench (throwaway cluster) ---
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK/sock'
+max_connections = 200
+shared_buffers = 256MB
+password_encryption = 'scram-sha-256'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+EOF
+"${AS_PG[@]}" touch "$WORK/postgres.log"
+"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/postgres.log" -w -t 60 start >/dev/null \
+  || die "PostgreSQL did not start"
+PG_STARTED=1
+
+admin_psql() { psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/sock" -p "$PG_PORT" -U postgres "$@"; }
+admin_psql -d postgres -c "CREATE DATABASE bench" >/dev/null
+log "pgbench -i -s $BENCH_SCALE"
+pgbench -i -s "$BENCH_SCALE" -q -h "$WORK/sock" -p "$PG_PORT" -U postgres bench >"$WORK/pgbench-init.log" 2>&1 \
+  || { cat "$WORK/pgbench-init.log" >&2; die "pgbench -i failed"; }
+admin_psql -d bench >/dev/null <<EOF
+CREATE ROLE bench_rw NOLOGIN;
+GRANT SELECT, UPDATE, INSERT ON pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history TO bench_rw;
+CREATE ROLE pgwarden_gw LOGIN NOINHERIT PASSWORD '$GW_DB_PW';
+GRANT bench_rw TO pgwarden_gw;
+CREATE ROLE $BENCH_USER LOGIN PASSWORD '$BENCH_USER_PW';
+GRANT bench_rw TO $BENCH_USER;
+EOF
+PG_VERSION="$(admin_psql -d bench -At -c 'SHOW server_version' | awk '{print $1}')"
+
+# ------------------------------------------------------------------------------------------------
+# helpers for the targets
+wait_ready() { # label port user password seconds [pid]
+  local label="$1" port="$2" user="$3" pw="$4" secs="$5" pid="${6:-}" deadline=$((SECONDS + $5))
+  while ((SECONDS < deadline)); do
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      cat "$WORK/$label.ready.err" >&2 2>/dev/null || true
+      die "$label (pid $pid) exited during start-up"
+    fi
+    if PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$port" -U "$user" -d bench -c 'select 1' \
+      >/dev/null 2>"$WORK/$label.ready.err"; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  cat "$WORK/$label.ready.err" >&2 || true
+  die "$label did not accept 'select 1' on 127.0.0.1:$port within ${secs}s"
+}
+
+start_pgbouncer() {
+  local dir="$WORK/pgbouncer" secret
+  secret="$(admin_psql -d bench -At -c "SELECT rolpassword FROM pg_authid WHERE rolname = '$BENCH_USER'")"
+  [[ "$secret" == SCRAM-SHA-256* ]] || die "no SCRAM secret for $BENCH_USER"
+  printf '"%s" "%s"\n' "$BENCH_USER" "$secret" >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+bench = host=127.0.0.1 port=$PG_PORT dbname=bench
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 50
+server_tls_sslmode = disable
+client_tls_sslmode = disable
+ignore_startup_parameters = extra_float_digits
+log_connections = 0
+log_disconnections = 0
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+  chmod 600 "$dir/userlist.txt"
+  [[ ${#AS_PG[@]} -eq 0 ]] || chown postgres: "$dir/userlist.txt" "$dir/pgbouncer.ini"
+  "${AS_PG[@]}" pgbouncer -d -q "$dir/pgbouncer.ini" >"$dir/start.out" 2>&1 \
+    || { cat "$dir/start.out" >&2; die "pgbouncer failed to start"; }
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -s "$dir/pgbouncer.pid" ]] && break; sleep 0.1; done
+  PGB_PID="$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)"
+  [[ -n "$PGB_PID" ]] || die "pgbouncer wrote no pid file"
+  wait_ready pgbouncer "$PGB_PORT" "$BENCH_USER" "$BENCH_USER_PW" 30 "$PGB_PID"
+  log "pgbouncer ready on 127.0.0.1:$PGB_PORT (pid $PGB_PID, session pooling)"
+}
+
+start_haproxy() {
+  cat >"$WORK/haproxy.cfg" <<EOF
+global
+    maxconn 1000
+
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+
+frontend pg_in
+    bind 127.0.0.1:$HAP_PORT
+    default_backend pg_out
+
+backend pg_out
+    server pg 127.0.0.1:$PG_PORT
+EOF
+  haproxy -c -q -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 || { cat "$WORK/haproxy.log" >&2; die "bad haproxy config"; }
+  haproxy -db -f "$WORK/haproxy.cfg" >>"$WORK/haproxy.log" 2>&1 &
+  HAP_PID=$!
+  wait_ready haproxy "$HAP_PORT" "$BENCH_USER" "$BENCH_USER_PW" 30 "$HAP_PID"
+  log "haproxy ready on 127.0.0.1:$HAP_PORT (pid $HAP_PID, mode tcp)"
+}
+
+GW_TOKEN=""
+fetch_token() { # -> GW_TOKEN; waits up to $1 seconds for the dev issuer
+  local deadline=$((SECONDS + ${1:-60})) tok
+  while ((SECONDS < deadline)); do
+    [[ -n "$GW_PID" ]] && ! kill -0 "$GW_PID" 2>/dev/null && die "pgwarden exited (see its log above)"
+    tok="$(curl -sf --max-time 5 "http://127.0.0.1:$ISSUER_PORT/token.txt?sub=bench&groups=bench" 2>/dev/null || true)"
+    tok="$(printf '%s' "$tok" | tr -d '\r\n ')"
+    if [[ "$tok" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$ ]]; then
+      GW_TOKEN="$tok"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "no token from the dev issuer at http://127.0.0.1:$ISSUER_PORT/token.txt within ${1:-60}s"
+}
+
+start_pgwarden() {
+  if [[ ! -f "$PGWARDEN_JAR" || "$BENCH_REBUILD" == 1 ]]; then
+    log "building pgwarden (./mvnw -q -DskipTests package in $REPO_ROOT)"
+    (cd "$REPO_ROOT" && ./mvnw -q -DskipTests package) || die "pgwarden build failed"
+    [[ -f "$PGWARDEN_JAR" ]] || die "build finished but $PGWARDEN_JAR is missing"
+  fi
+  command -v "$JAVA" >/dev/null || die "java not found (set JAVA_HOME)"
+  cat >"$WORK/policy.yaml" <<EOF
+# generated by bench/run.sh: map group 'bench' to role bench_rw, allow everything
+roles:
+  - group: bench
+    role: bench_rw
+default: allow
+EOF
+  local -a jopts
+  read -ra jopts <<<"$JAVA_OPTS"
+  log "starting pgwarden: $JAVA ${JAVA_OPTS} -jar $PGWARDEN_JAR"
+  (
+    cd "$WORK"
+    exec env \
+      PGWARDEN_LISTEN_HOST=127.0.0.1 PGWARDEN_LISTEN_PORT="$GW_PORT" \
+      PGWARDEN_UPSTREAM_HOST=127.0.0.1 PGWARDEN_UPSTREAM_PORT="$PG_PORT" \
+      PGWARDEN_UPSTREAM_DATABASE=bench PGWARDEN_UPSTREAM_USER=pgwarden_gw \
+      PGWARDEN_UPSTREAM_PASSWORD="$GW_DB_PW" PGWARDEN_UPSTREAM_SSL_MODE=disable \
+      PGWARDEN_POLICY_FILE="$WORK/policy.yaml" \
+      PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$ISSUER_PORT" \
+      QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$ISSUER_PORT" \
+      QUARKUS_HTTP_PORT="$HTTP_PORT" \
+      "$JAVA" "${jopts[@]}" -jar "$PGWARDEN_JAR"
+  ) >"$WORK/pgwarden.log" 2>&1 &
+  GW_PID=$!
+  fetch_token 60
+  log "got a token from the dev issuer on port $ISSUER_PORT; waiting for 'select 1' through the gateway"
+  wait_ready pgwarden "$GW_PORT" bench "$GW_TOKEN" 60 "$GW_PID"
+  log "pgwarden ready on 127.0.0.1:$GW_PORT (pid $GW_PID)"
+}
+
+target_port() { case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";; pgwarden) echo "$GW_PORT";; esac; }
+target_user() { if [[ "$1" == pgwarden ]]; then echo bench; else echo "$BENCH_USER"; fi; }
+target_pid() { case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden) echo "$GW_PID";; *) echo "";; esac; }
+target_password() { # the token is fetched again for every client run, so expiry cannot bite
+  if [[ "$1" == pgwarden ]]; then fetch_token 30; echo "$GW_TOKEN"; else echo "$BENCH_USER_PW"; fi
+}
+check_alive() {
+  local pid; pid="$(target_pid "$1")"
+  [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || die "$1 (pid $pid) is no longer running"
+}
+
+run_pgbench() { # target mode round kind seconds
+  local t="$1" m="$2" r="$3" kind="$4" secs="$5" pw
+  check_alive "$t"
+  pw="$(target_password "$t")"
+  PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
+    --out "$RESULTS" --log "$WORK/pgbench.log" -- \
+    pgbench -n -S -M "$m" -c "$BENCH_CLIENTS" -j "$BENCH_JOBS" -T "$secs" \
+    -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench \
+    || die "pgbench against $t ($m) failed"
+}
+
+# ------------------------------------------------------------------------------------------------
+# start the proxies
+# (plain `if`s: a function called as part of an && list would run with `set -e` suspended)
+if has_target pgbouncer; then start_pgbouncer; fi
+if has_target haproxy; then start_haproxy; fi
+if has_target pgwarden; then start_pgwarden; fi
+if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_USER_PW" 10; fi
+
+# ------------------------------------------------------------------------------------------------
+# pgbench -S, targets interleaved (order rotated each round)
+n=${#TARGETS[@]}
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+  for m in "${MODES[@]}"; do
+    log "pgbench -S -M $m (round $round/$BENCH_ROUNDS)"
+    for ((i = 0; i < n; i++)); do
+      t="${TARGETS[$(((i + round - 1) % n))]}"
+      if ((BENCH_WARMUP > 0)); then run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP"; fi
+      run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS"
+    done
+  done
+done
+
+# ------------------------------------------------------------------------------------------------
+# large results through psql
+if [[ "$BENCH_LARGE" == 1 ]]; then
+  declare -A LARGE_SQL=(
+    [copy]="COPY (SELECT g, md5(g::text) FROM generate_series(1,$BENCH_ROWS) g) TO STDOUT"
+    [select]="SELECT g, md5(g::text) FROM generate_series(1,$BENCH_ROWS) g"
+  )
+  for test in copy select; do
+    log "large result: $test of $BENCH_ROWS rows (1 counted run + $BENCH_LARGE_REPEAT timed runs per target)"
+    for t in "${TARGETS[@]}"; do
+      check_alive "$t"
+      pw="$(target_password "$t")"
+      pid="$(target_pid "$t")"
+      PGPASSWORD="$pw" python3 "$LIB" large --target "$t" --test "$test" --pid "${pid:-0}" \
+        --repeat "$BENCH_LARGE_REPEAT" --out "$RESULTS" -- \
+        psql -X -At -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" -d bench \
+        -c "${LARGE_SQL[$test]}" \
+        || die "large-result test $test against $t failed"
+    done
+  done
+fi
+
+# ------------------------------------------------------------------------------------------------
+# proxy memory after all runs
+log "proxy memory after the runs"
+for t in "${TARGETS[@]}"; do
+  pid="$(target_pid "$t")"
+  [[ -z "$pid" ]] || python3 "$LIB" mem --target "$t" --pid "$pid" --out "$RESULTS" || die "cannot read memory of $t"
+done
+
+# ------------------------------------------------------------------------------------------------
+# report
+TS="$(date +%Y%m%d-%H%M%S)"
+PGB_VER=""; HAP_VER=""; JAVA_VER=""; GW_DESC=""
+has_target pgbouncer && PGB_VER="$( (pgbouncer -V 2>/dev/null || true) | head -n1)"
+has_target haproxy && HAP_VER="$( (haproxy -v 2>/dev/null || true) | head -n1 | awk '{print "HAProxy " $3}')"
+if has_target pgwarden; then
+  JAVA_VER="$( ("$JAVA" -version 2>&1 || true) | head -n1)"
+  GW_DESC="$(basename "$(dirname "$(dirname "$PGWARDEN_JAR")")")/$(basename "$(dirname "$PGWARDEN_JAR")")/$(basename "$PGWARDEN_JAR")"
+fi
+python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
+  "timestamp=$(date '+%Y-%m-%d %H:%M:%S %Z')" "targets=$BENCH_TARGETS" "modes=$BENCH_MODES" \
+  "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
+  "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
+  "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
+  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC"
+mkdir -p "$BENCH_RESULTS_DIR"
+OUT="$BENCH_RESULTS_DIR/$TS.md"
+echo
+python3 "$LIB" report --results "$RESULTS" --meta "$WORK/meta.json" --output "$OUT"
+cp "$RESULTS" "$BENCH_RESULTS_DIR/$TS.tsv"
+echo
+log "summary written to $OUT (raw records: $BENCH_RESULTS_DIR/$TS.tsv)"

@@ -1,2 +1,0 @@
-package dev.pgwarden;
-class Placeholder {}

@@ -1,0 +1,128 @@
+package dev.pgwarden.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** Every {@code pgwarden.*} key; the README documents each one. */
+@ConfigMapping(prefix = "pgwarden")
+public interface GatewayConfig {
+
+    Listen listen();
+
+    Upstream upstream();
+
+    Identity identity();
+
+    Policy policy();
+
+    @WithName("dev-issuer")
+    DevIssuer devIssuer();
+
+    interface Listen {
+        @WithDefault("0.0.0.0")
+        String host();
+
+        @WithDefault("15432")
+        int port();
+
+        /** Refuse clients that do not negotiate TLS (their password is a bearer token). */
+        @WithName("require-tls")
+        @WithDefault("false")
+        boolean requireTls();
+
+        /** PEM certificate chain; TLS is offered only when both files are set. */
+        @WithName("tls-cert-file")
+        Optional<String> tlsCertFile();
+
+        @WithName("tls-key-file")
+        Optional<String> tlsKeyFile();
+
+        /** Largest single protocol message accepted from a client or the upstream (hard cap 1 GiB). */
+        @WithName("max-message-size")
+        @WithDefault("67108864")
+        int maxMessageSize();
+
+        /** Clients that have not authenticated within this time are disconnected. */
+        @WithName("auth-timeout")
+        @WithDefault("PT30S")
+        Duration authTimeout();
+
+        /** FunctionCall messages carry no SQL a policy could read, so they are refused unless allowed. */
+        @WithName("allow-function-call")
+        @WithDefault("false")
+        boolean allowFunctionCall();
+
+        /** Event-loop threads for the listener; 0 = one per core. */
+        @WithName("event-loops")
+        @WithDefault("0")
+        int eventLoops();
+    }
+
+    interface Upstream {
+        @WithDefault("127.0.0.1")
+        String host();
+
+        @WithDefault("5432")
+        int port();
+
+        String database();
+
+        String user();
+
+        /** The gateway's own credential; prefer password-file or the PGWARDEN_UPSTREAM_PASSWORD env var. */
+        Optional<String> password();
+
+        /** A file holding the password (Kubernetes / Secrets Manager mounts); trailing newline ignored. */
+        @WithName("password-file")
+        Optional<String> passwordFile();
+
+        /** disable | require | verify-full */
+        @WithName("ssl-mode")
+        @WithDefault("disable")
+        String sslMode();
+
+        /** PEM CA bundle for verify-full; the JVM's trust store when unset. */
+        @WithName("ssl-root-cert")
+        Optional<String> sslRootCert();
+
+        @WithName("connect-timeout")
+        @WithDefault("PT10S")
+        Duration connectTimeout();
+    }
+
+    interface Identity {
+        /** Where the groups live in the token: a claim name or a slash path (Keycloak: realm_access/roles). */
+        @WithName("groups-claim")
+        @WithDefault("groups")
+        String groupsClaim();
+    }
+
+    interface Policy {
+        /** The policy YAML (role mapping, rules, masking). */
+        String file();
+
+        /** How often the file is checked for changes. */
+        @WithName("reload-interval")
+        @WithDefault("PT2S")
+        Duration reloadInterval();
+    }
+
+    interface DevIssuer {
+        /** A built-in token issuer for demos and tests. Never enable in production. */
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("127.0.0.1")
+        String host();
+
+        @WithDefault("8180")
+        int port();
+
+        @WithDefault("pgwarden")
+        String audience();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.pgwarden.proxy;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * Collects consecutive untouched frames of one read chunk into a single slice, so a chunk that
+ * needs no rewriting goes out as one write (one syscall) without copying.
+ */
+final class BatchWriter {
+    private final NetSocket out;
+    private Buffer runBuf;
+    private int runStart;
+    private int runEnd;
+    private boolean wrote;
+
+    BatchWriter(NetSocket out) {
+        this.out = out;
+    }
+
+    /** Relays the frame {@code start..end} of {@code buf} unchanged. */
+    void pass(Buffer buf, int start, int end) {
+        if (runBuf == buf && runEnd == start) {
+            runEnd = end;
+            return;
+        }
+        flush();
+        runBuf = buf;
+        runStart = start;
+        runEnd = end;
+    }
+
+    /** Sends a gateway-made message in place of a frame, keeping order. */
+    void replace(Buffer message) {
+        flush();
+        out.write(message);
+        wrote = true;
+    }
+
+    /** Ends the batch: whatever is collected goes out now. */
+    void flush() {
+        if (runBuf != null && runEnd > runStart) {
+            out.write(runStart == 0 && runEnd == runBuf.length() ? runBuf : runBuf.slice(runStart, runEnd));
+            wrote = true;
+        }
+        runBuf = null;
+    }
+
+    /** @return whether anything was written since the last call (for backpressure checks) */
+    boolean takeWrote() {
+        boolean w = wrote;
+        wrote = false;
+        return w;
+    }
+}

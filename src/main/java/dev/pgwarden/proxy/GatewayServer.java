@@ -1,0 +1,106 @@
+package dev.pgwarden.proxy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.identity.TokenAuthenticator;
+import dev.pgwarden.policy.PolicyStore;
+import dev.pgwarden.proxy.upstream.UpstreamConnector;
+import dev.pgwarden.proxy.upstream.UpstreamCredentials;
+import dev.pgwarden.wire.MessageFramer;
+import dev.pgwarden.wire.PgError;
+import dev.pgwarden.wire.SqlState;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+
+/** Starts the PostgreSQL listener with the application and stops it gracefully. */
+@ApplicationScoped
+public class GatewayServer {
+    private static final Logger LOG = Logger.getLogger(GatewayServer.class);
+
+    @Inject
+    GatewayConfig config;
+    @Inject
+    Vertx vertx;
+    @Inject
+    TokenAuthenticator authenticator;
+    @Inject
+    PolicyStore policy;
+    @Inject
+    CancelRegistry cancelRegistry;
+    @Inject
+    Sessions sessions;
+    @Inject
+    jakarta.enterprise.inject.Instance<StatementGate> gates;
+
+    private String deploymentId;
+
+    void onStart(@Observes StartupEvent ev) throws Exception {
+        GatewayConfig.Listen listen = config.listen();
+        if (listen.maxMessageSize() > MessageFramer.HARD_MAX_MESSAGE_SIZE) {
+            throw new IllegalArgumentException("pgwarden.listen.max-message-size is capped at 1 GiB");
+        }
+        boolean tls = listen.tlsCertFile().isPresent() && listen.tlsKeyFile().isPresent();
+        if (listen.requireTls() && !tls) {
+            throw new IllegalArgumentException(
+                    "pgwarden.listen.require-tls=true needs pgwarden.listen.tls-cert-file and tls-key-file");
+        }
+        policy.current(); // fail start-up on a bad policy file
+        UpstreamCredentials credentials = UpstreamCredentials.from(config.upstream());
+        StatementGate gate = gates.isResolvable() ? gates.get() : StatementGate.PASS_THROUGH;
+        NetServerOptions options = serverOptions(listen, tls);
+        int instances = listen.eventLoops() > 0 ? listen.eventLoops() : Runtime.getRuntime().availableProcessors();
+        deploymentId = vertx.deployVerticle(
+                () -> new ListenerVerticle(options,
+                        v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
+                        connector -> new GatewayContext(authenticator, policy, gate, connector, cancelRegistry,
+                                sessions, config.upstream().database(), listen.maxMessageSize(),
+                                listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall())),
+                new DeploymentOptions().setInstances(instances))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        LOG.infof("pgwarden listening on %s:%d (%d event loops, TLS %s, upstream %s:%d/%s, native transport %s)",
+                listen.host(), listen.port(), instances, tls ? (listen.requireTls() ? "required" : "offered") : "off",
+                config.upstream().host(), config.upstream().port(), config.upstream().database(),
+                vertx.isNativeTransportEnabled());
+    }
+
+    private static NetServerOptions serverOptions(GatewayConfig.Listen listen, boolean tls) {
+        NetServerOptions o = new NetServerOptions()
+                .setHost(listen.host())
+                .setPort(listen.port())
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true)
+                .setReuseAddress(true);
+        if (tls) {
+            // TLS is negotiated in-protocol (SSLRequest), so the socket starts plain and is upgraded.
+            o.setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(listen.tlsCertFile().get())
+                    .setKeyPath(listen.tlsKeyFile().get()));
+        }
+        return o;
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        if (deploymentId == null) {
+            return;
+        }
+        sessions.terminateAll(PgError.fatal(SqlState.ADMIN_SHUTDOWN, "pgwarden is shutting down"));
+        try {
+            vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture()
+                    .get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("listener did not stop cleanly: %s", e.getMessage());
+        }
+    }
+}

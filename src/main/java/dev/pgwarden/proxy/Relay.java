@@ -1,0 +1,133 @@
+package dev.pgwarden.proxy;
+
+import org.jboss.logging.Logger;
+
+import dev.pgwarden.proxy.upstream.UpstreamSession;
+import dev.pgwarden.wire.BackendMessages;
+import dev.pgwarden.wire.MessageFramer;
+import dev.pgwarden.wire.PgError;
+import dev.pgwarden.wire.ProtocolException;
+import dev.pgwarden.wire.SqlState;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * The ready state of a session: frames flow both ways through the inspectors, and whichever side
+ * is ahead is paused until the other drains (so a million-row result never sits in memory).
+ */
+final class Relay {
+    private static final Logger LOG = Logger.getLogger(Relay.class);
+
+    private final NetSocket client;
+    private final NetSocket upstream;
+    private final MessageFramer clientFramer;
+    private final MessageFramer upstreamFramer;
+    private final ClientToUpstream clientToUpstream;
+    private final UpstreamToClient upstreamToClient;
+    private final Runnable onClosed;
+    private boolean terminating;
+    private boolean closed;
+
+    Relay(NetSocket client, MessageFramer clientFramer, UpstreamSession up, SessionInfo session,
+            StatementGate gate, boolean allowFunctionCall, Runnable onClosed) {
+        this.client = client;
+        this.upstream = up.socket();
+        this.clientFramer = clientFramer;
+        this.upstreamFramer = up.framer();
+        this.onClosed = onClosed;
+        RefusalTracker refusals = new RefusalTracker();
+        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstream), refusals, gate, session,
+                allowFunctionCall, this::clientTerminated);
+        this.upstreamToClient = new UpstreamToClient(new BatchWriter(client), refusals);
+    }
+
+    void start() {
+        client.handler(this::fromClient);
+        upstream.handler(this::fromUpstream);
+        client.closeHandler(v -> close(null));
+        upstream.closeHandler(v -> upstreamClosed());
+        client.exceptionHandler(e -> {
+            LOG.debugf("client connection error: %s", e.getMessage());
+            close(null);
+        });
+        upstream.exceptionHandler(e -> {
+            LOG.debugf("upstream connection error: %s", e.getMessage());
+            upstreamClosed();
+        });
+        client.drainHandler(v -> upstream.resume());
+        upstream.drainHandler(v -> client.resume());
+        // Bytes that arrived with the end of the handshake on either side.
+        upstreamFramer.resume(upstreamToClient);
+        clientFramer.resume(clientToUpstream);
+        client.resume();
+    }
+
+    private void fromClient(Buffer chunk) {
+        if (closed || terminating) {
+            return;
+        }
+        try {
+            clientFramer.feed(chunk, clientToUpstream);
+        } catch (ProtocolException e) {
+            close(PgError.fatal(e.sqlState(), e.getMessage()));
+            return;
+        }
+        if (upstream.writeQueueFull()) {
+            client.pause();
+        }
+    }
+
+    private void fromUpstream(Buffer chunk) {
+        if (closed) {
+            return;
+        }
+        try {
+            upstreamFramer.feed(chunk, upstreamToClient);
+        } catch (ProtocolException e) {
+            LOG.warnf("upstream sent an invalid message: %s", e.getMessage());
+            close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden lost protocol sync with the upstream database"));
+            return;
+        }
+        if (client.writeQueueFull()) {
+            upstream.pause();
+        }
+    }
+
+    private void clientTerminated() {
+        terminating = true;
+        upstream.end();
+        client.close();
+    }
+
+    private void upstreamClosed() {
+        if (closed) {
+            return;
+        }
+        if (terminating || upstreamToClient.fatalSeen()) {
+            close(null);
+        } else {
+            close(PgError.fatal(SqlState.CONNECTION_FAILURE, "the upstream database closed the connection"));
+        }
+    }
+
+    /** Closes both sides; {@code error}, when given, is the client's last message. */
+    void close(PgError error) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (error != null) {
+            client.end(BackendMessages.error(error));
+        } else {
+            client.close();
+        }
+        if (!terminating) {
+            upstream.end(dev.pgwarden.wire.FrontendMessages.terminate());
+        }
+        onClosed.run();
+    }
+
+    char transactionStatus() {
+        return upstreamToClient.transactionStatus();
+    }
+}

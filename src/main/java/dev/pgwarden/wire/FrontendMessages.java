@@ -1,0 +1,45 @@
+package dev.pgwarden.wire;
+
+import java.util.Map;
+
+import io.vertx.core.buffer.Buffer;
+
+/** Static writers for the messages the gateway sends to PostgreSQL as a client. */
+public final class FrontendMessages {
+    private FrontendMessages() {
+    }
+
+    public static Buffer sslRequest() {
+        return MessageWriter.untyped().int32(MessageTypes.SSL_REQUEST_CODE).finish();
+    }
+
+    public static Buffer startup(Map<String, String> parameters) {
+        MessageWriter w = MessageWriter.untyped().int32(MessageTypes.PROTOCOL_3_0);
+        parameters.forEach((k, v) -> w.cstring(k).cstring(v));
+        return w.int8(0).finish();
+    }
+
+    public static Buffer cancelRequest(int processId, byte[] secret) {
+        return MessageWriter.untyped().int32(MessageTypes.CANCEL_REQUEST_CODE).int32(processId).bytes(secret).finish();
+    }
+
+    public static Buffer password(String password) {
+        return MessageWriter.typed(MessageTypes.PASSWORD).cstring(password).finish();
+    }
+
+    public static Buffer saslInitialResponse(String mechanism, byte[] data) {
+        return MessageWriter.typed(MessageTypes.PASSWORD).cstring(mechanism).int32(data.length).bytes(data).finish();
+    }
+
+    public static Buffer saslResponse(byte[] data) {
+        return MessageWriter.typed(MessageTypes.PASSWORD).bytes(data).finish();
+    }
+
+    public static Buffer query(String sql) {
+        return MessageWriter.typed(MessageTypes.QUERY).cstring(sql).finish();
+    }
+
+    public static Buffer terminate() {
+        return MessageWriter.typed(MessageTypes.TERMINATE).finish();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.pgwarden.wire;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Splits a byte stream into protocol messages without copying them: the visitor sees each
+ * complete message as a range of the buffer it arrived in. Only an incomplete tail is carried
+ * over to the next chunk. Startup-phase packets have no type byte, so the framer has two modes.
+ */
+public final class MessageFramer {
+
+    /** Receives complete messages; {@code start}..{@code end} spans the whole frame, header included. */
+    public interface Visitor {
+        /** @return false to stop here: the rest stays buffered until {@link #resume}. */
+        boolean onMessage(byte type, Buffer buf, int start, int end);
+
+        /** Called once per feed/resume after the last visited message, before returning. */
+        default void onBatchEnd(Buffer buf) {
+        }
+    }
+
+    public static final int HARD_MAX_MESSAGE_SIZE = 1 << 30;
+
+    private final int maxMessageSize;
+    private boolean typed;
+    private Buffer pending;
+
+    public MessageFramer(int maxMessageSize, boolean typed) {
+        if (maxMessageSize < 1024 || maxMessageSize > HARD_MAX_MESSAGE_SIZE) {
+            throw new IllegalArgumentException("max message size must be between 1 KiB and 1 GiB");
+        }
+        this.maxMessageSize = maxMessageSize;
+        this.typed = typed;
+    }
+
+    /** After the startup packet every message carries a type byte. */
+    public void switchToTypedMessages() {
+        typed = true;
+    }
+
+    public boolean hasBufferedBytes() {
+        return pending != null && pending.length() > 0;
+    }
+
+    public int bufferedBytes() {
+        return pending == null ? 0 : pending.length();
+    }
+
+    /** Drops whatever is buffered (used when bytes must not survive a state change, e.g. a TLS upgrade). */
+    public void discardBuffered() {
+        pending = null;
+    }
+
+    public void feed(Buffer chunk, Visitor visitor) {
+        Buffer buf;
+        if (pending == null || pending.length() == 0) {
+            buf = chunk;
+        } else {
+            buf = pending.appendBuffer(chunk);
+        }
+        pending = null;
+        scan(buf, visitor);
+    }
+
+    /** Continues with bytes left buffered by a visitor that returned false. */
+    public void resume(Visitor visitor) {
+        if (pending == null || pending.length() == 0) {
+            return;
+        }
+        Buffer buf = pending;
+        pending = null;
+        scan(buf, visitor);
+    }
+
+    private void scan(Buffer buf, Visitor visitor) {
+        int pos = 0;
+        int length = buf.length();
+        int header = typed ? 5 : 4;
+        while (length - pos >= header) {
+            int declared = buf.getInt(typed ? pos + 1 : pos);
+            validateLength(declared);
+            int end = pos + (typed ? 1 : 0) + declared;
+            if (end > length) {
+                break;
+            }
+            byte type = typed ? buf.getByte(pos) : 0;
+            int start = pos;
+            pos = end;
+            if (!visitor.onMessage(type, buf, start, end)) {
+                break;
+            }
+        }
+        if (pos < length) {
+            // Copy only the tail, so the visitor may keep slices of the chunk it was shown.
+            pending = Buffer.buffer(Math.max(256, length - pos)).appendBuffer(buf, pos, length - pos);
+        }
+        visitor.onBatchEnd(buf);
+    }
+
+    private void validateLength(int declared) {
+        if (declared < 4) {
+            throw new ProtocolException("invalid message length " + declared);
+        }
+        if (declared > maxMessageSize) {
+            throw new ProtocolException(SqlState.PROGRAM_LIMIT_EXCEEDED,
+                    "message length " + declared + " exceeds the maximum of " + maxMessageSize + " bytes");
+        }
+    }
+}
