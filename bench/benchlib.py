@@ -316,6 +316,10 @@ def cmd_report(args):
     L.append(f"pgbench: `-S -c {meta.get('clients', '?')} -j {meta.get('jobs', '?')} -T {meta.get('seconds', '?')}`, "
              f"scale {meta.get('scale', '?')}, {meta.get('warmup', '?')} s warm-up per target and mode, "
              f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable.")
+    if meta.get("loadavg_start"):
+        L.append(f"Load average (1/5/15 min) before the pgbench phase: {meta['loadavg_start']}; after all runs: "
+                 f"{meta.get('loadavg_end', '?')} (the benchmark itself keeps about {int(meta.get('clients', 8)) + 2} "
+                 "runnable; more means other work on the machine skewed the numbers).")
     L.append("")
 
     L.append("## pgbench select-only (higher TPS is better)")

@@ -379,6 +379,7 @@ if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_US
 
 # ------------------------------------------------------------------------------------------------
 # pgbench -S, targets interleaved (order rotated each round)
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 n=${#TARGETS[@]}
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
   for m in "${MODES[@]}"; do
@@ -415,6 +416,7 @@ fi
 
 # ------------------------------------------------------------------------------------------------
 # proxy memory after all runs
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 log "proxy memory after the runs"
 for t in "${TARGETS[@]}"; do
   pid="$(target_pid "$t")"
@@ -436,7 +438,8 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
   "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
-  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC"
+  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
+  "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
 OUT="$BENCH_RESULTS_DIR/$TS.md"
 echo

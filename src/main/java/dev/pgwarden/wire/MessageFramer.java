@@ -20,10 +20,12 @@ public final class MessageFramer {
     }
 
     public static final int HARD_MAX_MESSAGE_SIZE = 1 << 30;
+    public static final int MAX_STARTUP_PACKET_SIZE = 10_000;
 
     private final int maxMessageSize;
     private boolean typed;
     private Buffer pending;
+    private int unreadInChunk;
 
     public MessageFramer(int maxMessageSize, boolean typed) {
         if (maxMessageSize < 1024 || maxMessageSize > HARD_MAX_MESSAGE_SIZE) {
@@ -38,8 +40,9 @@ public final class MessageFramer {
         typed = true;
     }
 
+    /** Whether bytes beyond the message being visited have arrived (pipelined behind it). */
     public boolean hasBufferedBytes() {
-        return pending != null && pending.length() > 0;
+        return unreadInChunk > 0 || (pending != null && pending.length() > 0);
     }
 
     public int bufferedBytes() {
@@ -49,6 +52,7 @@ public final class MessageFramer {
     /** Drops whatever is buffered (used when bytes must not survive a state change, e.g. a TLS upgrade). */
     public void discardBuffered() {
         pending = null;
+        unreadInChunk = 0;
     }
 
     public void feed(Buffer chunk, Visitor visitor) {
@@ -78,7 +82,7 @@ public final class MessageFramer {
         int header = typed ? 5 : 4;
         while (length - pos >= header) {
             int declared = buf.getInt(typed ? pos + 1 : pos);
-            validateLength(declared);
+            validateLength(declared, typed);
             int end = pos + (typed ? 1 : 0) + declared;
             if (end > length) {
                 break;
@@ -86,10 +90,12 @@ public final class MessageFramer {
             byte type = typed ? buf.getByte(pos) : 0;
             int start = pos;
             pos = end;
+            unreadInChunk = length - pos;
             if (!visitor.onMessage(type, buf, start, end)) {
                 break;
             }
         }
+        unreadInChunk = 0;
         if (pos < length) {
             // Copy only the tail, so the visitor may keep slices of the chunk it was shown.
             pending = Buffer.buffer(Math.max(256, length - pos)).appendBuffer(buf, pos, length - pos);
@@ -97,9 +103,13 @@ public final class MessageFramer {
         visitor.onBatchEnd(buf);
     }
 
-    private void validateLength(int declared) {
+    private void validateLength(int declared, boolean typedMessage) {
         if (declared < 4) {
             throw new ProtocolException("invalid message length " + declared);
+        }
+        if (!typedMessage && (declared < 8 || declared > MAX_STARTUP_PACKET_SIZE)) {
+            // PostgreSQL's own bound; a larger "startup packet" is a non-Postgres client or an attack.
+            throw new ProtocolException("invalid length of startup packet");
         }
         if (declared > maxMessageSize) {
             throw new ProtocolException(SqlState.PROGRAM_LIMIT_EXCEEDED,
