@@ -486,7 +486,11 @@ def main():
     p.set_defaults(fn=cmd_report)
 
     args = ap.parse_args()
-    sys.exit(args.fn(args) or 0)
+    try:
+        rc = args.fn(args) or 0
+    except KeyboardInterrupt:
+        rc = 130
+    sys.exit(rc)
 
 
 if __name__ == "__main__":
