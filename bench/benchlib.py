@@ -411,19 +411,23 @@ def cmd_report(args):
 
     proxies = [t for t in targets if t != "direct" and (t in mem or any(k[0] == t for k in large))]
     if proxies:
+        tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
         L.append("## Proxy memory (RSS of the proxy process)")
         L.append("")
-        L.append("| target | RSS before large results | max RSS sampled during large results | RSS at end | VmHWM (peak) at end |")
-        L.append("|---|---:|---:|---:|---:|")
+        L.append("| target |" + "".join(f" {x.upper()}: RSS before → max sampled |" for x in tests)
+                 + " RSS at end | VmHWM (peak) at end |")
+        L.append("|---|" + "---:|" * len(tests) + "---:|---:|")
         for t in proxies:
-            befores = [int(r[7]) for k, r in large.items() if k[0] == t and r[7]]
-            maxes = [int(r[8]) for k, r in large.items() if k[0] == t and r[8]]
+            cells = []
+            for x in tests:
+                r = large.get((t, x))
+                cells.append(f" {fmt_mib(r[7])} → {fmt_mib(r[8])} |" if r else " n/a |")
             rss, hwm = mem.get(t, (None, None))
-            L.append(f"| {t} | {fmt_mib(min(befores) if befores else None)} | {fmt_mib(max(maxes) if maxes else None)} "
-                     f"| {fmt_mib(rss)} | {fmt_mib(hwm)} |")
+            L.append(f"| {t} |" + "".join(cells) + f" {fmt_mib(rss)} | {fmt_mib(hwm)} |")
         L.append("")
-        L.append("Flat memory = the max sampled during the large results stays close to the RSS before them; "
-                 "VmHWM also covers start-up and the pgbench phase.")
+        L.append("Flat memory = the max sampled during a large result stays close to the RSS before it (for the JVM, "
+                 "the first large result may grow the heap once, bounded by -Xmx; buffering would grow with "
+                 "BENCH_ROWS). VmHWM also covers start-up and the pgbench phase.")
         L.append("")
 
     text = "\n".join(L)
