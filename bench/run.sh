@@ -79,7 +79,7 @@ fi
 find_pg_bin() {
   if [[ -n "${PG_BIN:-}" ]]; then echo "$PG_BIN"; return; fi
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
   if [[ -n "$d" && -x "$d/initdb" ]]; then echo "$d"; return; fi
   if command -v initdb >/dev/null; then dirname "$(command -v initdb)"; return; fi
   echo ""

@@ -37,10 +37,6 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         switch (type) {
             case MessageTypes.QUERY -> onQuery(buf, start, end);
             case MessageTypes.PARSE -> onParse(buf, start, end);
-            case MessageTypes.SYNC -> {
-                upstream.pass(buf, start, end);
-                refusals.cycleSent();
-            }
             case MessageTypes.FUNCTION_CALL -> onFunctionCall(buf, start, end);
             case MessageTypes.TERMINATE -> {
                 upstream.pass(buf, start, end);
@@ -48,7 +44,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 onTerminate.run();
                 return false;
             }
-            case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
+            case MessageTypes.SYNC, MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
                     MessageTypes.FLUSH, MessageTypes.COPY_DATA, MessageTypes.COPY_DONE, MessageTypes.COPY_FAIL ->
                 upstream.pass(buf, start, end);
             default -> throw new ProtocolException("invalid frontend message type " + (type & 0xff));
@@ -69,7 +65,6 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         } else {
             upstream.replace(FrontendMessages.query(refusals.refuse(refusal)));
         }
-        refusals.cycleSent();
     }
 
     private void onParse(Buffer buf, int start, int end) {
@@ -92,6 +87,5 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         } else {
             upstream.replace(FrontendMessages.query(refusals.refuse(FUNCTION_CALL_REFUSED)));
         }
-        refusals.cycleSent();
     }
 }

@@ -1,6 +1,9 @@
 package dev.pgwarden.proxy;
 
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.Iterator;
 
 import dev.pgwarden.wire.PgError;
 
@@ -8,28 +11,36 @@ import dev.pgwarden.wire.PgError;
  * Keeps refused statements in protocol order. A refused message is replaced upstream by a
  * statement that fails with a unique marker, so PostgreSQL itself produces the error at the right
  * place (aborting the transaction and skipping to Sync exactly as a real error would); the
- * matching ErrorResponse is then swapped for the gateway's own.
+ * ErrorResponse carrying the marker is then swapped for the gateway's own.
  *
- * <p>Cycles: every Query, Sync or FunctionCall sent upstream ends with one ReadyForQuery.
+ * <p>Matching is by marker rather than by counting cycles, because PostgreSQL silently ignores a
+ * Sync that arrives during COPY FROM STDIN: a counter would drift. Markers carry a per-session
+ * random part, so a client cannot forge one.
  */
 final class RefusalTracker {
-    private record Pending(long cycle, String marker, PgError error) {
+    private static final int MAX_PENDING = 256;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private record Pending(String marker, PgError error) {
     }
 
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private long cyclesSent;
-    private long cyclesDone;
-    private long markers;
+    private final String prefix;
+    private long count;
 
-    /** Called for every message that ends a cycle when it is sent upstream. */
-    void cycleSent() {
-        cyclesSent++;
+    RefusalTracker() {
+        byte[] nonce = new byte[6];
+        RANDOM.nextBytes(nonce);
+        this.prefix = "pgwarden_refused_" + HexFormat.of().formatHex(nonce) + "_";
     }
 
-    /** @return the marker the poison statement must contain */
+    /** @return the marker the poison statement must contain (a bare lower-case identifier) */
     String refuse(PgError error) {
-        String marker = "pgwarden_refused_" + (++markers);
-        pending.add(new Pending(cyclesSent, marker, error));
+        String marker = prefix + (++count);
+        pending.add(new Pending(marker, error));
+        if (pending.size() > MAX_PENDING) {
+            pending.poll(); // a refusal skipped by an earlier error long ago; it will never come back
+        }
         return marker;
     }
 
@@ -37,26 +48,38 @@ final class RefusalTracker {
         return !pending.isEmpty();
     }
 
-    /** @return the gateway's error if this upstream error is the one our poison statement caused */
+    /**
+     * @return the gateway's error if this upstream error is the one a poison statement caused.
+     *         Refusals queued before it were skipped by PostgreSQL (an earlier error) and are dropped.
+     */
     PgError substitute(PgError upstreamError) {
-        Pending head = pending.peek();
-        if (head != null && head.cycle == cyclesDone && upstreamError.message() != null
-                && upstreamError.message().contains(head.marker)) {
-            pending.poll();
-            return head.error;
+        String message = upstreamError.message();
+        if (message == null || !message.contains(prefix)) {
+            return null;
+        }
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext();) {
+            Pending p = it.next();
+            if (containsMarker(message, p.marker)) {
+                while (pending.peek() != p) {
+                    pending.poll();
+                }
+                pending.poll();
+                return p.error;
+            }
         }
         return null;
     }
 
-    /** A ReadyForQuery arrived: refusals of the finished cycle that an earlier error skipped are void. */
-    void cycleDone() {
-        while (!pending.isEmpty() && pending.peek().cycle <= cyclesDone) {
-            pending.poll();
+    /** "..._1" must not match inside "..._12". */
+    private static boolean containsMarker(String message, String marker) {
+        int at = message.indexOf(marker);
+        while (at >= 0) {
+            int after = at + marker.length();
+            if (after == message.length() || !Character.isDigit(message.charAt(after))) {
+                return true;
+            }
+            at = message.indexOf(marker, at + 1);
         }
-        cyclesDone++;
-    }
-
-    long cyclesInFlight() {
-        return cyclesSent - cyclesDone;
+        return false;
     }
 }

@@ -9,14 +9,15 @@ import java.util.Set;
 /**
  * Decides which client startup parameters reach PostgreSQL. Any startup parameter is applied as
  * a setting there, so a denylist would let {@code role=postgres} or {@code options=-c role=...}
- * undo the role mapping: only session settings known to be harmless pass.
+ * undo the role mapping: only session settings known to be harmless pass. Not forwarded either:
+ * {@code standard_conforming_strings} (off changes where string literals end for the parser).
  */
 final class StartupParameters {
     private static final Set<String> FORWARDED = Set.of(
-            "application_name", "client_encoding", "datestyle", "timezone", "extra_float_digits",
+            "application_name", "datestyle", "timezone", "extra_float_digits",
             "intervalstyle", "search_path", "lc_monetary", "lc_numeric", "lc_time", "bytea_output",
             "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
-            "default_transaction_isolation", "default_transaction_read_only", "standard_conforming_strings",
+            "default_transaction_isolation", "default_transaction_read_only",
             "geqo", "jit", "work_mem");
     private static final Set<String> CONSUMED = Set.of("user", "database");
 
@@ -27,13 +28,25 @@ final class StartupParameters {
         java.util.ArrayList<String> dropped = new java.util.ArrayList<>();
         fromClient.forEach((name, value) -> {
             String key = name.toLowerCase(Locale.ROOT);
-            if (FORWARDED.contains(key)) {
+            if (key.equals("client_encoding")) {
+                forwarded.put(name, isUtf8(value) ? value : "UTF8");
+            } else if (FORWARDED.contains(key)) {
                 forwarded.put(name, value);
             } else if (!CONSUMED.contains(key) && !key.startsWith("_pq_.")) {
                 dropped.add(name);
             }
         });
         this.ignored = List.copyOf(dropped);
+    }
+
+    /**
+     * The policy reads SQL as UTF-8; with another client encoding (SJIS, BIG5, GBK have backslash
+     * as a second byte) PostgreSQL could see string literals end elsewhere (CVE-2006-2314). Such
+     * clients get UTF8 instead (libpq adapts to the server's ParameterStatus).
+     */
+    private static boolean isUtf8(String encoding) {
+        String e = encoding.toUpperCase(Locale.ROOT).replace("-", "").replace("_", "");
+        return e.equals("UTF8") || e.equals("UNICODE");
     }
 
     Map<String, String> forwarded() {

@@ -24,7 +24,6 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
         if (type == MessageTypes.READY_FOR_QUERY) {
-            refusals.cycleDone();
             transactionStatus = (char) buf.getByte(start + 5);
         } else if (type == MessageTypes.ERROR_RESPONSE) {
             PgError error = PgError.parse(buf, start, end);

@@ -79,15 +79,16 @@ public final class MessageFramer {
     private void scan(Buffer buf, Visitor visitor) {
         int pos = 0;
         int length = buf.length();
-        int header = typed ? 5 : 4;
-        while (length - pos >= header) {
-            int declared = buf.getInt(typed ? pos + 1 : pos);
-            validateLength(declared, typed);
-            int end = pos + (typed ? 1 : 0) + declared;
+        // Re-read the mode per message: the visitor may switch to typed messages mid-chunk.
+        while (length - pos >= (typed ? 5 : 4)) {
+            boolean typedNow = typed;
+            int declared = buf.getInt(typedNow ? pos + 1 : pos);
+            validateLength(declared, typedNow);
+            int end = pos + (typedNow ? 1 : 0) + declared;
             if (end > length) {
                 break;
             }
-            byte type = typed ? buf.getByte(pos) : 0;
+            byte type = typedNow ? buf.getByte(pos) : 0;
             int start = pos;
             pos = end;
             unreadInChunk = length - pos;

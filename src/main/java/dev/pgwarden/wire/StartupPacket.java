@@ -39,8 +39,10 @@ public sealed interface StartupPacket {
             return parameters.get("user");
         }
 
+        /** As in PostgreSQL, a missing or empty database name means the user name. */
         public String database() {
-            return parameters.getOrDefault("database", user());
+            String db = parameters.get("database");
+            return db == null || db.isEmpty() ? user() : db;
         }
     }
 
@@ -71,10 +73,12 @@ public sealed interface StartupPacket {
     private static Startup parseStartup(Buffer buf, int start, int end, int version) {
         Map<String, String> params = new LinkedHashMap<>();
         int pos = start + 8;
+        boolean terminated = false;
         while (pos < end) {
             int nameEnd = PgError.indexOfNul(buf, pos, end);
             if (nameEnd == pos) {
                 pos++; // the terminating empty name
+                terminated = true;
                 break;
             }
             String name = buf.getString(pos, nameEnd, StandardCharsets.UTF_8.name());
@@ -82,7 +86,8 @@ public sealed interface StartupPacket {
             params.put(name, buf.getString(nameEnd + 1, valueEnd, StandardCharsets.UTF_8.name()));
             pos = valueEnd + 1;
         }
-        if (pos != end) {
+        if (!terminated || pos != end) {
+            // PostgreSQL: "invalid startup packet layout: expected terminator as last byte"
             throw new ProtocolException("malformed startup packet");
         }
         return new Startup(version >>> 16, version & 0xFFFF, params);

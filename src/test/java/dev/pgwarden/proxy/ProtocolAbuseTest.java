@@ -203,6 +203,48 @@ class ProtocolAbuseTest {
         }
     }
 
+    /** PostgreSQL ignores a Sync sent during COPY FROM STDIN; refusals must stay matched after it. */
+    @Test
+    void refusalsStayInStepAfterAnExtendedProtocolCopy() throws Exception {
+        PostgresFixture.shared().execute("TRUNCATE items");
+        try (RawPgClient c = raw()) {
+            c.login("agent-7", PostgresFixture.DATABASE, GatewayTestResource.token("agent-7", "analysts"));
+            byte[] parse = RawPgClient.typed('P', concat(RawPgClient.cstr(""), RawPgClient.cstr("COPY items FROM STDIN"),
+                    new byte[] { 0, 0 }));
+            byte[] bind = RawPgClient.typed('B', concat(RawPgClient.cstr(""), RawPgClient.cstr(""),
+                    new byte[] { 0, 0, 0, 0, 0, 0 }));
+            byte[] execute = RawPgClient.typed('E', concat(RawPgClient.cstr(""), new byte[] { 0, 0, 0, 0 }));
+            byte[] sync = RawPgClient.typed('S', new byte[0]);
+            // As libpq does it: Sync goes out with Execute, before the server enters COPY mode.
+            c.send(concat(parse, bind, execute, sync));
+            List<Message> started = new java.util.ArrayList<>();
+            Message m;
+            do {
+                m = c.read();
+                started.add(m);
+            } while (m.type() != 'G');
+            c.send(concat(RawPgClient.typed('d', "7\tseven\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)), RawPgClient.typed('c', new byte[0]), sync));
+            List<Message> done = c.readUntilReady();
+            assertTrue(done.stream().anyMatch(x -> x.type() == 'C'), "COPY completed");
+            byte[] call = ByteBuffer.allocate(12).putInt(1598).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                    .putShort((short) 0).array();
+            c.send(RawPgClient.typed('F', call));
+            List<Message> reply = c.readUntilReady();
+            assertEquals("42501", reply.get(0).sqlState(), reply.get(0).field('M'));
+            assertTrue(reply.get(0).field('M').contains("FunctionCall"));
+        }
+        assertEquals("7", PostgresFixture.shared().queryForString("SELECT string_agg(id::text, ',') FROM items"));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void aPasswordMessageMustComeAfterTheStartup() throws Exception {
         try (RawPgClient c = raw()) {

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs pgwarden locally on a working default: a throwaway PostgreSQL with sample data, the
+# gateway, and its built-in DEVELOPMENT token issuer. Prints a ready psql line. Ctrl-C stops all.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${PGWARDEN_DEMO_DIR:-$ROOT/.pgwarden/demo}"
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+PG_PORT="${PG_PORT:-55432}"
+GW_PORT="${GW_PORT:-15432}"
+ISSUER_PORT="${ISSUER_PORT:-8180}"
+HTTP_PORT="${HTTP_PORT:-8080}"
+
+[ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 1; }
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cleanup() {
+  [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null || true
+  [ -d "$WORK/pgdata" ] && as_pg "$PG_BIN/pg_ctl" -D "$WORK/pgdata" -m fast stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+
+if [ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ]; then
+  echo "building pgwarden..."
+  (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+fi
+
+rm -rf "$WORK" && mkdir -p "$WORK"
+[ "$(id -u)" = 0 ] && chown postgres "$WORK"
+GW_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+SU_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+echo "$SU_PASSWORD" > "$WORK/su.pw"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/su.pw"
+echo "$GW_PASSWORD" > "$WORK/upstream.pw"; chmod 600 "$WORK/upstream.pw"
+
+echo "starting PostgreSQL on 127.0.0.1:$PG_PORT..."
+as_pg "$PG_BIN/initdb" -D "$WORK/pgdata" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+  --pwfile="$WORK/su.pw" -E UTF8 --locale=C >/dev/null
+cat >> "$WORK/pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK'
+CONF
+sed -i '1i host all pgwarden_md5 127.0.0.1/32 md5' "$WORK/pgdata/pg_hba.conf"
+as_pg "$PG_BIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/postgres.log" -w start >/dev/null
+psql_su() { "$PG_BIN/psql" -X -q -h "$WORK" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+psql_su -d postgres -c "CREATE DATABASE shop"
+sed -e "s/{{GATEWAY_PASSWORD}}/'$GW_PASSWORD'/" -e "s/{{MD5_PASSWORD}}/'$GW_PASSWORD'/" \
+  "$ROOT/src/test/resources/fixture/init.sql" | psql_su -d shop >/dev/null
+
+echo "starting pgwarden on 127.0.0.1:$GW_PORT..."
+PGWARDEN_LISTEN_HOST=127.0.0.1 PGWARDEN_LISTEN_PORT="$GW_PORT" \
+PGWARDEN_UPSTREAM_HOST=127.0.0.1 PGWARDEN_UPSTREAM_PORT="$PG_PORT" PGWARDEN_UPSTREAM_DATABASE=shop \
+PGWARDEN_UPSTREAM_USER=pgwarden_gw PGWARDEN_UPSTREAM_PASSWORD_FILE="$WORK/upstream.pw" \
+PGWARDEN_POLICY_FILE="$ROOT/deploy/policy.example.yaml" \
+PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$ISSUER_PORT" \
+QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$ISSUER_PORT" QUARKUS_HTTP_PORT="$HTTP_PORT" \
+  java ${JAVA_OPTS:-} -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$WORK/pgwarden.log" 2>&1 &
+GW_PID=$!
+
+for _ in $(seq 1 120); do
+  TOKEN="$(curl -fs "http://127.0.0.1:$ISSUER_PORT/token.txt?sub=agent-7&groups=analysts" 2>/dev/null || true)"
+  if [ -n "$TOKEN" ] && PGPASSWORD="$TOKEN" "$PG_BIN/psql" -X -q "host=127.0.0.1 port=$GW_PORT user=agent-7 dbname=shop" \
+       -c "select 1" >/dev/null 2>&1; then
+    break
+  fi
+  kill -0 "$GW_PID" 2>/dev/null || { echo "pgwarden failed to start:" >&2; tail -30 "$WORK/pgwarden.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+cat <<MSG
+
+pgwarden is running (log: $WORK/pgwarden.log). Connect as an analyst with a fresh token:
+
+  PGPASSWORD="\$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=agent-7&groups=analysts')" \\
+    psql "host=127.0.0.1 port=$GW_PORT user=agent-7 dbname=shop"
+
+Try: SELECT current_user, name, email FROM customers LIMIT 3;
+Press Ctrl-C to stop everything.
+MSG
+wait "$GW_PID"
