@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.testing.Gateway;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.testing.ProcessResult;
@@ -49,7 +50,7 @@ class RequireTlsTest {
                 .command("SELECT current_user || ' via ' || session_user");
         r.requireSuccess();
         assertEquals("analyst_ro via " + PostgresFixture.MD5_USER, r.out());
-        try (Connection c = java.sql.DriverManager.getConnection(
+        try (Connection c = Jdbc.connect(
                 Gateway.jdbcUrl("").replace("sslmode=disable", "sslmode=require"),
                 props("agent-7", GatewayTestResource.token("agent-7", "analysts")));
                 ResultSet rs = c.createStatement().executeQuery("SELECT current_user")) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.identity.dev.DevIssuer;
 import dev.pgwarden.testing.Gateway;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.PostgresFixture;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -34,7 +34,7 @@ class TokenLoginTest {
         Properties p = new Properties();
         p.setProperty("user", "agent-7");
         p.setProperty("password", token);
-        SQLException e = assertThrows(SQLException.class, () -> DriverManager.getConnection(Gateway.jdbcUrl(""), p).close());
+        SQLException e = assertThrows(SQLException.class, () -> Jdbc.connect(Gateway.jdbcUrl(""), p).close());
         assertFalse(e.getMessage().contains(token), "the error must not echo the token");
         return e;
     }
@@ -114,7 +114,7 @@ class TokenLoginTest {
         p.setProperty("user", "agent-7");
         p.setProperty("password", GatewayTestResource.token("agent-7", "analysts"));
         String url = "jdbc:postgresql://127.0.0.1:" + GatewayTestResource.gatewayPort() + "/postgres?sslmode=disable";
-        SQLException e = assertThrows(SQLException.class, () -> DriverManager.getConnection(url, p).close());
+        SQLException e = assertThrows(SQLException.class, () -> Jdbc.connect(url, p).close());
         assertEquals("3D000", e.getSQLState());
     }
 
@@ -124,7 +124,7 @@ class TokenLoginTest {
         Properties p = new Properties();
         p.setProperty("user", "agent-7");
         p.setProperty("password", token);
-        DriverManager.getConnection(Gateway.jdbcUrl(""), p).close();
+        Jdbc.connect(Gateway.jdbcUrl(""), p).close();
         loginFails(token.substring(0, token.length() - 4) + "AAAA");
         Path log = Path.of("target/quarkus.log");
         assertTrue(Files.exists(log), "tests log to target/quarkus.log");
@@ -141,7 +141,7 @@ class TokenLoginTest {
             Properties p = new Properties();
             p.setProperty("user", "agent-7");
             p.setProperty("password", token);
-            DriverManager.getConnection(Gateway.jdbcUrl(""), p).close();
+            Jdbc.connect(Gateway.jdbcUrl(""), p).close();
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.pgwarden.testing;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 
@@ -24,7 +23,7 @@ public final class Gateway {
         Properties p = new Properties();
         p.setProperty("user", subject);
         p.setProperty("password", GatewayTestResource.token(subject, groups));
-        return DriverManager.getConnection(jdbcUrl(urlOptions), p);
+        return Jdbc.connect(jdbcUrl(urlOptions), p);
     }
 
     /** A psql/pgbench target for the gateway, the token as password. */

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -173,7 +172,7 @@ public final class PostgresFixture {
         props.setProperty("password", password);
         props.setProperty("connectTimeout", "10");
         props.setProperty("ApplicationName", "pgwarden-test");
-        return DriverManager.getConnection(jdbcUrl(database), props);
+        return Jdbc.connect(jdbcUrl(database), props);
     }
 
     /** Runs SQL as superuser in {@code shop} (autocommit; several statements allowed). */
