@@ -1,20 +1,19 @@
 package dev.pgwarden.proxy;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 
 /**
  * Collects consecutive untouched frames of one read chunk into a single slice, so a chunk that
  * needs no rewriting goes out as one write (one syscall) without copying.
  */
 final class BatchWriter {
-    private final NetSocket out;
+    private final RelayEndpoint out;
     private Buffer runBuf;
     private int runStart;
     private int runEnd;
     private boolean wrote;
 
-    BatchWriter(NetSocket out) {
+    BatchWriter(RelayEndpoint out) {
         this.out = out;
     }
 
@@ -40,7 +39,7 @@ final class BatchWriter {
     /** Ends the batch: whatever is collected goes out now. */
     void flush() {
         if (runBuf != null && runEnd > runStart) {
-            out.write(runStart == 0 && runEnd == runBuf.length() ? runBuf : runBuf.slice(runStart, runEnd));
+            out.write(runBuf, runStart, runEnd);
             wrote = true;
         }
         runBuf = null;

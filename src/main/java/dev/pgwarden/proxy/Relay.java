@@ -20,6 +20,8 @@ final class Relay {
 
     private final NetSocket client;
     private final NetSocket upstream;
+    private final RelayEndpoint clientEnd;
+    private final RelayEndpoint upstreamEnd;
     private final MessageFramer clientFramer;
     private final MessageFramer upstreamFramer;
     private final ClientToUpstream clientToUpstream;
@@ -32,18 +34,20 @@ final class Relay {
             StatementGate gate, boolean allowFunctionCall, Runnable onClosed) {
         this.client = client;
         this.upstream = up.socket();
+        this.clientEnd = new RelayEndpoint(client);
+        this.upstreamEnd = new RelayEndpoint(upstream);
         this.clientFramer = clientFramer;
         this.upstreamFramer = up.framer();
         this.onClosed = onClosed;
         RefusalTracker refusals = new RefusalTracker();
-        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstream), refusals, gate, session,
+        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gate, session,
                 allowFunctionCall, this::clientTerminated);
-        this.upstreamToClient = new UpstreamToClient(new BatchWriter(client), refusals);
+        this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals);
     }
 
     void start() {
-        client.handler(this::fromClient);
-        upstream.handler(this::fromUpstream);
+        clientEnd.onChunk(this::fromClient);
+        upstreamEnd.onChunk(this::fromUpstream);
         client.closeHandler(v -> close(null));
         upstream.closeHandler(v -> upstreamClosed());
         client.exceptionHandler(e -> {

@@ -1,0 +1,60 @@
+package dev.pgwarden.proxy;
+
+import java.util.function.Consumer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
+
+/**
+ * One socket of the relay, read and written without copies: Vert.x' plain data handler copies
+ * every chunk to the heap and the write path copies it back; here the pooled buffer Netty read
+ * into is framed in place, and untouched frames go out as retained slices of it.
+ */
+final class RelayEndpoint {
+    private final NetSocketInternal socket;
+    private ByteBuf current;
+    private Buffer currentView;
+
+    RelayEndpoint(NetSocket socket) {
+        this.socket = (NetSocketInternal) socket;
+    }
+
+    NetSocket socket() {
+        return socket;
+    }
+
+    /** Delivers each read chunk; the buffer is valid only during the call. */
+    void onChunk(Consumer<Buffer> consumer) {
+        socket.messageHandler(msg -> {
+            if (!(msg instanceof ByteBuf bb)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            current = bb;
+            currentView = Buffer.buffer(bb.slice());
+            try {
+                consumer.accept(currentView);
+            } finally {
+                current = null;
+                currentView = null;
+                bb.release();
+            }
+        });
+    }
+
+    /** Writes {@code start..end} of a buffer: a slice sharing memory when it is the chunk being read. */
+    void write(Buffer buf, int start, int end) {
+        if (buf == currentView) {
+            socket.writeMessage(current.retainedSlice(current.readerIndex() + start, end - start), null);
+        } else {
+            socket.write(start == 0 && end == buf.length() ? buf : buf.slice(start, end), null);
+        }
+    }
+
+    void write(Buffer message) {
+        socket.write(message, null);
+    }
+}
