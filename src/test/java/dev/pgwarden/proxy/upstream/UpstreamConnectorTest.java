@@ -165,6 +165,30 @@ class UpstreamConnectorTest {
     }
 
     @Test
+    void sideQueriesRunInOrderUnderTheRoleAndReportErrors() throws Exception {
+        GatewayConfig.Upstream cfg = upstream(pg.port(), PostgresFixture.GATEWAY_USER, PostgresFixture.GATEWAY_PASSWORD);
+        UpstreamConnector connector = new UpstreamConnector(vertx, cfg, UpstreamCredentials.from(cfg), 1 << 20);
+        io.vertx.core.Context ctx = vertx.getOrCreateContext();
+        java.util.concurrent.CompletableFuture<java.util.List<Object>> results = new java.util.concurrent.CompletableFuture<>();
+        ctx.runOnContext(v -> {
+            SideQueryClient side = new SideQueryClient(connector, "analyst_ro");
+            var a = side.query("SELECT current_user, NULL::text, 'x'");
+            var b = side.query("SELECT * FROM no_such_table");
+            var c = side.query("SELECT count(*) FROM customers");
+            io.vertx.core.Future.join(a, b, c).onComplete(all -> {
+                results.complete(java.util.List.of(a.result(), b.cause(), c.result()));
+                side.close();
+            });
+        });
+        java.util.List<Object> r = results.get(15, TimeUnit.SECONDS);
+        assertEquals(java.util.Arrays.asList("analyst_ro", null, "x"), ((java.util.List<?>) r.get(0)).get(0));
+        SideQueryClient.SideQueryFailure failure = assertInstanceOf(SideQueryClient.SideQueryFailure.class, r.get(1));
+        assertEquals("42P01", failure.pgError().sqlState());
+        assertEquals(java.util.List.of(java.util.List.of(String.valueOf(PostgresFixture.CUSTOMER_COUNT))), r.get(2),
+                "the connection stays usable after an error");
+    }
+
+    @Test
     void credentialsNeverPrintTheirPassword() {
         UpstreamCredentials c = new UpstreamCredentials("gw", "s3cret".toCharArray());
         assertFalse(c.toString().contains("s3cret"));
