@@ -253,7 +253,7 @@ final class ClientSession implements MessageFramer.Visitor {
         LOG.infof("session %s: %s %s as role %s from %s", id, principal.subject(), principal.groups(), up.role(),
                 socket.remoteAddress());
         state = State.READY;
-        relay = new Relay(socket, framer, up, info, gw.gate(), gw.allowFunctionCall(), this::closed);
+        relay = new Relay(socket, framer, up, info, gw, this::closed);
         relay.start();
     }
 

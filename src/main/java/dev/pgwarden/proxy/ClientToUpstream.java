@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import java.util.List;
+
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
@@ -21,15 +23,17 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final SessionInfo session;
     private final boolean allowFunctionCall;
     private final Runnable onTerminate;
+    private final ResultTracker results;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
-            boolean allowFunctionCall, Runnable onTerminate) {
+            boolean allowFunctionCall, Runnable onTerminate, ResultTracker results) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
         this.session = session;
         this.allowFunctionCall = allowFunctionCall;
         this.onTerminate = onTerminate;
+        this.results = results;
     }
 
     @Override
@@ -44,8 +48,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 onTerminate.run();
                 return false;
             }
-            case MessageTypes.SYNC, MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
-                    MessageTypes.FLUSH, MessageTypes.COPY_DATA, MessageTypes.COPY_DONE, MessageTypes.COPY_FAIL ->
+            case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
+                    MessageTypes.SYNC -> {
+                if (results != null) {
+                    track(type, buf, start, end);
+                }
+                upstream.pass(buf, start, end);
+            }
+            case MessageTypes.FLUSH, MessageTypes.COPY_DATA, MessageTypes.COPY_DONE, MessageTypes.COPY_FAIL ->
                 upstream.pass(buf, start, end);
             default -> throw new ProtocolException("invalid frontend message type " + (type & 0xff));
         }
@@ -59,26 +69,79 @@ final class ClientToUpstream implements MessageFramer.Visitor {
 
     private void onQuery(Buffer buf, int start, int end) {
         int nul = Frames.stringEnd(buf, start + 5, end);
-        PgError refusal = gate.check(session, Frames.string(buf, start + 5, nul), false);
-        if (refusal == null) {
+        StatementGate.Verdict verdict = gate.check(session, Frames.string(buf, start + 5, nul), false);
+        if (verdict.refusal() == null) {
+            if (results != null) {
+                results.query(verdict.statements(), verdict.masks());
+            }
             upstream.pass(buf, start, end);
         } else {
-            upstream.replace(FrontendMessages.query(refusals.refuse(refusal)));
+            if (results != null) {
+                results.query(List.of(), List.of());
+            }
+            upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
     }
 
     private void onParse(Buffer buf, int start, int end) {
         int nameEnd = Frames.stringEnd(buf, start + 5, end);
         int sqlEnd = Frames.stringEnd(buf, nameEnd + 1, end);
-        PgError refusal = gate.check(session, Frames.string(buf, nameEnd + 1, sqlEnd), true);
-        if (refusal == null) {
+        String sql = Frames.string(buf, nameEnd + 1, sqlEnd);
+        StatementGate.Verdict verdict = gate.check(session, sql, true);
+        String name = Frames.string(buf, start + 5, nameEnd);
+        if (verdict.refusal() == null) {
+            if (results != null) {
+                results.parse(name, sql, verdict.masksOf(0));
+            }
             upstream.pass(buf, start, end);
             return;
         }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
-        String name = Frames.string(buf, start + 5, nameEnd);
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
-                .cstring(name).cstring(refusals.refuse(refusal)).int16(0).finish());
+                .cstring(name).cstring(refusals.refuse(verdict.refusal())).int16(0).finish());
+    }
+
+    /** Records the extended-protocol messages that decide which plan the rows coming back follow. */
+    private void track(byte type, Buffer buf, int start, int end) {
+        int pos = start + 5;
+        switch (type) {
+            case MessageTypes.BIND -> {
+                int portalEnd = Frames.stringEnd(buf, pos, end);
+                int stmtEnd = Frames.stringEnd(buf, portalEnd + 1, end);
+                results.bind(Frames.string(buf, pos, portalEnd), Frames.string(buf, portalEnd + 1, stmtEnd),
+                        resultFormats(buf, stmtEnd + 1));
+            }
+            case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> {
+                byte kind = buf.getByte(pos);
+                String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));
+                if (type == MessageTypes.DESCRIBE) {
+                    results.describe(kind, name);
+                } else {
+                    results.close(kind, name);
+                }
+            }
+            case MessageTypes.EXECUTE -> results.execute(Frames.string(buf, pos, Frames.stringEnd(buf, pos, end)));
+            default -> results.sync();
+        }
+    }
+
+    /** Skips Bind's parameters to read its result-column format codes. */
+    private static int[] resultFormats(Buffer buf, int pos) {
+        int paramFormats = buf.getUnsignedShort(pos);
+        pos += 2 + 2 * paramFormats;
+        int params = buf.getUnsignedShort(pos);
+        pos += 2;
+        for (int i = 0; i < params; i++) {
+            int len = buf.getInt(pos);
+            pos += 4 + Math.max(len, 0);
+        }
+        int n = buf.getUnsignedShort(pos);
+        pos += 2;
+        int[] formats = new int[n];
+        for (int i = 0; i < n; i++) {
+            formats[i] = buf.getShort(pos + 2 * i);
+        }
+        return formats;
     }
 
     private void onFunctionCall(Buffer buf, int start, int end) {

@@ -11,6 +11,8 @@ record GatewayContext(
         TokenAuthenticator authenticator,
         PolicyStore policy,
         StatementGate gate,
+        java.util.function.Supplier<dev.pgwarden.masking.ResultMasker> masking,
+        CatalogCache catalog,
         UpstreamConnector connector,
         CancelRegistry cancelRegistry,
         Sessions sessions,

@@ -64,7 +64,7 @@ public class GatewayServer {
         deploymentId = vertx.deployVerticle(
                 () -> new ListenerVerticle(options,
                         v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                        connector -> new GatewayContext(authenticator, policy, gate, connector, cancelRegistry,
+                        connector -> new GatewayContext(authenticator, policy, gate, null, null, connector, cancelRegistry,
                                 sessions, config.upstream().database(), listen.maxMessageSize(),
                                 listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall())),
                 new DeploymentOptions().setInstances(instances))

@@ -28,10 +28,11 @@ final class Relay {
     private final UpstreamToClient upstreamToClient;
     private final Runnable onClosed;
     private boolean terminating;
+    private boolean upstreamHeld;
     private boolean closed;
 
     Relay(NetSocket client, MessageFramer clientFramer, UpstreamSession up, SessionInfo session,
-            StatementGate gate, boolean allowFunctionCall, Runnable onClosed) {
+            GatewayContext gw, Runnable onClosed) {
         this.client = client;
         this.upstream = up.socket();
         this.clientEnd = new RelayEndpoint(client);
@@ -40,9 +41,11 @@ final class Relay {
         this.upstreamFramer = up.framer();
         this.onClosed = onClosed;
         RefusalTracker refusals = new RefusalTracker();
-        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gate, session,
-                allowFunctionCall, this::clientTerminated);
-        this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals);
+        ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
+        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
+                gw.allowFunctionCall(), this::clientTerminated, results);
+        this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals, results, upstreamFramer,
+                this::holdUpstreamUntil);
     }
 
     void start() {
@@ -85,6 +88,10 @@ final class Relay {
         if (closed) {
             return;
         }
+        if (upstreamHeld) {
+            upstreamFramer.append(chunk);
+            return;
+        }
         try {
             upstreamFramer.feed(chunk, upstreamToClient);
         } catch (ProtocolException e) {
@@ -95,6 +102,29 @@ final class Relay {
         if (client.writeQueueFull()) {
             upstream.pause();
         }
+    }
+
+    /** Server messages wait (upstream paused, bytes buffered) until {@code ready} completes. */
+    private void holdUpstreamUntil(io.vertx.core.Future<Void> ready) {
+        upstreamHeld = true;
+        upstream.pause();
+        ready.onComplete(r -> {
+            if (closed) {
+                return;
+            }
+            if (r.failed()) {
+                close(PgError.fatal(SqlState.INTERNAL_ERROR,
+                        "pgwarden could not read the catalog it needs to mask this result; the result was withheld"));
+                return;
+            }
+            upstreamHeld = false;
+            upstream.resume();
+            try {
+                upstreamFramer.resume(upstreamToClient);
+            } catch (ProtocolException e) {
+                close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden lost protocol sync with the upstream database"));
+            }
+        });
     }
 
     private void clientTerminated() {

@@ -13,16 +13,36 @@ import io.vertx.core.buffer.Buffer;
 final class UpstreamToClient implements MessageFramer.Visitor {
     private final BatchWriter client;
     private final RefusalTracker refusals;
+    private final ResultTracker results;
+    private final MessageFramer framer;
+    private final java.util.function.Consumer<io.vertx.core.Future<Void>> holdUntil;
     private char transactionStatus = 'I';
     private boolean fatalSeen;
 
-    UpstreamToClient(BatchWriter client, RefusalTracker refusals) {
+    UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
+            java.util.function.Consumer<io.vertx.core.Future<Void>> holdUntil) {
         this.client = client;
         this.refusals = refusals;
+        this.results = results;
+        this.framer = framer;
+        this.holdUntil = holdUntil;
     }
 
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
+        if (results != null) {
+            Buffer masked = results.onServerMessage(type, buf, start, end);
+            if (masked == ResultTracker.HOLD) {
+                client.flush();
+                framer.holdCurrent();
+                holdUntil.accept(results.awaitCatalog());
+                return false;
+            }
+            if (masked != null) {
+                client.replace(masked);
+                return true;
+            }
+        }
         if (type == MessageTypes.READY_FOR_QUERY) {
             transactionStatus = (char) buf.getByte(start + 5);
         } else if (type == MessageTypes.ERROR_RESPONSE) {

@@ -26,6 +26,7 @@ public final class MessageFramer {
     private boolean typed;
     private Buffer pending;
     private int unreadInChunk;
+    private boolean holdRequested;
 
     public MessageFramer(int maxMessageSize, boolean typed) {
         if (maxMessageSize < 1024 || maxMessageSize > HARD_MAX_MESSAGE_SIZE) {
@@ -53,6 +54,22 @@ public final class MessageFramer {
     public void discardBuffered() {
         pending = null;
         unreadInChunk = 0;
+    }
+
+    /**
+     * Called by a visitor that cannot handle the message it is shown yet (it waits for something
+     * asynchronous). It must then return false; the message stays buffered and {@link #resume}
+     * shows it again.
+     */
+    public void holdCurrent() {
+        holdRequested = true;
+    }
+
+    /** Buffers a chunk without looking at it, while a held message waits. */
+    public void append(Buffer chunk) {
+        pending = pending == null || pending.length() == 0
+                ? Buffer.buffer(Math.max(256, chunk.length())).appendBuffer(chunk)
+                : pending.appendBuffer(chunk);
     }
 
     public void feed(Buffer chunk, Visitor visitor) {
@@ -93,6 +110,10 @@ public final class MessageFramer {
             pos = end;
             unreadInChunk = length - pos;
             if (!visitor.onMessage(type, buf, start, end)) {
+                if (holdRequested) {
+                    holdRequested = false;
+                    pos = start;
+                }
                 break;
             }
         }

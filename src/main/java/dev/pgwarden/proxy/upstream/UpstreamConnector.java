@@ -66,7 +66,8 @@ public final class UpstreamConnector {
     }
 
     /**
-     * @param role         the mapped database role (already validated as an identifier)
+     * @param role         the mapped database role (already validated as an identifier); null keeps
+     *                     the gateway's own login role (only for the gateway's catalog questions)
      * @param clientParams startup parameters the client may set (application_name, DateStyle, ...)
      */
     public Future<UpstreamSession> connect(String role, Map<String, String> clientParams) {

@@ -124,10 +124,10 @@ final class UpstreamHandshake implements MessageFramer.Visitor {
     }
 
     private void onReady() {
-        if (stage == Stage.STARTING) {
+        if (stage == Stage.STARTING && role != null) {
             stage = Stage.SETTING_ROLE;
             socket.write(FrontendMessages.query("SET ROLE " + quoteIdentifier(role)));
-        } else if (stage == Stage.SETTING_ROLE) {
+        } else if (stage == Stage.SETTING_ROLE || stage == Stage.STARTING) {
             stage = Stage.DONE;
             socket.handler(null);
             socket.closeHandler(null);

@@ -1,0 +1,75 @@
+package dev.pgwarden.masking;
+
+import java.util.List;
+
+/**
+ * Everything needed to mask one result: the policy, the catalog (for RowDescription lineage), the
+ * value masker and the detectors. Shared by all sessions; immutable per policy version.
+ */
+public final class ResultMasker {
+    private final MaskingPolicy policy;
+    private final MaskPlanner.ColumnResolver catalog;
+    private final DataRowRewriter rows;
+    private final ValueMasker values;
+    private final ContentDetectors detectors;
+
+    public ResultMasker(MaskingPolicy policy, MaskPlanner.ColumnResolver catalog, ValueMasker values) {
+        this.policy = policy;
+        this.catalog = catalog;
+        this.values = values;
+        this.detectors = new ContentDetectors(policy.detectors());
+        this.rows = new DataRowRewriter(values, detectors);
+    }
+
+    /** Nothing to mask at all: sessions may skip result tracking. */
+    public boolean inactive() {
+        return policy.rules().isEmpty() && policy.detectors().isEmpty();
+    }
+
+    /** The per-column plan for a result with these fields: lineage first, then catalog, then detectors. */
+    public ColumnMask[] plan(List<Field> fields, StatementMasks lineage) {
+        ColumnMask[] plan = MaskPlanner.plan(fields, catalog, policy);
+        for (int i = 0; i < plan.length; i++) {
+            MaskFunction f = lineage.forColumn(i);
+            if (f != null) {
+                plan[i] = ColumnMask.apply(f, fields.get(i));
+            }
+        }
+        return MaskPlanner.passesEverything(plan) ? null : plan;
+    }
+
+    /** A plan for rows whose description was never seen: lineage masks, detection on text columns. */
+    public ColumnMask[] planWithoutDescription(int columns, int[] formats, StatementMasks lineage) {
+        boolean detect = !policy.detectors().isEmpty();
+        ColumnMask[] plan = new ColumnMask[columns];
+        for (int i = 0; i < columns; i++) {
+            int format = formatOf(formats, i);
+            MaskFunction f = lineage.forColumn(i);
+            if (f != null) {
+                plan[i] = ColumnMask.apply(f, 0, format); // unknown type: text masked, binary nulled
+            } else if (detect && format == 0) {
+                plan[i] = ColumnMask.detect(TypeClass.TEXT_OID, 0);
+            }
+        }
+        return MaskPlanner.passesEverything(plan) ? null : plan;
+    }
+
+    static int formatOf(int[] formats, int column) {
+        if (formats == null || formats.length == 0) {
+            return 0;
+        }
+        return formats.length == 1 ? formats[0] : (column < formats.length ? formats[column] : 0);
+    }
+
+    public DataRowRewriter rows() {
+        return rows;
+    }
+
+    public ValueMasker values() {
+        return values;
+    }
+
+    public ContentDetectors detectors() {
+        return detectors;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.pgwarden.masking;
+
+import java.util.Arrays;
+
+/**
+ * What the analysis of a statement found out about its result before it runs: for each output
+ * column, the masking function its lineage calls for (null when it derives from nothing sensitive).
+ * {@link #UNKNOWN} means no lineage: the result is then planned from the RowDescription alone
+ * (table OID / attribute number) plus the content detectors.
+ */
+public final class StatementMasks {
+    public static final StatementMasks UNKNOWN = new StatementMasks(null);
+
+    private final MaskFunction[] byColumn;
+
+    private StatementMasks(MaskFunction[] byColumn) {
+        this.byColumn = byColumn;
+    }
+
+    public static StatementMasks of(MaskFunction... byColumn) {
+        return new StatementMasks(byColumn.clone());
+    }
+
+    public boolean known() {
+        return byColumn != null;
+    }
+
+    /** The function lineage asks for at output {@code index}, or null. */
+    public MaskFunction forColumn(int index) {
+        return byColumn != null && index < byColumn.length ? byColumn[index] : null;
+    }
+
+    public int columns() {
+        return byColumn == null ? -1 : byColumn.length;
+    }
+
+    @Override
+    public String toString() {
+        return byColumn == null ? "StatementMasks[unknown]" : "StatementMasks" + Arrays.toString(byColumn);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.pgwarden.proxy;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.jboss.logging.Logger;
+
+import dev.pgwarden.masking.MaskPlanner;
+import dev.pgwarden.proxy.upstream.SideQueryClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+/**
+ * Names for the (table OID, attribute number) pairs RowDescription carries, so a column is known
+ * as public.customers.ssn whatever the query called it. A snapshot of every user relation's
+ * columns, reloaded when a result names a table it has not seen (a table created after the last
+ * load): the result waits for the reload rather than pass unmasked.
+ */
+public final class CatalogCache implements MaskPlanner.ColumnResolver {
+    private static final Logger LOG = Logger.getLogger(CatalogCache.class);
+    /** PostgreSQL's FirstNormalObjectId: lower OIDs are built-in catalog objects. */
+    private static final int FIRST_NORMAL_OID = 16384;
+    static final String QUERY = "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname"
+            + " FROM pg_catalog.pg_attribute a"
+            + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+
+    private record Snapshot(Map<Long, MaskPlanner.ColumnRef> columns, Set<Integer> tables) {
+    }
+
+    private final SideQueryClient side;
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of());
+    private Future<Void> loading;
+
+    /** @param side a side connection under the gateway's own login (catalog reads need no role) */
+    public CatalogCache(SideQueryClient side) {
+        this.side = side;
+    }
+
+    @Override
+    public Optional<MaskPlanner.ColumnRef> resolve(int tableOid, int columnAttr) {
+        return Optional.ofNullable(snapshot.columns.get(key(tableOid, columnAttr)));
+    }
+
+    /** Whether results naming this table can be planned now. */
+    public boolean knows(int tableOid) {
+        return tableOid == 0 || Integer.compareUnsigned(tableOid, FIRST_NORMAL_OID) < 0
+                || snapshot.tables.contains(tableOid);
+    }
+
+    /** Reloads the snapshot; concurrent callers share one load. Call on the side client's event loop. */
+    public Future<Void> reload() {
+        if (loading != null) {
+            return loading;
+        }
+        Promise<Void> done = Promise.promise();
+        loading = done.future();
+        side.query(QUERY).onComplete(r -> {
+            loading = null;
+            if (r.failed()) {
+                LOG.warnf("catalog load failed: %s", r.cause().getMessage());
+                done.fail(r.cause());
+                return;
+            }
+            snapshot = build(r.result());
+            LOG.debugf("catalog loaded: %d relations", snapshot.tables.size());
+            done.complete();
+        });
+        return done.future();
+    }
+
+    /** Marks tables as seen even if the catalog does not list them, so a result cannot wait forever. */
+    void acceptUnknown(Set<Integer> tableOids) {
+        Snapshot s = snapshot;
+        Set<Integer> tables = new HashSet<>(s.tables);
+        tables.addAll(tableOids);
+        snapshot = new Snapshot(s.columns, tables);
+    }
+
+    private static Snapshot build(List<List<String>> rows) {
+        Map<Long, MaskPlanner.ColumnRef> columns = new HashMap<>(rows.size() * 2);
+        Set<Integer> tables = new HashSet<>();
+        for (List<String> row : rows) {
+            int oid = (int) Long.parseLong(row.get(0));
+            int attnum = Integer.parseInt(row.get(1));
+            columns.put(key(oid, attnum), new MaskPlanner.ColumnRef(row.get(2), row.get(3), row.get(4)));
+            tables.add(oid);
+        }
+        return new Snapshot(Map.copyOf(columns), Set.copyOf(tables));
+    }
+
+    private static long key(int tableOid, int attnum) {
+        return ((long) tableOid << 16) ^ (attnum & 0xffff);
+    }
+}

@@ -1,0 +1,322 @@
+package dev.pgwarden.proxy;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import dev.pgwarden.masking.ColumnMask;
+import dev.pgwarden.masking.CopyFormat;
+import dev.pgwarden.masking.CopyTextRewriter;
+import dev.pgwarden.masking.Field;
+import dev.pgwarden.masking.ResultMasker;
+import dev.pgwarden.masking.RowDescriptionParser;
+import dev.pgwarden.masking.StatementMasks;
+import dev.pgwarden.wire.MessageTypes;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Knows, for every DataRow and CopyData PostgreSQL sends, which statement it belongs to and so
+ * which masking plan applies. The client's messages are recorded in protocol order (the in-flight
+ * queue): Execute may arrive without Describe (drivers reuse a statement's known description), an
+ * error makes PostgreSQL skip to Sync, and a simple query string runs several statements.
+ */
+final class ResultTracker {
+    private static final Pattern CSV = Pattern.compile("(?is)\\bcsv\\b");
+
+    /** A prepared (or unnamed) statement: its lineage and, once described, its fields. */
+    private static final class Statement {
+        final String sql;
+        final StatementMasks masks;
+        List<Field> fields;
+
+        Statement(String sql, StatementMasks masks) {
+            this.sql = sql;
+            this.masks = masks;
+        }
+    }
+
+    private record Portal(Statement statement, int[] formats) {
+    }
+
+    private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect {
+    }
+
+    private record DescribeExpect(Statement statement, Portal portal) implements Expect {
+    }
+
+    private record ExecuteExpect(Portal portal) implements Expect {
+    }
+
+    private record SyncExpect() implements Expect {
+    }
+
+    private static final class QueryExpect implements Expect {
+        final List<Statement> statements;
+        int index;
+
+        QueryExpect(List<Statement> statements) {
+            this.statements = statements;
+        }
+
+        Statement current() {
+            return index < statements.size() ? statements.get(index) : null;
+        }
+    }
+
+    private static final SyncExpect SYNC = new SyncExpect();
+    private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN);
+
+    /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitCatalog()}. */
+    static final Buffer HOLD = Buffer.buffer(0);
+
+    private final java.util.function.Supplier<ResultMasker> maskers;
+    private final CatalogCache catalog;
+    private java.util.Set<Integer> unknownTables;
+    private ResultMasker masker;
+    private final Map<String, Statement> statements = new HashMap<>();
+    private final Map<String, Portal> portals = new HashMap<>();
+    private final ArrayDeque<Expect> expected = new ArrayDeque<>();
+    private ColumnMask[] rowPlan;
+    private boolean planned;
+    private CopyTextRewriter copy;
+    private long maskedRows;
+
+    /** @param maskers the masking in force now (follows policy reloads) */
+    ResultTracker(java.util.function.Supplier<ResultMasker> maskers, CatalogCache catalog) {
+        this.maskers = maskers;
+        this.catalog = catalog;
+    }
+
+    /** Takes the current masking when a new result starts, so a reload applies from the next result. */
+    private ResultMasker masker() {
+        masker = maskers.get();
+        return masker;
+    }
+
+    // ---- client side, in the order messages are sent upstream ----
+
+    void parse(String name, String sql, StatementMasks masks) {
+        statements.put(name, new Statement(sql, masks));
+    }
+
+    void bind(String portal, String statement, int[] resultFormats) {
+        portals.put(portal, new Portal(statements.getOrDefault(statement, UNKNOWN), resultFormats));
+    }
+
+    void describe(byte kind, String name) {
+        if (kind == 'S') {
+            expected.add(new DescribeExpect(statements.getOrDefault(name, UNKNOWN), null));
+        } else {
+            Portal p = portals.get(name);
+            expected.add(new DescribeExpect(p == null ? UNKNOWN : p.statement, p));
+        }
+    }
+
+    void execute(String portal) {
+        Portal p = portals.get(portal);
+        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null)));
+    }
+
+    void sync() {
+        expected.add(SYNC);
+    }
+
+    void close(byte kind, String name) {
+        if (kind == 'S') {
+            statements.remove(name);
+        } else {
+            portals.remove(name);
+        }
+    }
+
+    void query(List<String> sqls, List<StatementMasks> masks) {
+        List<Statement> list = new java.util.ArrayList<>(sqls.size());
+        for (int i = 0; i < sqls.size(); i++) {
+            list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN));
+        }
+        expected.add(new QueryExpect(list));
+    }
+
+    // ---- server side ----
+
+    /** @return the replacement for this server message, or null to relay it untouched */
+    Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
+        switch (type) {
+            case MessageTypes.DATA_ROW:
+                if (!planned) {
+                    planRowsWithoutDescription(buf.getUnsignedShort(start + 5));
+                }
+                return rowPlan == null ? null : countMasked(masker.rows().rewrite(buf, start, end, rowPlan));
+            case MessageTypes.ROW_DESCRIPTION: {
+                List<Field> fields = RowDescriptionParser.parse(buf, start, end);
+                if (hasUnknownTables(fields)) {
+                    return HOLD;
+                }
+                onRowDescription(fields);
+                return null;
+            }
+            case MessageTypes.NO_DATA:
+                if (expected.peek() instanceof DescribeExpect) {
+                    expected.poll();
+                }
+                return null;
+            case MessageTypes.COPY_OUT_RESPONSE:
+                startCopy(buf, start, end);
+                return null;
+            case MessageTypes.COPY_DATA:
+                return copy == null ? null : countMasked(copy.onCopyData(buf, start, end));
+            case MessageTypes.COPY_DONE:
+                Buffer tail = copy == null ? null : copy.finish();
+                copy = null;
+                return tail == null ? null : tail.appendBuffer(buf, start, end - start);
+            case MessageTypes.COMMAND_COMPLETE, MessageTypes.EMPTY_QUERY_RESPONSE, MessageTypes.PORTAL_SUSPENDED:
+                endOfResult();
+                return null;
+            case MessageTypes.ERROR_RESPONSE:
+                onError();
+                return null;
+            case MessageTypes.READY_FOR_QUERY:
+                onReady();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private boolean hasUnknownTables(List<Field> fields) {
+        java.util.Set<Integer> unknown = null;
+        for (Field f : fields) {
+            if (!catalog.knows(f.tableOid())) {
+                if (unknown == null) {
+                    unknown = new java.util.HashSet<>();
+                }
+                unknown.add(f.tableOid());
+            }
+        }
+        unknownTables = unknown;
+        return unknown != null;
+    }
+
+    /**
+     * Reloads the catalog for tables a result named that the snapshot lacks. Once it is done the
+     * held RowDescription is shown again; tables still unlisted are accepted as holding nothing the
+     * catalog could name (detectors still apply).
+     */
+    io.vertx.core.Future<Void> awaitCatalog() {
+        java.util.Set<Integer> unknown = unknownTables;
+        return catalog.reload().onSuccess(v -> catalog.acceptUnknown(unknown));
+    }
+
+    private void onRowDescription(List<Field> fields) {
+        planned = true;
+        Expect head = expected.peek();
+        if (head instanceof DescribeExpect d) {
+            expected.poll();
+            if (d.portal == null) {
+                d.statement.fields = fields; // formats are chosen by a later Bind
+                planned = false;
+                return;
+            }
+            rowPlan = masker().plan(withFormats(fields, d.portal.formats), d.statement.masks);
+        } else if (head instanceof QueryExpect q) {
+            Statement s = q.current();
+            rowPlan = masker().plan(fields, s == null ? StatementMasks.UNKNOWN : s.masks);
+        } else {
+            // Out of step: plan from the description alone (catalog + detectors), never pass blindly.
+            rowPlan = masker().plan(fields, StatementMasks.UNKNOWN);
+        }
+    }
+
+    /** Rows of an Execute come without a RowDescription when the client described earlier. */
+    private void planRowsWithoutDescription(int columns) {
+        planned = true;
+        if (expected.peek() instanceof ExecuteExpect e) {
+            rowPlan = planExecute(e, columns);
+        } else {
+            rowPlan = masker().planWithoutDescription(columns, null, StatementMasks.UNKNOWN);
+        }
+    }
+
+    private ColumnMask[] planExecute(ExecuteExpect e, int columns) {
+        Statement s = e.portal.statement;
+        masker();
+        if (s.fields != null && s.fields.size() == columns) {
+            return masker.plan(withFormats(s.fields, e.portal.formats), s.masks);
+        }
+        return masker.planWithoutDescription(columns, e.portal.formats, s.masks);
+    }
+
+    private static List<Field> withFormats(List<Field> fields, int[] formats) {
+        if (formats == null || formats.length == 0) {
+            return fields;
+        }
+        List<Field> out = new java.util.ArrayList<>(fields.size());
+        for (int i = 0; i < fields.size(); i++) {
+            int f = formats.length == 1 ? formats[0] : (i < formats.length ? formats[i] : 0);
+            out.add(fields.get(i).withFormat(f));
+        }
+        return out;
+    }
+
+    private void startCopy(Buffer buf, int start, int end) {
+        Expect head = expected.peek();
+        Statement s = head instanceof QueryExpect q ? q.current()
+                : head instanceof ExecuteExpect e ? e.portal.statement : null;
+        boolean csv = s != null && CSV.matcher(s.sql).find();
+        CopyFormat format = CopyFormat.fromCopyOutResponse(buf, start, end, csv);
+        masker();
+        int columns = buf.getUnsignedShort(start + 6);
+        ColumnMask[] plan = masker.planWithoutDescription(columns, null, s == null ? StatementMasks.UNKNOWN : s.masks);
+        copy = plan == null ? null : new CopyTextRewriter(format, plan, masker.values(), masker.detectors());
+    }
+
+    private void endOfResult() {
+        rowPlan = null;
+        planned = false;
+        Expect head = expected.peek();
+        if (head instanceof ExecuteExpect) {
+            expected.poll();
+        } else if (head instanceof QueryExpect q) {
+            q.index++;
+        }
+    }
+
+    private void onError() {
+        rowPlan = null;
+        planned = false;
+        copy = null;
+        Expect head = expected.peek();
+        if (head instanceof QueryExpect) {
+            return; // the rest of the string is abandoned; ReadyForQuery ends it
+        }
+        // Extended protocol: PostgreSQL skips everything up to the next Sync.
+        while (!expected.isEmpty() && !(expected.peek() instanceof SyncExpect)) {
+            expected.poll();
+        }
+    }
+
+    private void onReady() {
+        rowPlan = null;
+        planned = false;
+        copy = null;
+        while (!expected.isEmpty()) {
+            Expect e = expected.poll();
+            if (e instanceof SyncExpect || e instanceof QueryExpect) {
+                return;
+            }
+        }
+    }
+
+    private Buffer countMasked(Buffer replacement) {
+        if (replacement != null) {
+            maskedRows++;
+        }
+        return replacement;
+    }
+
+    long maskedRows() {
+        return maskedRows;
+    }
+}
