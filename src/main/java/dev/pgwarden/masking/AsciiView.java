@@ -6,17 +6,37 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * A range of UTF-8 bytes seen as characters, one per byte: ASCII reads as itself and every byte of
- * a multi-byte sequence as a unit at or above 0x80, which is all the detectors need.
+ * a multi-byte sequence as a unit at or above 0x80, which is all the detectors need. Mutable so that
+ * one instance per thread can be reused ({@link #reset}, {@link #clear}) and scanning bytes that
+ * hold no match allocates nothing.
  */
 final class AsciiView implements CharSequence {
-    private final Buffer buf;
-    private final int from;
-    private final int length;
+    private Buffer buf;
+    private int from;
+    private int length;
+
+    AsciiView() {
+    }
 
     AsciiView(Buffer buf, int from, int to) {
-        this.buf = buf;
-        this.from = from;
-        this.length = to - from;
+        reset(buf, from, to);
+    }
+
+    AsciiView reset(Buffer b, int start, int end) {
+        this.buf = b;
+        this.from = start;
+        this.length = end - start;
+        return this;
+    }
+
+    /** Drops the buffer so that a pooled view does not keep it alive. */
+    void clear() {
+        buf = null;
+        length = 0;
+    }
+
+    boolean inUse() {
+        return buf != null;
     }
 
     @Override

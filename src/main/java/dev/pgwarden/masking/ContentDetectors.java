@@ -15,18 +15,20 @@ import io.vertx.core.buffer.Buffer;
  *
  * <p>This runs on every text value of every row, so a value without a match costs a pre-check (at
  * least 9 or 13 digits, or an {@code @}) and at most one scan, without allocating: the same String
- * instance, or null for bytes, comes back.
+ * instance, or null for bytes, comes back. (Bytes are read through a per-thread view.)
  *
  * <p>Replacements contain no quote or backslash, so a string inside JSON text stays a valid string.
  * The JSON variants also track where strings are: a match outside a string (a card number stored as
  * a JSON number, as {@code row_to_json} writes a bigint) is replaced by a quoted string, minus sign
- * included, and a match never starts inside an escape sequence such as {@code \u00e9}. Escaped
- * characters are not decoded: an address written with {@code \u0040} is not seen.
+ * included, and a match never starts inside an escape sequence ({@code \\n}, {@code \\uXXXX}). Escaped
+ * characters are not decoded: an address whose {@code @} is written as an escape is not seen.
  *
  * <p>Immutable and thread-safe.
  */
 public final class ContentDetectors {
     private static final ContentDetectors NONE = new ContentDetectors(EnumSet.noneOf(Detector.class));
+    /** One reusable byte view per thread, so scanning bytes without a match allocates nothing. */
+    private static final ThreadLocal<AsciiView> VIEWS = ThreadLocal.withInitial(AsciiView::new);
 
     private final Set<Detector> enabled;
     private final PatternFinder finder;
@@ -74,13 +76,21 @@ public final class ContentDetectors {
         if (!finder.worthScanning(buf, from, to)) {
             return null;
         }
-        AsciiView view = new AsciiView(buf, from, to);
-        long first = finder.find(view, 0);
-        if (first == PatternFinder.NONE) {
-            return null;
+        AsciiView view = VIEWS.get();
+        if (view.inUse()) {
+            view = new AsciiView(); // not expected: scans do not nest
         }
-        BufferOut out = new BufferOut(buf, from, to - from + 16);
-        return rewrite(view, json, first, out) ? out.buffer : null;
+        view.reset(buf, from, to);
+        try {
+            long first = finder.find(view, 0);
+            if (first == PatternFinder.NONE) {
+                return null;
+            }
+            BufferOut out = new BufferOut(buf, from, to - from + 16);
+            return rewrite(view, json, first, out) ? out.buffer : null;
+        } finally {
+            view.clear();
+        }
     }
 
     /**
@@ -149,7 +159,7 @@ public final class ContentDetectors {
                     }
                 }
                 if (start < escapeEnd) {
-                    // Only an address's local part can begin inside an escape (\n or \u00e9 before it).
+                    // Only an address's local part can begin inside an escape (a \\n or \\uXXXX before it).
                     if (kind != PatternFinder.EMAIL || escapeEnd >= indexOfAt(s, start, end)) {
                         continue;
                     }

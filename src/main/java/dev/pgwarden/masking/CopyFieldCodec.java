@@ -1,5 +1,7 @@
 package dev.pgwarden.masking;
 
+import java.util.Arrays;
+
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -148,7 +150,7 @@ final class CopyFieldCodec {
     }
 
     private static boolean needsQuotes(CopyFormat format, byte[] value) {
-        if (java.util.Arrays.equals(value, format.nullBytes())
+        if (Arrays.equals(value, format.nullBytes())
                 || (value.length == 2 && value[0] == '\\' && value[1] == '.')) {
             return true;
         }

@@ -225,17 +225,17 @@ public final class CopyTextRewriter {
     /** The encoded replacement of a non-NULL field, or null when it stays as it is. */
     private Buffer mask(ColumnMask mask, Buffer data, int from, int to) {
         boolean encoded = CopyFieldCodec.isEncoded(format, data, from, to);
-        TypeClass type = TypeClass.of(mask.typeOid(), 0);
-        Buffer out = Buffer.buffer(to - from + 16);
         if (!mask.isDetect()) {
             byte[] value = encoded ? CopyFieldCodec.decode(format, data, from, to) : data.getBytes(from, to);
             byte[] masked = masker.mask(mask.function(), value, mask.typeOid(), 0);
             if (masked == null) {
-                return out.appendBytes(format.nullBytes());
+                return Buffer.buffer(format.nullBytes());
             }
+            Buffer out = Buffer.buffer(masked.length + 8);
             CopyFieldCodec.encode(format, masked, out);
             return out;
         }
+        TypeClass type = TypeClass.of(mask.typeOid(), 0); // COPY text and CSV carry every value as text
         if (type == TypeClass.OTHER) {
             return null;
         }
@@ -247,6 +247,7 @@ public final class CopyTextRewriter {
         if (found == null) {
             return null;
         }
+        Buffer out = Buffer.buffer(found.length() + 8);
         CopyFieldCodec.encode(format, found.getBytes(), out);
         return out;
     }

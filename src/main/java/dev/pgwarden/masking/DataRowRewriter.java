@@ -6,8 +6,8 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * Masks the columns of a DataRow ('D') frame according to a plan built from its RowDescription.
- * When no value changes the answer is null and nothing was allocated for the row beyond what the
- * detectors' pre-check rejected: the caller relays the original bytes. Otherwise the answer is a new
+ * When no value changes the answer is null and nothing was allocated: the caller relays the
+ * original bytes. Otherwise the answer is a new
  * DataRow whose column lengths and message length are recomputed, with untouched columns copied
  * byte for byte. A row whose column count differs from the plan is a protocol error: masking must
  * not guess. SQL NULL stays NULL under every mask. Thread-safe.

@@ -9,6 +9,7 @@ import dev.pgwarden.wire.MessageWriter;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.ProtocolException;
 import dev.pgwarden.wire.SqlState;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
 /** Relays client messages upstream, asking the statement gate about every Query and Parse. */
@@ -24,9 +25,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final boolean allowFunctionCall;
     private final Runnable onTerminate;
     private final ResultTracker results;
+    private final MessageFramer framer;
+    private final java.util.function.Consumer<Future<?>> holdUntil;
+    private Future<StatementGate.Verdict> heldVerdict;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
-            boolean allowFunctionCall, Runnable onTerminate, ResultTracker results) {
+            boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
+            java.util.function.Consumer<Future<?>> holdUntil) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
@@ -34,13 +39,19 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         this.allowFunctionCall = allowFunctionCall;
         this.onTerminate = onTerminate;
         this.results = results;
+        this.framer = framer;
+        this.holdUntil = holdUntil;
     }
 
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
         switch (type) {
-            case MessageTypes.QUERY -> onQuery(buf, start, end);
-            case MessageTypes.PARSE -> onParse(buf, start, end);
+            case MessageTypes.QUERY -> {
+                return onQuery(buf, start, end);
+            }
+            case MessageTypes.PARSE -> {
+                return onParse(buf, start, end);
+            }
             case MessageTypes.FUNCTION_CALL -> onFunctionCall(buf, start, end);
             case MessageTypes.TERMINATE -> {
                 upstream.pass(buf, start, end);
@@ -67,9 +78,34 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         upstream.flush();
     }
 
-    private void onQuery(Buffer buf, int start, int end) {
+    /**
+     * The gate's verdict, or null when it is not ready: the message is then held (the client is not
+     * read meanwhile) and shown again once the verdict is in.
+     */
+    private StatementGate.Verdict verdict(String sql, boolean extended) {
+        Future<StatementGate.Verdict> f = heldVerdict != null ? heldVerdict : gate.check(session, sql, extended);
+        heldVerdict = null;
+        if (!f.isComplete()) {
+            heldVerdict = f;
+            upstream.flush();
+            framer.holdCurrent();
+            holdUntil.accept(f);
+            return null;
+        }
+        if (f.failed()) {
+            // Fail closed: a statement the gate could not decide on does not run.
+            return StatementGate.Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                    "pgwarden could not decide on this statement, so it was refused: " + f.cause().getMessage()));
+        }
+        return f.result();
+    }
+
+    private boolean onQuery(Buffer buf, int start, int end) {
         int nul = Frames.stringEnd(buf, start + 5, end);
-        StatementGate.Verdict verdict = gate.check(session, Frames.string(buf, start + 5, nul), false);
+        StatementGate.Verdict verdict = verdict(Frames.string(buf, start + 5, nul), false);
+        if (verdict == null) {
+            return false;
+        }
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.query(verdict.statements(), verdict.masks());
@@ -81,24 +117,29 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             }
             upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
+        return true;
     }
 
-    private void onParse(Buffer buf, int start, int end) {
+    private boolean onParse(Buffer buf, int start, int end) {
         int nameEnd = Frames.stringEnd(buf, start + 5, end);
         int sqlEnd = Frames.stringEnd(buf, nameEnd + 1, end);
         String sql = Frames.string(buf, nameEnd + 1, sqlEnd);
-        StatementGate.Verdict verdict = gate.check(session, sql, true);
+        StatementGate.Verdict verdict = verdict(sql, true);
+        if (verdict == null) {
+            return false;
+        }
         String name = Frames.string(buf, start + 5, nameEnd);
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.parse(name, sql, verdict.masksOf(0));
             }
             upstream.pass(buf, start, end);
-            return;
+            return true;
         }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
                 .cstring(name).cstring(refusals.refuse(verdict.refusal())).int16(0).finish());
+        return true;
     }
 
     /** Records the extended-protocol messages that decide which plan the rows coming back follow. */

@@ -29,6 +29,7 @@ final class Relay {
     private final Runnable onClosed;
     private boolean terminating;
     private boolean upstreamHeld;
+    private boolean clientHeld;
     private boolean closed;
 
     Relay(NetSocket client, MessageFramer clientFramer, UpstreamSession up, SessionInfo session,
@@ -43,7 +44,7 @@ final class Relay {
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
-                gw.allowFunctionCall(), this::clientTerminated, results);
+                gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil);
     }
@@ -61,8 +62,16 @@ final class Relay {
             LOG.debugf("upstream connection error: %s", e.getMessage());
             upstreamClosed();
         });
-        client.drainHandler(v -> upstream.resume());
-        upstream.drainHandler(v -> client.resume());
+        client.drainHandler(v -> {
+            if (!upstreamHeld) {
+                upstream.resume();
+            }
+        });
+        upstream.drainHandler(v -> {
+            if (!clientHeld) {
+                client.resume();
+            }
+        });
         // Bytes that arrived with the end of the handshake on either side.
         upstreamFramer.resume(upstreamToClient);
         clientFramer.resume(clientToUpstream);
@@ -71,6 +80,10 @@ final class Relay {
 
     private void fromClient(Buffer chunk) {
         if (closed || terminating) {
+            return;
+        }
+        if (clientHeld) {
+            clientFramer.append(chunk);
             return;
         }
         try {
@@ -104,6 +117,28 @@ final class Relay {
         }
     }
 
+    /** Client messages wait (client paused, bytes buffered) until the gate's verdict is in. */
+    private void holdClientUntil(io.vertx.core.Future<?> ready) {
+        clientHeld = true;
+        client.pause();
+        ready.onComplete(r -> {
+            if (closed) {
+                return;
+            }
+            clientHeld = false;
+            try {
+                // Buffered bytes first: resume() may deliver newer chunks right away.
+                clientFramer.resume(clientToUpstream);
+            } catch (ProtocolException e) {
+                close(PgError.fatal(e.sqlState(), e.getMessage()));
+                return;
+            }
+            if (!clientHeld) {
+                client.resume();
+            }
+        });
+    }
+
     /** Server messages wait (upstream paused, bytes buffered) until {@code ready} completes. */
     private void holdUpstreamUntil(io.vertx.core.Future<Void> ready) {
         upstreamHeld = true;
@@ -118,11 +153,14 @@ final class Relay {
                 return;
             }
             upstreamHeld = false;
-            upstream.resume();
             try {
                 upstreamFramer.resume(upstreamToClient);
             } catch (ProtocolException e) {
                 close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden lost protocol sync with the upstream database"));
+                return;
+            }
+            if (!upstreamHeld) {
+                upstream.resume();
             }
         });
     }

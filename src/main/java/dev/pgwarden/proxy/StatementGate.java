@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.wire.PgError;
+import io.vertx.core.Future;
 
 /**
  * The policy seam: every simple-query string and every Parse'd statement passes here before it
@@ -32,8 +33,12 @@ public interface StatementGate {
         }
     }
 
-    Verdict check(SessionInfo session, String sql, boolean extendedProtocol);
+    /**
+     * Called on the session's event loop; must not block it. A verdict that needs work (parsing a
+     * new statement, asking the planner) completes later, and the session waits for it.
+     */
+    Future<Verdict> check(SessionInfo session, String sql, boolean extendedProtocol);
 
-    /** The default until a policy is configured: everything passes. */
-    StatementGate PASS_THROUGH = (session, sql, extended) -> Verdict.allow(sql);
+    /** Everything passes (tests of the bare relay). */
+    StatementGate PASS_THROUGH = (session, sql, extended) -> Future.succeededFuture(Verdict.allow(sql));
 }
