@@ -22,6 +22,18 @@ public interface GatewayConfig {
     @WithName("dev-issuer")
     DevIssuer devIssuer();
 
+    Masking masking();
+
+    interface Masking {
+        /**
+         * Key of the keyed hash behind the {@code hash} mask (at least 16 bytes). Give every replica
+         * the same secret so equal values hash alike everywhere; when unset a random key is made at
+         * start, so hashes only compare within one process.
+         */
+        @WithName("hash-key")
+        java.util.Optional<String> hashKey();
+    }
+
     interface Listen {
         @WithDefault("0.0.0.0")
         String host();

@@ -31,6 +31,9 @@ public final class ResultMasker {
         ColumnMask[] plan = MaskPlanner.plan(fields, catalog, policy);
         for (int i = 0; i < plan.length; i++) {
             MaskFunction f = lineage.forColumn(i);
+            if (f == null && lineage.maskComputed() && !fields.get(i).isTableColumn()) {
+                f = MaskFunction.REDACT;
+            }
             if (f != null) {
                 plan[i] = ColumnMask.apply(f, fields.get(i));
             }

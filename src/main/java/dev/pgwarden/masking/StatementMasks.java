@@ -9,16 +9,27 @@ import java.util.Arrays;
  * (table OID / attribute number) plus the content detectors.
  */
 public final class StatementMasks {
-    public static final StatementMasks UNKNOWN = new StatementMasks(null);
+    public static final StatementMasks UNKNOWN = new StatementMasks(null, false);
+    /**
+     * The statement computes values from masked columns but which outputs is not known: every
+     * computed column (no table lineage in the RowDescription) is masked whole.
+     */
+    public static final StatementMasks MASK_COMPUTED = new StatementMasks(null, true);
 
     private final MaskFunction[] byColumn;
+    private final boolean maskComputed;
 
-    private StatementMasks(MaskFunction[] byColumn) {
+    private StatementMasks(MaskFunction[] byColumn, boolean maskComputed) {
         this.byColumn = byColumn;
+        this.maskComputed = maskComputed;
     }
 
     public static StatementMasks of(MaskFunction... byColumn) {
-        return new StatementMasks(byColumn.clone());
+        return new StatementMasks(byColumn.clone(), false);
+    }
+
+    public boolean maskComputed() {
+        return maskComputed;
     }
 
     public boolean known() {
@@ -36,6 +47,7 @@ public final class StatementMasks {
 
     @Override
     public String toString() {
-        return byColumn == null ? "StatementMasks[unknown]" : "StatementMasks" + Arrays.toString(byColumn);
+        return byColumn == null ? (maskComputed ? "StatementMasks[mask computed]" : "StatementMasks[unknown]")
+                : "StatementMasks" + Arrays.toString(byColumn);
     }
 }

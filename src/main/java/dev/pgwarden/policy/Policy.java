@@ -4,8 +4,23 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** An immutable, validated policy document and the version (content hash) it was loaded from. */
-public record Policy(List<RoleMapping> roles, String version) {
+/**
+ * An immutable, validated policy document and the version (content hash) it was loaded from.
+ *
+ * @param roles         group to database role, first match wins
+ * @param masking       the {@code masking:} section
+ * @param rules         statement rules, first match wins
+ * @param defaultAction what happens when no rule matches
+ * @param version       short SHA-256 of the file bytes
+ * @param source        where it was loaded from, for messages
+ */
+public record Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> rules, Action defaultAction,
+        String version, String source) {
+
+    /** A policy with only a role mapping: no masking, no rules, everything allowed. */
+    public Policy(List<RoleMapping> roles, String version) {
+        this(roles, MaskingPolicy.NONE, List.of(), Action.ALLOW, version, "<memory>");
+    }
 
     /** First mapping whose group the principal has wins; none means the connection is refused. */
     public Optional<String> roleFor(Collection<String> groups) {
@@ -15,5 +30,10 @@ public record Policy(List<RoleMapping> roles, String version) {
             }
         }
         return Optional.empty();
+    }
+
+    /** The rule with this name, if any. */
+    public Optional<Rule> rule(String name) {
+        return rules.stream().filter(r -> r.name().equals(name)).findFirst();
     }
 }

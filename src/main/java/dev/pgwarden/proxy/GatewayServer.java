@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.gate.MaskingFactory;
 import dev.pgwarden.identity.TokenAuthenticator;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
@@ -59,12 +60,14 @@ public class GatewayServer {
         policy.current(); // fail start-up on a bad policy file
         UpstreamCredentials credentials = UpstreamCredentials.from(config.upstream());
         StatementGate gate = gates.isResolvable() ? gates.get() : StatementGate.PASS_THROUGH;
+        MaskingFactory masking = new MaskingFactory(policy, hashKey());
         NetServerOptions options = serverOptions(listen, tls);
         int instances = listen.eventLoops() > 0 ? listen.eventLoops() : Runtime.getRuntime().availableProcessors();
         deploymentId = vertx.deployVerticle(
                 () -> new ListenerVerticle(options,
                         v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                        connector -> new GatewayContext(authenticator, policy, gate, null, null, connector, cancelRegistry,
+                        (connector, catalog) -> new GatewayContext(authenticator, policy, gate,
+                                masking.forCatalog(catalog), catalog, connector, cancelRegistry,
                                 sessions, config.upstream().database(), listen.maxMessageSize(),
                                 listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall())),
                 new DeploymentOptions().setInstances(instances))
@@ -73,6 +76,19 @@ public class GatewayServer {
                 listen.host(), listen.port(), instances, tls ? (listen.requireTls() ? "required" : "offered") : "off",
                 config.upstream().host(), config.upstream().port(), config.upstream().database(),
                 vertx.isNativeTransportEnabled());
+    }
+
+    private byte[] hashKey() {
+        if (config.masking().hashKey().isPresent()) {
+            byte[] key = config.masking().hashKey().get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (key.length < 16) {
+                throw new IllegalArgumentException("pgwarden.masking.hash-key must be at least 16 bytes");
+            }
+            return key;
+        }
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return key;
     }
 
     private static NetServerOptions serverOptions(GatewayConfig.Listen listen, boolean tls) {

@@ -1,7 +1,5 @@
 package dev.pgwarden.proxy;
 
-import java.util.function.Function;
-
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
@@ -14,17 +12,18 @@ import io.vertx.core.net.NetServerOptions;
  */
 final class ListenerVerticle extends AbstractVerticle {
     private final NetServerOptions options;
-    private final Function<UpstreamConnector, GatewayContext> contextFactory;
+    private final java.util.function.BiFunction<UpstreamConnector, CatalogCache, GatewayContext> contextFactory;
     private final UpstreamConnectorFactory connectorFactory;
     private NetServer server;
     private UpstreamConnector connector;
+    private dev.pgwarden.proxy.upstream.SideQueryClient catalogClient;
 
     interface UpstreamConnectorFactory {
         UpstreamConnector create(io.vertx.core.Vertx vertx);
     }
 
     ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
-            Function<UpstreamConnector, GatewayContext> contextFactory) {
+            java.util.function.BiFunction<UpstreamConnector, CatalogCache, GatewayContext> contextFactory) {
         this.options = options;
         this.connectorFactory = connectorFactory;
         this.contextFactory = contextFactory;
@@ -33,7 +32,11 @@ final class ListenerVerticle extends AbstractVerticle {
     @Override
     public void start(Promise<Void> started) {
         connector = connectorFactory.create(vertx);
-        GatewayContext gw = contextFactory.apply(connector);
+        // The gateway's own catalog questions run on this loop's side connection, under its login role.
+        catalogClient = new dev.pgwarden.proxy.upstream.SideQueryClient(connector, null);
+        CatalogCache catalog = new CatalogCache(catalogClient);
+        catalog.reload();
+        GatewayContext gw = contextFactory.apply(connector, catalog);
         server = vertx.createNetServer(options);
         server.connectHandler(socket -> new ClientSession(socket, gw, vertx).start());
         server.listen().<Void>mapEmpty().onComplete(started);
@@ -41,6 +44,9 @@ final class ListenerVerticle extends AbstractVerticle {
 
     @Override
     public void stop() {
+        if (catalogClient != null) {
+            catalogClient.close();
+        }
         if (connector != null) {
             connector.close();
         }

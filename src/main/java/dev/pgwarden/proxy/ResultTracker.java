@@ -151,7 +151,7 @@ final class ResultTracker {
                 return rowPlan == null ? null : countMasked(masker.rows().rewrite(buf, start, end, rowPlan));
             case MessageTypes.ROW_DESCRIPTION: {
                 List<Field> fields = RowDescriptionParser.parse(buf, start, end);
-                if (hasUnknownTables(fields)) {
+                if (!masker().inactive() && hasUnknownTables(fields)) {
                     return HOLD;
                 }
                 onRowDescription(fields);

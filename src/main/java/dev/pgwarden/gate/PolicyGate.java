@@ -1,0 +1,145 @@
+package dev.pgwarden.gate;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.pgwarden.masking.StatementMasks;
+import dev.pgwarden.policy.Action;
+import dev.pgwarden.policy.Decision;
+import dev.pgwarden.policy.DecisionContext;
+import dev.pgwarden.policy.Policy;
+import dev.pgwarden.policy.PolicyEngine;
+import dev.pgwarden.policy.PolicyPrincipal;
+import dev.pgwarden.policy.PolicyStore;
+import dev.pgwarden.policy.PreparedRef;
+import dev.pgwarden.policy.StatementAnalysis;
+import dev.pgwarden.policy.StatementAnalyzer;
+import dev.pgwarden.policy.StatementKind;
+import dev.pgwarden.policy.StatementSplitter;
+import dev.pgwarden.proxy.SessionInfo;
+import dev.pgwarden.proxy.StatementGate;
+import dev.pgwarden.wire.PgError;
+import dev.pgwarden.wire.SqlState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * The statement gate backed by the policy engine. Verdicts are cached per policy version, groups
+ * and statement text, so a repeated statement costs one map lookup on the event loop; a new one is
+ * analysed on a worker thread (JSqlParser has a time budget, and the planner may be asked), and the
+ * session waits for it.
+ */
+@ApplicationScoped
+public class PolicyGate implements StatementGate {
+    private static final int CACHE_LIMIT = 20_000;
+
+    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended) {
+    }
+
+    private record Engine(String version, PolicyEngine engine) {
+    }
+
+    private final PolicyStore store;
+    private final Vertx vertx;
+    private final StatementAnalyzer analyzer = new StatementAnalyzer();
+    private final Map<Key, Verdict> verdicts = new ConcurrentHashMap<>();
+    private volatile Engine engine;
+
+    @Inject
+    public PolicyGate(PolicyStore store, Vertx vertx) {
+        this.store = store;
+        this.vertx = vertx;
+    }
+
+    @Override
+    public Future<Verdict> check(SessionInfo session, String sql, boolean extended) {
+        Policy policy = store.current();
+        Key key = new Key(policy.version(), session.principal().groups(), sql, extended);
+        Verdict cached = verdicts.get(key);
+        if (cached != null) {
+            return Future.succeededFuture(cached);
+        }
+        PolicyEngine e = engineFor(policy);
+        return vertx.executeBlocking(() -> decide(e, key, session), false);
+    }
+
+    private Verdict decide(PolicyEngine e, Key key, SessionInfo session) {
+        PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
+        DecisionContext ctx = new DecisionContext(null, null, name -> java.util.Optional.ofNullable(
+                session.sqlPrepared().get(name)));
+        Decision d = key.extended() ? e.decideStatement(principal, key.sql(), ctx) : e.decide(principal, key.sql(), ctx);
+        Verdict v = toVerdict(d, key.sql());
+        if (v.refusal() == null) {
+            rememberPrepared(session, key.sql());
+        }
+        if (cacheable(d)) {
+            if (verdicts.size() >= CACHE_LIMIT) {
+                verdicts.clear(); // crude but bounded; hot statements come back in one miss
+            }
+            verdicts.put(key, v);
+        }
+        return v;
+    }
+
+    /** Decisions that depend on session state or the data's current size are made afresh. */
+    private static boolean cacheable(Decision d) {
+        return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE);
+    }
+
+    private Verdict toVerdict(Decision d, String sql) {
+        if (d.action() == Action.ALLOW) {
+            List<String> statements = StatementSplitter.split(sql);
+            StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
+            return new Verdict(null, statements, java.util.Collections.nCopies(statements.size(), masks));
+        }
+        String message = d.message();
+        if (d.action() == Action.REQUIRE_APPROVAL) {
+            message = message + " (approval is required; no approval flow is configured, so it was refused)";
+        }
+        String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
+        return Verdict.refuse(PgError.error(sqlState, message)
+                .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
+    }
+
+    /** SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. */
+    private void rememberPrepared(SessionInfo session, String sql) {
+        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+            PreparedRef ref = a.prepared();
+            if (ref == null) {
+                continue;
+            }
+            switch (ref.use()) {
+                case DEFINE -> session.sqlPrepared().put(ref.name(), ref.query());
+                case DEALLOCATE -> {
+                    if (ref.name() == null) {
+                        session.sqlPrepared().clear();
+                    } else {
+                        session.sqlPrepared().remove(ref.name());
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    private PolicyEngine engineFor(Policy policy) {
+        Engine current = engine;
+        if (current == null || !current.version().equals(policy.version())) {
+            current = new Engine(policy.version(), new PolicyEngine(policy, analyzer));
+            engine = current;
+        }
+        return current.engine();
+    }
+
+    @PreDestroy
+    void close() {
+        analyzer.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.pgwarden.policy;
+
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import net.sf.jsqlparser.parser.CCJSqlParser;
+import net.sf.jsqlparser.parser.CCJSqlParserConstants;
+import net.sf.jsqlparser.parser.StringProvider;
+import net.sf.jsqlparser.statement.Statement;
+
+/**
+ * Runs JSqlParser (and the lineage walk) on a small pool of daemon threads with a time budget per query.
+ * JSqlParser's own timeout API starts a non-daemon executor per call and never stops a parse that overruns;
+ * here a parse that overruns is told to stop through the parser's {@code interrupted} flag and the query is
+ * treated as unparseable. The pool is bounded, and so is its queue: when both are full the query is refused
+ * rather than queued without limit.
+ */
+final class BudgetedParser implements AutoCloseable {
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    // JavaCC parsers and the tree walk recurse once per nesting level; give deep queries room
+    private static final long THREAD_STACK_BYTES = 8L << 20;
+
+    private final ThreadPoolExecutor pool;
+    private final long budgetNanos;
+    private final String threadPrefix;
+
+    /** The outcome: a lineage, or why there is none ({@code cacheable} is false for a busy analyser). */
+    record Parsed(QueryLineage lineage, String failure, boolean cacheable) {
+    }
+
+    BudgetedParser(int threads, Duration budget, int queueCapacity) {
+        if (threads < 1 || budget.isNegative() || budget.isZero()) {
+            throw new IllegalArgumentException("need at least one thread and a positive budget");
+        }
+        this.budgetNanos = budget.toNanos();
+        this.threadPrefix = "pgwarden-sql-parser-" + POOLS.incrementAndGet() + "-";
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queueCapacity), r -> {
+                    Thread t = new Thread(null, r, threadPrefix + n.incrementAndGet(), THREAD_STACK_BYTES);
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    Parsed parse(String sql) {
+        String input;
+        try {
+            input = ParserInput.render(sql);
+        } catch (IllegalArgumentException e) {
+            return new Parsed(null, e.getMessage(), true);
+        }
+        AtomicReference<CCJSqlParser> current = new AtomicReference<>();
+        AtomicBoolean started = new AtomicBoolean();
+        Future<QueryLineage> future;
+        try {
+            future = pool.submit(() -> {
+                started.set(true);
+                return LineageWalker.walk(statement(input, current));
+            });
+        } catch (RejectedExecutionException e) {
+            return new Parsed(null, "the SQL analyser is overloaded", false);
+        }
+        try {
+            return new Parsed(future.get(budgetNanos, TimeUnit.NANOSECONDS), null, true);
+        } catch (TimeoutException e) {
+            CCJSqlParser parser = current.get();
+            if (parser != null) {
+                parser.interrupted = true; // checked in the parser's lookahead loops
+            }
+            future.cancel(true);
+            return new Parsed(null, "parsing took longer than " + Duration.ofNanos(budgetNanos).toMillis() + " ms",
+                    started.get());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            return new Parsed(null, reason(cause), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            return new Parsed(null, "interrupted", false);
+        }
+    }
+
+    /** Parses exactly one statement: first without, then with JSqlParser's slower "complex" mode. */
+    private static Statement statement(String sql, AtomicReference<CCJSqlParser> current) throws Exception {
+        try {
+            return parseOnce(sql, false, current);
+        } catch (StackOverflowError e) {
+            throw e;
+        } catch (Exception | Error simple) {
+            // JavaCC-generated code also throws plain Errors on input it cannot handle
+            if (Thread.currentThread().isInterrupted() || current.get().interrupted) {
+                throw simple;
+            }
+            return parseOnce(sql, true, current);
+        }
+    }
+
+    private static Statement parseOnce(String sql, boolean complex, AtomicReference<CCJSqlParser> current)
+            throws Exception {
+        CCJSqlParser parser = new CCJSqlParser(new StringProvider(sql)).withAllowComplexParsing(complex);
+        current.set(parser);
+        Statement st = parser.Statement();
+        if (st == null) {
+            throw new IllegalArgumentException("no statement");
+        }
+        // Statement() stops after the first statement; anything left means it read something else than we did
+        if (parser.getNextToken().kind != CCJSqlParserConstants.EOF) {
+            throw new IllegalArgumentException("the SQL parser did not read the whole statement");
+        }
+        return st;
+    }
+
+    private static String reason(Throwable t) {
+        if (t instanceof StackOverflowError) {
+            return "the statement is nested too deeply";
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // JSqlParser lists every token it expected; the first line says what went wrong
+        int nl = message.indexOf('\n');
+        return (nl > 0 ? message.substring(0, nl) : message).strip();
+    }
+
+    /** Names of this pool's threads start with this. */
+    String threadPrefix() {
+        return threadPrefix;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.pgwarden.policy;
+
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The verdict on a statement (or a whole simple-query string).
+ *
+ * @param action        what to do
+ * @param basis         why: a rule, the default, or one of pgwarden's own refusals
+ * @param sqlState      the SQLSTATE to report when not allowed (42501); null when allowed
+ * @param message       for the client when not allowed; null when allowed
+ * @param rule          the deciding rule's name; null when no rule decided
+ * @param policyVersion the policy version that decided
+ * @param kinds         statement kinds seen
+ * @param tables        tables touched
+ * @param estimatedRows the planner estimate used, if one was asked for
+ * @param grantMinutes  for REQUIRE_APPROVAL: how long the approval lasts, if the rule says
+ * @param derivedMasked masked columns the result computes values from; the masking stage masks those values
+ *                      whole (only non-empty when {@code masking.on_derived} is mask)
+ */
+public record Decision(Action action, Basis basis, String sqlState, String message, String rule,
+        String policyVersion, Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows,
+        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked) {
+
+    /** insufficient_privilege, for everything pgwarden does not let through. */
+    public static final String INSUFFICIENT_PRIVILEGE = "42501";
+
+    public enum Basis {
+        /** A policy rule matched. */
+        RULE,
+        /** No rule matched: the policy's default. */
+        DEFAULT,
+        /** The statement would leave the role the gateway set. */
+        ROLE_CHANGE,
+        /** The statement would change how the server reads SQL text. */
+        GATEWAY_SETTING,
+        /** pgwarden could not tell what the statement touches. */
+        UNANALYSABLE,
+        /** EXECUTE of a statement pgwarden did not see prepared. */
+        UNKNOWN_PREPARED,
+        /** The result would compute values from masked columns and masking.on_derived is block. */
+        DERIVED_MASKED,
+        /** No statement at all (an empty query). */
+        EMPTY
+    }
+
+    public boolean allowed() {
+        return action == Action.ALLOW;
+    }
+}

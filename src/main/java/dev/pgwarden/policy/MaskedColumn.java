@@ -1,0 +1,5 @@
+package dev.pgwarden.policy;
+
+/** One {@code masking.columns} entry: columns matching {@code column} are rewritten {@code with} a function. */
+public record MaskedColumn(NamePattern column, MaskFunction with, int line) {
+}

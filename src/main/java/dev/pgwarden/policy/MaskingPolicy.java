@@ -1,0 +1,33 @@
+package dev.pgwarden.policy;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** The policy's {@code masking:} section. */
+public record MaskingPolicy(List<MaskedColumn> columns, Set<ContentDetector> detectors, DerivedValues onDerived) {
+
+    public static final MaskingPolicy NONE =
+            new MaskingPolicy(List.of(), Set.of(), DerivedValues.MASK);
+
+    /** The function for a result column whose lineage is {@code schema.table.column}; first match wins. */
+    public Optional<MaskFunction> functionFor(String schema, String table, String column) {
+        ColumnRef ref = new ColumnRef(new TableName(schema, table), column);
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).column().matchesColumn(ref)) {
+                return Optional.of(columns.get(i).with());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether any masked column may be among those {@code ref} stands for. */
+    public boolean covers(ColumnRef ref) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).column().matchesColumn(ref)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

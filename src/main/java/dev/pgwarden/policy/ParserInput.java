@@ -1,0 +1,90 @@
+package dev.pgwarden.policy;
+
+import static dev.pgwarden.policy.Tokens.punct;
+
+import java.util.List;
+
+/**
+ * Re-renders a query for JSqlParser from PostgreSQL's own tokenisation, so that both read the same tokens:
+ * comments are dropped, every string form (E'', U&'', $$..$$, N'') becomes a plain '' literal (JSqlParser
+ * knows neither backslash escapes nor tagged dollar quotes), and tokens are separated by single spaces so
+ * that nothing JSqlParser treats as a comment ({@code //}, {@code --}) can form across them. Two psql-isms
+ * that do not change what a query reads are normalised: {@code OPERATOR(pg_catalog.~)} becomes {@code ~} and
+ * {@code COLLATE name} is dropped. Tokens JSqlParser would read differently are refused (the query is then
+ * unparseable, and refused unless the planner fallback can read it).
+ */
+final class ParserInput {
+
+    private ParserInput() {
+    }
+
+    /** The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently. */
+    static String render(String sql) {
+        List<SqlToken> t = SqlLexer.lex(sql);
+        StringBuilder b = new StringBuilder(sql.length() + 16);
+        for (int k = 0; k < t.size(); k++) {
+            SqlToken tok = t.get(k);
+            if (tok.isWord("operator") && punct(t, k + 1, "(")) {
+                int close = Tokens.closing(t, k + 1);
+                if (close > 0 && t.get(close - 1).type() == SqlToken.Type.OPERATOR) {
+                    append(b, operator(t.get(close - 1)));
+                    k = close;
+                    continue;
+                }
+            }
+            if (tok.isWord("collate")) {
+                Tokens.Name name = Tokens.name(t, k + 1);
+                if (name != null) {
+                    k = name.end() - 1;
+                    continue;
+                }
+            }
+            append(b, switch (tok.type()) {
+                case STRING, ESCAPE_STRING, UNICODE_STRING, DOLLAR_STRING -> literal(tok.text());
+                case PREFIXED_STRING -> Character.toLowerCase(sql.charAt(tok.start())) == 'n'
+                        ? literal(tok.text())
+                        : sql.substring(tok.start(), tok.end());
+                case OPERATOR -> operator(tok);
+                case WORD -> word(sql, tok);
+                case UNICODE_IDENT -> throw new IllegalArgumentException(
+                        "U&\"...\" identifiers are not understood by the SQL parser");
+                case SEMICOLON, UNTERMINATED_COMMENT ->
+                        throw new IllegalArgumentException("not a single complete statement");
+                default -> sql.substring(tok.start(), tok.end());
+            });
+        }
+        return b.toString();
+    }
+
+    private static void append(StringBuilder b, String token) {
+        if (b.length() > 0) {
+            b.append(' ');
+        }
+        b.append(token);
+    }
+
+    private static String literal(String body) {
+        return "'" + body.replace("'", "''") + "'";
+    }
+
+    /**
+     * A word with non-ASCII characters cannot be a keyword; quoting it keeps JSqlParser from splitting it
+     * where PostgreSQL does not (PostgreSQL treats every non-ASCII character, U+00A0 included, as a letter).
+     */
+    private static String word(String sql, SqlToken tok) {
+        for (int i = 0; i < tok.text().length(); i++) {
+            if (tok.text().charAt(i) >= 0x80) {
+                return "\"" + tok.text().replace("\"", "\"\"") + "\"";
+            }
+        }
+        return sql.substring(tok.start(), tok.end());
+    }
+
+    /** JSqlParser reads {@code //} as a comment and backticks as quotes; PostgreSQL reads both as operators. */
+    private static String operator(SqlToken tok) {
+        if (tok.text().contains("//") || tok.text().indexOf('`') >= 0) {
+            throw new IllegalArgumentException("operator '" + tok.text() + "' would be misread by the SQL parser");
+        }
+        return tok.text();
+    }
+}

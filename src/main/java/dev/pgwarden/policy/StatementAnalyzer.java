@@ -1,0 +1,252 @@
+package dev.pgwarden.policy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.pgwarden.policy.Classification.Use;
+
+/**
+ * Works out what statements touch: {@link StatementSplitter} splits, {@link UtilityClassifier} reads utility
+ * syntax, JSqlParser (on a bounded daemon pool, with a time budget) reads the queries. Results are cached by
+ * text in bounded LRU maps, so a repeated query costs one map lookup. Thread-safe; share one instance and close
+ * it on shutdown.
+ */
+public final class StatementAnalyzer implements AutoCloseable {
+    public static final int DEFAULT_THREADS = 2;
+    public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
+    public static final int DEFAULT_CACHE_ENTRIES = 10_000;
+    // huge texts (bulk INSERTs) are analysed every time rather than pinned in the cache
+    private static final int MAX_CACHED_LENGTH = 64 * 1024;
+
+    private final BudgetedParser parser;
+    private final LruCache<String, List<StatementAnalysis>> scripts;
+    private final LruCache<String, StatementAnalysis> statements;
+
+    public StatementAnalyzer() {
+        this(DEFAULT_THREADS, DEFAULT_BUDGET, DEFAULT_CACHE_ENTRIES);
+    }
+
+    /**
+     * @param parserThreads threads that run the SQL parser (they are daemons and exit when idle)
+     * @param budget        longest a single query may take to parse; longer ones are refused as unparseable
+     * @param cacheEntries  how many statement texts (and as many simple-query strings) to remember
+     */
+    public StatementAnalyzer(int parserThreads, Duration budget, int cacheEntries) {
+        this.parser = new BudgetedParser(parserThreads, budget, 64 * parserThreads);
+        this.scripts = new LruCache<>(cacheEntries);
+        this.statements = new LruCache<>(cacheEntries);
+    }
+
+    /** Every statement of a simple-query string, in order (none for an empty or comment-only string). */
+    public List<StatementAnalysis> analyzeAll(String sql) {
+        List<StatementAnalysis> cached = scripts.get(sql);
+        if (cached != null) {
+            return cached;
+        }
+        List<String> parts = StatementSplitter.split(sql);
+        List<StatementAnalysis> result = new ArrayList<>(parts.size());
+        boolean cacheable = true;
+        for (String part : parts) {
+            Result r = analyzeUncached(part);
+            result.add(r.analysis());
+            cacheable &= r.cacheable();
+        }
+        result = List.copyOf(result);
+        if (cacheable && sql.length() <= MAX_CACHED_LENGTH) {
+            scripts.put(sql, result);
+        }
+        return result;
+    }
+
+    /** One statement (the text of a Parse message, or a part {@link StatementSplitter} produced). */
+    public StatementAnalysis analyze(String statement) {
+        StatementAnalysis cached = statements.get(statement);
+        if (cached != null) {
+            return cached;
+        }
+        return analyzeUncached(statement).analysis();
+    }
+
+    private record Result(StatementAnalysis analysis, boolean cacheable) {
+    }
+
+    private Result analyzeUncached(String statement) {
+        StatementAnalysis cached = statements.get(statement);
+        if (cached != null) {
+            return new Result(cached, true);
+        }
+        if (statement.indexOf(';') >= 0) {
+            // "SELECT 1;" is one statement; text that really holds several is refused by the classifier
+            List<String> parts = StatementSplitter.split(statement);
+            if (parts.size() == 1 && !parts.get(0).equals(statement)) {
+                return analyzeUncached(parts.get(0));
+            }
+        }
+        Facts facts = new Facts(statement);
+        collect(UtilityClassifier.classify(statement), facts, null);
+        StatementAnalysis analysis = facts.build();
+        if (facts.cacheable && statement.length() <= MAX_CACHED_LENGTH) {
+            statements.put(statement, analysis);
+        }
+        return new Result(analysis, facts.cacheable);
+    }
+
+    /** Adds what a classification says; {@code use} is how the enclosing statement uses it (null: top level). */
+    private void collect(Classification c, Facts f, Use use) {
+        boolean runs = use == null || use == Use.RUNS || use == Use.PREPARES;
+        if (f.kind == null) {
+            f.kind = c.kind();
+        }
+        if (c.kind().alwaysRefused()) {
+            f.refuse(c.kind(), c.refusal());
+            return;
+        }
+        if (runs) {
+            f.kinds.add(c.kind());
+            f.kinds.addAll(c.extraKinds());
+            f.whereMissing = first(f.whereMissing, c.whereMissing());
+            f.limitMissing = first(f.limitMissing, c.limitMissing());
+            if (f.prepared == null) {
+                f.prepared = c.prepared();
+            }
+        }
+        if (runs && use != Use.PREPARES && f.plannableSql == null) {
+            // a PREPARE is estimated when it is EXECUTEd, with its parameters
+            f.plannableSql = c.plannableSql();
+        }
+        f.tables.addAll(c.tables());
+        f.columns.addAll(c.columns());
+        f.functions.addAll(c.functions());
+        if (c.query() != null) {
+            BudgetedParser.Parsed parsed = parser.parse(c.query());
+            f.cacheable &= parsed.cacheable();
+            if (parsed.lineage() == null) {
+                f.fail("the SQL parser could not read it (" + parsed.failure() + ")", c.query());
+            } else {
+                QueryLineage l = parsed.lineage();
+                f.tables.addAll(l.tables());
+                f.columns.addAll(l.columns());
+                f.functions.addAll(l.functions());
+                if (runs) {
+                    if (c.kind() != StatementKind.SELECT_INTO) {
+                        f.kinds.add(l.topKind()); // the parser's word on what the query is, if keywords misled
+                    }
+                    f.kinds.addAll(l.kinds());
+                    f.derived.addAll(l.derivedColumns());
+                    f.whereMissing = first(f.whereMissing, l.whereMissing());
+                    f.limitMissing = first(f.limitMissing, l.limitMissing());
+                    if (f.rowLimit < 0) {
+                        f.rowLimit = l.rowLimit();
+                    }
+                }
+            }
+        }
+        if (c.wrapped() != null) {
+            collect(c.wrapped().inner(), f, combine(use, c.wrapped().use()));
+        }
+    }
+
+    /** The weaker of two uses: a query EXPLAIN describes is only described, whatever it would do when run. */
+    private static Use combine(Use outer, Use inner) {
+        if (outer == null || outer == Use.RUNS) {
+            return inner;
+        }
+        if (inner == Use.RUNS) {
+            return outer;
+        }
+        if (outer == Use.DESCRIBES || inner == Use.DESCRIBES) {
+            return Use.DESCRIBES;
+        }
+        return outer == Use.ARGUMENTS || inner == Use.ARGUMENTS ? Use.ARGUMENTS : Use.PREPARES;
+    }
+
+    private static Truth first(Truth current, Truth candidate) {
+        return current != null ? current : candidate;
+    }
+
+    /** Names of the parser threads start with this (for diagnostics and tests). */
+    String parserThreadPrefix() {
+        return parser.threadPrefix();
+    }
+
+    @Override
+    public void close() {
+        parser.close();
+    }
+
+    /** The facts about one statement as they are gathered. */
+    private static final class Facts {
+        final String sql;
+        StatementKind kind;
+        final Set<StatementKind> kinds = EnumSet.noneOf(StatementKind.class);
+        final Set<TableName> tables = new LinkedHashSet<>();
+        final Set<ColumnRef> columns = new LinkedHashSet<>();
+        final Set<ColumnRef> derived = new LinkedHashSet<>();
+        final Set<FunctionName> functions = new LinkedHashSet<>();
+        Truth whereMissing;
+        Truth limitMissing;
+        long rowLimit = -1;
+        String plannableSql;
+        PreparedRef prepared;
+        boolean analyzable = true;
+        String problem;
+        String plannerQuery;
+        StatementKind refusedAs;
+        boolean cacheable = true;
+
+        Facts(String sql) {
+            this.sql = sql;
+        }
+
+        void fail(String why, String query) {
+            if (analyzable) {
+                analyzable = false;
+                problem = why;
+                plannerQuery = query;
+                // the planner cannot say whether there is a WHERE or LIMIT
+                whereMissing = first(whereMissing, Truth.UNKNOWN);
+                limitMissing = first(limitMissing, Truth.UNKNOWN);
+            } else {
+                plannerQuery = null; // two unreadable parts: a single EXPLAIN cannot cover both
+            }
+        }
+
+        void refuse(StatementKind as, String why) {
+            if (as == StatementKind.OTHER) {
+                analyzable = false;
+                plannerQuery = null;
+                if (problem == null) {
+                    problem = why;
+                }
+                return;
+            }
+            refusedAs = as;
+            problem = why;
+        }
+
+        StatementAnalysis build() {
+            if (refusedAs != null) {
+                return new StatementAnalysis(sql, refusedAs, Set.of(refusedAs), Set.of(), Set.of(), Set.of(),
+                        Set.of(), Truth.NO, Truth.NO, -1, null, null, true, problem, null, false);
+            }
+            if (kinds.isEmpty()) {
+                kinds.add(kind);
+            }
+            FunctionName opaque = OpaqueFunctions.find(functions);
+            if (opaque != null && analyzable) {
+                analyzable = false;
+                plannerQuery = null; // EXPLAIN cannot see inside it either
+                problem = "it calls " + opaque + "(), which runs SQL or reads tables pgwarden cannot see";
+            }
+            // an unreadable statement whose unreadable part is not a query: nothing to ask the planner
+            return new StatementAnalysis(sql, kind, Sets.ordered(kinds), Sets.ordered(tables), Sets.ordered(columns),
+                    Sets.ordered(derived), Sets.ordered(functions), whereMissing == null ? Truth.NO : whereMissing,
+                    limitMissing == null ? Truth.NO : limitMissing, rowLimit, plannableSql, prepared, analyzable,
+                    problem, analyzable ? null : plannerQuery, false);
+        }
+    }
+}

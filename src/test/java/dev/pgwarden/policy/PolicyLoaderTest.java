@@ -1,0 +1,145 @@
+package dev.pgwarden.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PolicyLoaderTest {
+
+    static Policy resource(String name) throws Exception {
+        return PolicyLoader.load(Path.of("src/test/resources/policy", name));
+    }
+
+    @Test
+    void loadsTheExamplePolicy() throws Exception {
+        Policy p = resource("example.yaml");
+
+        assertEquals(List.of(new RoleMapping("analysts", "analyst_ro")), p.roles());
+        assertEquals("analyst_ro", p.roleFor(Set.of("analysts", "other")).orElseThrow());
+        assertTrue(p.roleFor(Set.of("nobody")).isEmpty());
+        assertTrue(p.version().matches("[0-9a-f]{16}"));
+
+        MaskingPolicy m = p.masking();
+        assertEquals(2, m.columns().size());
+        assertEquals(MaskFunction.REDACT, m.functionFor("public", "customers", "ssn").orElseThrow());
+        assertEquals(MaskFunction.LAST4, m.functionFor("billing", "cards", "card_number").orElseThrow());
+        assertTrue(m.functionFor("public", "customers", "name").isEmpty());
+        assertEquals(Set.of(ContentDetector.SSN, ContentDetector.CARD, ContentDetector.EMAIL), m.detectors());
+        assertEquals(DerivedValues.MASK, m.onDerived());
+
+        assertEquals(List.of("no-bulk-export", "agents-read-only", "big-selects"),
+                p.rules().stream().map(Rule::name).toList());
+        Rule readOnly = p.rule("agents-read-only").orElseThrow();
+        assertEquals(List.of("analysts", "support"), readOnly.groups());
+        assertEquals(Action.BLOCK, readOnly.action());
+        assertEquals("agents are read-only", readOnly.message());
+        assertEquals(16, readOnly.line());
+        // ddl also covers the statements that create tables and TRUNCATE
+        assertTrue(readOnly.match().matchedKinds().containsAll(Set.of(StatementKind.DDL, StatementKind.TRUNCATE,
+                StatementKind.SELECT_INTO, StatementKind.CREATE_TABLE_AS, StatementKind.COPY_IN)));
+        Rule big = p.rule("big-selects").orElseThrow();
+        assertEquals(100_000, big.match().estimatedRowsOver());
+        assertEquals(30, big.grantMinutes());
+        assertEquals(Action.REQUIRE_APPROVAL, big.action());
+        assertEquals(Action.ALLOW, p.defaultAction());
+    }
+
+    @Test
+    void loadsEveryKey() throws Exception {
+        Policy p = resource("full.yaml");
+        assertEquals(MaskFunction.NULL, p.masking().functionFor("a", "b", "secret_note").orElseThrow());
+        assertEquals(MaskFunction.EMAIL, p.masking().functionFor("crm", "customers", "email").orElseThrow());
+        assertEquals(DerivedValues.BLOCK, p.masking().onDerived());
+        assertEquals(List.of("admins"), p.rule("admins-anything").orElseThrow().groups());
+        assertEquals(RuleMatch.ANY, p.rule("admins-anything").orElseThrow().match());
+        RuleMatch m = p.rule("no-unbounded-customer-reads").orElseThrow().match();
+        assertEquals(Set.of(StatementKind.SELECT), m.statements());
+        assertTrue(m.noLimit());
+        assertEquals("*.customers", m.tables().get(0).toString());
+    }
+
+    @Test
+    void versionIsTheContentHash() throws Exception {
+        byte[] a = "default: allow\n".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "default: block\n".getBytes(StandardCharsets.UTF_8);
+        assertEquals(PolicyLoader.parse(a, "a").version(), PolicyLoader.parse(a, "b").version());
+        assertNotEquals(PolicyLoader.parse(a, "a").version(), PolicyLoader.parse(b, "b").version());
+    }
+
+    @Test
+    void aRolesOnlyPolicyAllowsEverything() throws Exception {
+        Policy p = PolicyLoader.parse("roles:\n  - {group: g, role: r}\n".getBytes(StandardCharsets.UTF_8), "x");
+        assertEquals(Action.ALLOW, p.defaultAction());
+        assertTrue(p.rules().isEmpty());
+        assertEquals(new Policy(p.roles(), p.version()).roles(), p.roles());
+    }
+
+    @Test
+    void fileErrorsNameTheFileAndLine() {
+        PolicyException e = assertThrows(PolicyException.class, () -> resource("bad-unknown-action.yaml"));
+        Text.startsWith(e.getMessage(), Path.of("src/test/resources/policy/bad-unknown-action.yaml") + ":6: ");
+        Text.contains(e.getMessage(), "rules[0] (r1).action", "'deny'", "allow, block, require_approval");
+    }
+
+    static Stream<Arguments> invalidPolicies() {
+        return Stream.of(
+                Arguments.of("unknown top-level key", 3, "unknown key 'rulez'", "roles: []\ndefault: allow\nrulez: []"),
+                Arguments.of("unknown rule key", 4, "unknown key 'acton'", "rules:\n  - name: a\n    action: block\n    acton: block"),
+                Arguments.of("unknown match key", 4, "unknown key 'table'", "rules:\n  - name: a\n    match:\n      table: [x]\n    action: block"),
+                Arguments.of("unknown statement kind", 3, "unknown value 'selekt'", "rules:\n  - name: a\n    match: {statement: [select, selekt]}\n    action: block"),
+                Arguments.of("refused kinds not named", 3, "unknown value 'role_change'", "rules:\n  - name: a\n    match: {statement: role_change}\n    action: block"),
+                Arguments.of("unknown action", 3, "unknown value 'deny'", "rules:\n  - name: a\n    action: deny"),
+                Arguments.of("unknown default", 2, "unknown value 'maybe'", "roles: []\ndefault: maybe"),
+                Arguments.of("unknown mask function", 4, "unknown value 'scramble'", "masking:\n  columns:\n    - column: a.b.c\n      with: scramble"),
+                Arguments.of("unknown detector", 2, "unknown value 'iban'", "masking:\n  detectors: [ssn, iban]"),
+                Arguments.of("unknown on_derived", 2, "unknown value 'allow'", "masking:\n  on_derived: allow"),
+                Arguments.of("rows not a number", 4, "must be a whole number", "rules:\n  - name: a\n    match:\n      estimated_rows_over: lots\n    action: block"),
+                Arguments.of("negative rows", 3, "must be a whole number", "rules:\n  - name: a\n    match: {estimated_rows_over: -5}\n    action: block"),
+                Arguments.of("no_where not a boolean", 3, "must be true or false", "rules:\n  - name: a\n    match: {no_where: 3}\n    action: block"),
+                Arguments.of("groups not strings", 3, "must be a string or a list", "rules:\n  - name: a\n    groups: {x: 1}\n    action: block"),
+                Arguments.of("empty groups", 3, "must not be empty", "rules:\n  - name: a\n    groups: []\n    action: block"),
+                Arguments.of("empty tables", 3, "must not be empty", "rules:\n  - name: a\n    match: {tables: []}\n    action: block"),
+                Arguments.of("rules not a list", 1, "must be a list", "rules: {name: a}"),
+                Arguments.of("message not a string", 4, "must be a non-empty string", "rules:\n  - name: a\n    action: block\n    message: [x]"),
+                Arguments.of("missing action", 2, "'action' is required", "rules:\n  - name: a\n    groups: [g]"),
+                Arguments.of("missing name", 2, "'name' is required", "rules:\n  - action: block"),
+                Arguments.of("duplicate rule name", 5, "already called 'a'", "rules:\n  - name: a\n    action: block\n  - action: allow\n    name: a"),
+                Arguments.of("grant on a block rule", 4, "only a require_approval rule", "rules:\n  - name: a\n    action: block\n    grant_minutes: 5"),
+                Arguments.of("too many table parts", 3, "more than 2 dot-separated", "rules:\n  - name: a\n    match: {tables: [db.public.t]}\n    action: block"),
+                Arguments.of("empty pattern part", 3, "has an empty part", "rules:\n  - name: a\n    match: {columns: [public..ssn]}\n    action: block"),
+                Arguments.of("bad role name", 3, "not a valid role name", "roles:\n  - group: g\n    role: \"bad role\""),
+                Arguments.of("missing role", 2, "'role' is required", "roles:\n  - group: g"),
+                Arguments.of("duplicate key", 3, "duplicate key 'default'", "roles: []\ndefault: allow\ndefault: block"),
+                Arguments.of("yaml alias", 3, "aliases", "roles:\n  - group: &g analysts\n    role: *g"),
+                Arguments.of("invalid yaml", 2, "invalid YAML", "roles:\n  - group: [unclosed\n"),
+                Arguments.of("not a mapping", 1, "must be a YAML mapping", "- just\n- a list"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidPolicies")
+    void validationErrorsNameTheLine(String what, int line, String problem, String yaml) {
+        byte[] bytes = yaml.getBytes(StandardCharsets.UTF_8);
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.parse(bytes, "policy.yaml"));
+        Text.startsWith(e.getMessage(), "policy.yaml:" + line + ": ");
+        Text.contains(e.getMessage(), problem);
+    }
+
+    @Test
+    void unreadableFileIsAPolicyException() {
+        PolicyException e = assertThrows(PolicyException.class,
+                () -> PolicyLoader.load(Path.of("src/test/resources/policy/missing.yaml")));
+        Text.contains(e.getMessage(), "missing.yaml");
+    }
+}
