@@ -1,0 +1,58 @@
+package dev.pgwarden.gate;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+/** The gateway with the example policy of the masking issue: masked columns, detectors, rules. */
+public class MaskingPolicyProfile implements QuarkusTestProfile {
+    public static final String POLICY = """
+            roles:
+              - group: analysts
+                role: analyst_ro
+              - group: support
+                role: support_ro
+            masking:
+              columns:
+                - column: public.customers.ssn
+                  with: redact
+                - column: "*.card_number"
+                  with: last4
+                - column: public.customers.email
+                  with: email
+              detectors: [ssn, card, email]
+              on_derived: mask
+            rules:
+              - name: no-bulk-export
+                groups: [analysts]
+                match: { statement: [copy_out, select_into, create_table_as] }
+                action: require_approval
+              - name: agents-read-only
+                groups: [analysts]
+                match: { statement: [insert, update, delete, ddl, call, do] }
+                action: block
+                message: "agents are read-only"
+            default: allow
+            """;
+
+    static final Path FILE;
+
+    static {
+        try {
+            FILE = Files.createTempFile("pgwarden-masking-policy", ".yaml");
+            Files.writeString(FILE, POLICY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("pgwarden.policy.file", FILE.toString(),
+                "pgwarden.masking.hash-key", "test-hash-key-0123456789");
+    }
+}

@@ -1,0 +1,229 @@
+package dev.pgwarden.gate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.pgwarden.testing.Gateway;
+import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.PostgresFixture;
+import dev.pgwarden.testing.ProcessResult;
+import dev.pgwarden.testing.Psql;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Each bypass technique is first shown to return the raw value straight from PostgreSQL, then
+ * shown not to return it through the gateway.
+ */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+@TestProfile(MaskingPolicyProfile.class)
+class MaskingThroughGatewayTest {
+    private static String ssn;
+    private static String card;
+    private static String email;
+
+    @BeforeAll
+    static void rawValues() {
+        PostgresFixture pg = PostgresFixture.shared();
+        ssn = pg.queryForString("SELECT ssn FROM customers WHERE id = 7");
+        card = pg.queryForString("SELECT card_number FROM customers WHERE id = 7");
+        email = pg.queryForString("SELECT email FROM customers WHERE id = 7");
+        pg.execute("CREATE OR REPLACE VIEW v_c AS SELECT id, ssn AS s FROM customers");
+        pg.execute("GRANT SELECT ON v_c TO analyst_ro, support_ro");
+    }
+
+    /** Runs {@code sql} over {@code c} and returns every value of every row as text. */
+    private static List<String> values(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= n; i++) {
+                    out.add(rs.getString(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean leaks(List<String> values, String secret) {
+        String digits = secret.replaceAll("\\D", "");
+        return values.stream().anyMatch(v -> v != null
+                && (v.contains(secret) || (!digits.isEmpty() && v.replaceAll("\\D", "").contains(digits))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "SELECT ssn FROM customers WHERE id = 7",
+            "SELECT ssn AS x FROM customers WHERE id = 7",
+            "SELECT c.ssn AS nothing_to_see FROM customers c WHERE c.id = 7",
+            "SELECT ssn::varchar(20) FROM customers WHERE id = 7",
+            "SELECT 'ssn: ' || ssn FROM customers WHERE id = 7",
+            "SELECT upper(ssn) FROM customers WHERE id = 7",
+            "SELECT replace(ssn, '-', '') FROM customers WHERE id = 7",
+            "SELECT CASE WHEN true THEN ssn END FROM customers WHERE id = 7",
+            "SELECT x FROM (SELECT ssn AS x FROM customers WHERE id = 7) s",
+            "WITH c AS (SELECT ssn FROM customers WHERE id = 7) SELECT lower(ssn) FROM c",
+            "SELECT name FROM customers WHERE id = 1 UNION ALL SELECT ssn FROM customers WHERE id = 7",
+            "SELECT s FROM v_c WHERE id = 7",
+            "SELECT row_to_json(c) FROM customers c WHERE id = 7",
+            "SELECT to_jsonb(c) FROM customers c WHERE id = 7",
+            "SELECT json_agg(c) FROM customers c WHERE id = 7",
+            "SELECT string_agg(ssn, ',') FROM customers WHERE id IN (7, 8)",
+            "SELECT array_agg(ssn) FROM customers WHERE id IN (7, 8)",
+            "SELECT c FROM customers c WHERE id = 7",
+            "SELECT * FROM customers WHERE id = 7",
+    })
+    void theSsnDoesNotLeak(String sql) throws Exception {
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            assertTrue(leaks(values(direct, sql), ssn), "without the gateway the raw SSN comes back: " + sql);
+        }
+        try (Connection c = Gateway.analyst()) {
+            List<String> got = values(c, sql);
+            assertFalse(got.isEmpty(), "the query still answers");
+            assertFalse(leaks(got, ssn), "raw SSN leaked through the gateway for " + sql + ": " + got);
+        }
+    }
+
+    @Test
+    void cardNumbersKeepTheirLastFourAndEmailsTheirDomain() throws Exception {
+        try (Connection c = Gateway.analyst()) {
+            List<String> got = values(c, "SELECT card_number, email, name FROM customers WHERE id = 7");
+            assertFalse(got.get(0).contains(card), got.get(0));
+            assertTrue(got.get(0).endsWith(card.substring(card.length() - 4)), got.get(0));
+            assertFalse(got.get(1).equals(email));
+            assertTrue(got.get(1).endsWith(email.substring(email.indexOf('@'))), got.get(1));
+            assertEquals(PostgresFixture.shared().queryForString("SELECT name FROM customers WHERE id = 7"), got.get(2),
+                    "unmasked columns pass untouched");
+        }
+    }
+
+    @Test
+    void binaryTransferAndServerPreparedStatementsAreMaskedToo() throws Exception {
+        try (Connection c = Gateway.connect("agent-7", "prepareThreshold=1&binaryTransfer=true", "analysts");
+                PreparedStatement ps = c.prepareStatement("SELECT ssn, card_number, id FROM customers WHERE id = ?")) {
+            for (int run = 0; run < 4; run++) { // later runs Bind/Execute without Describe
+                ps.setInt(1, 7);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertFalse(rs.getString(1).contains(ssn), rs.getString(1));
+                    assertFalse(rs.getString(2).contains(card), rs.getString(2));
+                    assertEquals(7, rs.getInt(3), "a binary int column is untouched");
+                }
+            }
+        }
+    }
+
+    @Test
+    void cursorsAreMasked() throws Exception {
+        try (Connection c = Gateway.analyst(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("DECLARE cur CURSOR FOR SELECT ssn FROM customers ORDER BY id");
+            List<String> got = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("FETCH 10 FROM cur")) {
+                while (rs.next()) {
+                    got.add(rs.getString(1));
+                }
+            }
+            assertEquals(10, got.size());
+            assertFalse(leaks(got, ssn), got.toString());
+            c.rollback();
+        }
+    }
+
+    @Test
+    void psqlSeesMaskedValues() {
+        ProcessResult r = Psql.to(Gateway.target("agent-7", "analysts"))
+                .command("SELECT ssn, card_number, email FROM customers WHERE id = 7");
+        r.requireSuccess();
+        assertFalse(r.out().contains(ssn), r.out());
+        assertFalse(r.out().contains(card), r.out());
+        assertFalse(r.out().contains(email), r.out());
+    }
+
+    @Test
+    void copyToStdoutIsMasked() {
+        ProcessResult direct = Psql.to(PostgresFixture.shared().superuserTarget())
+                .command("COPY (SELECT id, ssn, card_number FROM customers WHERE id = 7) TO STDOUT");
+        assertTrue(direct.out().contains(ssn), "without the gateway COPY carries the raw SSN");
+        for (String format : List.of("", " WITH (FORMAT csv)")) {
+            ProcessResult r = Psql.to(Gateway.target("agent-3", "support"))
+                    .command("COPY (SELECT id, ssn, card_number FROM customers WHERE id = 7) TO STDOUT" + format);
+            r.requireSuccess();
+            assertTrue(r.out().startsWith("7"), r.out());
+            assertFalse(r.out().contains(ssn), r.out());
+            assertFalse(r.out().contains(card), r.out());
+        }
+    }
+
+    @Test
+    void blockedStatementsGet42501WithTheRuleMessageAndTheSessionStaysUsable() throws Exception {
+        try (Connection c = Gateway.analyst(); Statement st = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> st.executeUpdate("INSERT INTO items VALUES (99, 'x')"));
+            assertEquals("42501", e.getSQLState());
+            assertTrue(e.getMessage().contains("agents are read-only"), e.getMessage());
+            assertEquals(List.of("1"), values(c, "SELECT 1"));
+            e = assertThrows(SQLException.class, () -> st.execute("COPY customers TO STDOUT"));
+            assertEquals("42501", e.getSQLState());
+            assertTrue(e.getMessage().contains("approval"), e.getMessage());
+        }
+        assertEquals("0", PostgresFixture.shared().queryForString("SELECT count(*) FROM items WHERE id = 99"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "RESET ROLE", "SET ROLE postgres", "SET SESSION AUTHORIZATION postgres",
+            "SELECT set_config('role', 'postgres', false)", "SELECT set_config('ro' || 'le', 'postgres', false)",
+            "DISCARD ALL" })
+    void leavingTheMappedRoleIsRefused(String sql) throws Exception {
+        try (Connection c = Gateway.connect("agent-9", "", "support"); Statement st = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> st.execute(sql));
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertEquals(List.of("support_ro"), values(c, "SELECT current_user"));
+        }
+    }
+
+    @Test
+    void anUnanalysableStatementIsRefusedNotPassedThrough() throws Exception {
+        try (Connection c = Gateway.connect("agent-9", "", "support"); Statement st = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT ssn FROM customers WHERE id = 7 !!! ??"));
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertNotNull(e.getMessage());
+            assertEquals(List.of("ok"), values(c, "SELECT 'ok'"));
+        }
+    }
+
+    @Test
+    void multiStatementStringsAreDecidedAsAWhole() throws Exception {
+        try (Connection c = Gateway.connect("agent-7", "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class,
+                    () -> st.execute("SELECT 1; DELETE FROM orders; SELECT 2"));
+            assertEquals("42501", e.getSQLState());
+        }
+        assertEquals(String.valueOf(PostgresFixture.ORDER_COUNT), PostgresFixture.shared().queryForString("SELECT count(*) FROM orders"));
+    }
+
+    @Test
+    void psqlMetaCommandsStillWork() {
+        ProcessResult r = Psql.to(Gateway.target("agent-7", "analysts")).script("\\d customers\n\\dt\n\\l\n");
+        r.requireSuccess();
+        assertTrue(r.out().contains("card_number"), r.out());
+    }
+}
