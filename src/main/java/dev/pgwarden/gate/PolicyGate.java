@@ -138,6 +138,11 @@ public class PolicyGate implements StatementGate {
         return current.engine();
     }
 
+    /** The shared analyzer (its cache already holds every statement decided). */
+    public StatementAnalyzer analyzer() {
+        return analyzer;
+    }
+
     @PreDestroy
     void close() {
         analyzer.close();

@@ -21,6 +21,10 @@ public final class ResultMasker {
         this.rows = new DataRowRewriter(values, detectors);
     }
 
+    public MaskingPolicy policy() {
+        return policy;
+    }
+
     /** Nothing to mask at all: sessions may skip result tracking. */
     public boolean inactive() {
         return policy.rules().isEmpty() && policy.detectors().isEmpty();
@@ -34,7 +38,8 @@ public final class ResultMasker {
             if (f == null && lineage.maskComputed() && !fields.get(i).isTableColumn()) {
                 f = MaskFunction.REDACT;
             }
-            if (f != null) {
+            // A column the catalog names under a rule keeps that rule's function; lineage masks the rest whole.
+            if (f != null && (plan[i] == null || plan[i].isDetect())) {
                 plan[i] = ColumnMask.apply(f, fields.get(i));
             }
         }

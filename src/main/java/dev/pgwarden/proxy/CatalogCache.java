@@ -18,23 +18,30 @@ import io.vertx.core.Promise;
  * Names for the (table OID, attribute number) pairs RowDescription carries, so a column is known
  * as public.customers.ssn whatever the query called it. A snapshot of every user relation's
  * columns, reloaded when a result names a table it has not seen (a table created after the last
- * load): the result waits for the reload rather than pass unmasked.
+ * load): the result waits for the reload rather than pass unmasked. Also answers which relations
+ * exist by name (views, tables) so the gateway knows when a statement needs the planner's lineage.
  */
 public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private static final Logger LOG = Logger.getLogger(CatalogCache.class);
     /** PostgreSQL's FirstNormalObjectId: lower OIDs are built-in catalog objects. */
     private static final int FIRST_NORMAL_OID = 16384;
-    static final String QUERY = "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname"
+    static final String QUERY = "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname, c.relkind"
             + " FROM pg_catalog.pg_attribute a"
             + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+            + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+            + " ORDER BY c.oid, a.attnum";
 
-    private record Snapshot(Map<Long, MaskPlanner.ColumnRef> columns, Set<Integer> tables) {
+    /** A relation by name: its kind ('r' table, 'v' view, 'm' materialized view, ...) and columns. */
+    public record Relation(String schema, String name, char kind, List<String> columns) {
+    }
+
+    private record Snapshot(Map<Long, MaskPlanner.ColumnRef> columns, Set<Integer> tables,
+            Map<String, List<Relation>> relationsByName) {
     }
 
     private final SideQueryClient side;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of(), Map.of());
     private Future<Void> loading;
 
     /** @param side a side connection under the gateway's own login (catalog reads need no role) */
@@ -79,19 +86,40 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         Snapshot s = snapshot;
         Set<Integer> tables = new HashSet<>(s.tables);
         tables.addAll(tableOids);
-        snapshot = new Snapshot(s.columns, tables);
+        snapshot = new Snapshot(s.columns, tables, s.relationsByName);
+    }
+
+    /** Relations of that name in any schema (names compared case-insensitively). */
+    public List<Relation> relations(String name) {
+        return snapshot.relationsByName.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of());
+    }
+
+    /** The columns of schema.table, or an empty list when unknown. */
+    public List<String> columnsOf(String schema, String table) {
+        for (Relation r : relations(table)) {
+            if (r.schema().equalsIgnoreCase(schema)) {
+                return r.columns();
+            }
+        }
+        return List.of();
     }
 
     private static Snapshot build(List<List<String>> rows) {
         Map<Long, MaskPlanner.ColumnRef> columns = new HashMap<>(rows.size() * 2);
         Set<Integer> tables = new HashSet<>();
+        Map<Integer, Relation> relations = new HashMap<>();
         for (List<String> row : rows) {
             int oid = (int) Long.parseLong(row.get(0));
             int attnum = Integer.parseInt(row.get(1));
             columns.put(key(oid, attnum), new MaskPlanner.ColumnRef(row.get(2), row.get(3), row.get(4)));
             tables.add(oid);
+            relations.computeIfAbsent(oid, o -> new Relation(row.get(2), row.get(3), row.get(5).charAt(0),
+                    new java.util.ArrayList<>())).columns().add(row.get(4));
         }
-        return new Snapshot(Map.copyOf(columns), Set.copyOf(tables));
+        Map<String, List<Relation>> byName = new HashMap<>();
+        relations.values().forEach(r -> byName.computeIfAbsent(r.name().toLowerCase(java.util.Locale.ROOT),
+                k -> new java.util.ArrayList<>()).add(r));
+        return new Snapshot(Map.copyOf(columns), Set.copyOf(tables), Map.copyOf(byName));
     }
 
     private static long key(int tableOid, int attnum) {

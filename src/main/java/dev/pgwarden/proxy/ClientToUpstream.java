@@ -28,10 +28,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final MessageFramer framer;
     private final java.util.function.Consumer<Future<?>> holdUntil;
     private Future<StatementGate.Verdict> heldVerdict;
+    private final dev.pgwarden.gate.LineageResolver lineage;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
             boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
-            java.util.function.Consumer<Future<?>> holdUntil) {
+            java.util.function.Consumer<Future<?>> holdUntil, dev.pgwarden.gate.LineageResolver lineage) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
@@ -41,6 +42,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         this.results = results;
         this.framer = framer;
         this.holdUntil = holdUntil;
+        this.lineage = lineage;
     }
 
     @Override
@@ -83,7 +85,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * read meanwhile) and shown again once the verdict is in.
      */
     private StatementGate.Verdict verdict(String sql, boolean extended) {
-        Future<StatementGate.Verdict> f = heldVerdict != null ? heldVerdict : gate.check(session, sql, extended);
+        Future<StatementGate.Verdict> f = heldVerdict != null ? heldVerdict : decide(sql, extended);
         heldVerdict = null;
         if (!f.isComplete()) {
             heldVerdict = f;
@@ -98,6 +100,18 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     "pgwarden could not decide on this statement, so it was refused: " + f.cause().getMessage()));
         }
         return f.result();
+    }
+
+    /** The policy's verdict, then (for allowed statements that need it) the planner's lineage for masking. */
+    private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
+        Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
+        if (lineage == null) {
+            return v;
+        }
+        if (v.succeeded()) {
+            return lineage.resolve(session, v.result(), extended);
+        }
+        return v.compose(verdict -> lineage.resolve(session, verdict, extended));
     }
 
     private boolean onQuery(Buffer buf, int start, int end) {

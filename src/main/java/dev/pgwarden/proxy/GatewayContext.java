@@ -13,6 +13,7 @@ record GatewayContext(
         StatementGate gate,
         java.util.function.Supplier<dev.pgwarden.masking.ResultMasker> masking,
         CatalogCache catalog,
+        dev.pgwarden.gate.LineageResolver lineage,
         UpstreamConnector connector,
         CancelRegistry cancelRegistry,
         Sessions sessions,

@@ -66,16 +66,24 @@ public class GatewayServer {
         deploymentId = vertx.deployVerticle(
                 () -> new ListenerVerticle(options,
                         v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                        (connector, catalog) -> new GatewayContext(authenticator, policy, gate,
-                                masking.forCatalog(catalog), catalog, connector, cancelRegistry,
-                                sessions, config.upstream().database(), listen.maxMessageSize(),
-                                listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall())),
+                        (connector, catalog) -> newContext(gate, masking, connector, catalog, tls)),
                 new DeploymentOptions().setInstances(instances))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("pgwarden listening on %s:%d (%d event loops, TLS %s, upstream %s:%d/%s, native transport %s)",
                 listen.host(), listen.port(), instances, tls ? (listen.requireTls() ? "required" : "offered") : "off",
                 config.upstream().host(), config.upstream().port(), config.upstream().database(),
                 vertx.isNativeTransportEnabled());
+    }
+
+    private GatewayContext newContext(StatementGate gate, MaskingFactory masking, UpstreamConnector connector,
+            CatalogCache catalog, boolean tls) {
+        GatewayConfig.Listen listen = config.listen();
+        var maskers = masking.forCatalog(catalog);
+        var analyzer = gate instanceof dev.pgwarden.gate.PolicyGate pg ? pg.analyzer() : null;
+        var lineage = new dev.pgwarden.gate.LineageResolver(catalog, connector, maskers, analyzer);
+        return new GatewayContext(authenticator, policy, gate, maskers, catalog, lineage, connector, cancelRegistry,
+                sessions, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
+                listen.requireTls(), listen.allowFunctionCall());
     }
 
     private byte[] hashKey() {

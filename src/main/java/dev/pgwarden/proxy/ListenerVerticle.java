@@ -12,7 +12,13 @@ import io.vertx.core.net.NetServerOptions;
  */
 final class ListenerVerticle extends AbstractVerticle {
     private final NetServerOptions options;
-    private final java.util.function.BiFunction<UpstreamConnector, CatalogCache, GatewayContext> contextFactory;
+    private final ContextFactory contextFactory;
+    private dev.pgwarden.gate.LineageResolver lineage;
+
+    /** Builds the per-loop context from this loop's upstream connector and catalog. */
+    interface ContextFactory {
+        GatewayContext create(UpstreamConnector connector, CatalogCache catalog);
+    }
     private final UpstreamConnectorFactory connectorFactory;
     private NetServer server;
     private UpstreamConnector connector;
@@ -23,7 +29,7 @@ final class ListenerVerticle extends AbstractVerticle {
     }
 
     ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
-            java.util.function.BiFunction<UpstreamConnector, CatalogCache, GatewayContext> contextFactory) {
+            ContextFactory contextFactory) {
         this.options = options;
         this.connectorFactory = connectorFactory;
         this.contextFactory = contextFactory;
@@ -36,7 +42,8 @@ final class ListenerVerticle extends AbstractVerticle {
         catalogClient = new dev.pgwarden.proxy.upstream.SideQueryClient(connector, null);
         CatalogCache catalog = new CatalogCache(catalogClient);
         catalog.reload();
-        GatewayContext gw = contextFactory.apply(connector, catalog);
+        GatewayContext gw = contextFactory.create(connector, catalog);
+        lineage = gw.lineage();
         server = vertx.createNetServer(options);
         server.connectHandler(socket -> new ClientSession(socket, gw, vertx).start());
         server.listen().<Void>mapEmpty().onComplete(started);
@@ -46,6 +53,9 @@ final class ListenerVerticle extends AbstractVerticle {
     public void stop() {
         if (catalogClient != null) {
             catalogClient.close();
+        }
+        if (lineage != null) {
+            lineage.close();
         }
         if (connector != null) {
             connector.close();

@@ -44,7 +44,8 @@ final class Relay {
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
-                gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil);
+                gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
+                gw.lineage());
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil);
     }

@@ -215,11 +215,17 @@ final class ResultTracker {
         if (head instanceof DescribeExpect d) {
             expected.poll();
             if (d.portal == null) {
-                d.statement.fields = fields; // formats are chosen by a later Bind
+                if (d.statement != UNKNOWN) {
+                    d.statement.fields = fields; // formats are chosen by a later Bind
+                }
                 planned = false;
                 return;
             }
-            rowPlan = masker().plan(withFormats(fields, d.portal.formats), d.statement.masks);
+            rowPlan = masker().plan(fields, d.statement.masks); // a portal's description has its real formats
+            if (d.statement != UNKNOWN) {
+                // Later executions of the statement may skip Describe: keep its column types.
+                d.statement.fields = withFormats(fields, new int[] { 0 });
+            }
         } else if (head instanceof QueryExpect q) {
             Statement s = q.current();
             rowPlan = masker().plan(fields, s == null ? StatementMasks.UNKNOWN : s.masks);

@@ -103,6 +103,31 @@ class MaskingThroughGatewayTest {
         }
     }
 
+    /** A fragment is no pattern a detector knows: only the planner's lineage through the view finds it. */
+    @ParameterizedTest
+    @ValueSource(strings = { "SELECT substring(s, 8) FROM v_c WHERE id = 7",
+            "WITH x AS (SELECT s FROM v_c) SELECT right(s, 4) FROM x, customers c WHERE c.id = 7 AND x.s = c.ssn",
+            "SELECT (SELECT right(s, 4) FROM v_c WHERE v_c.id = c.id) FROM customers c WHERE c.id = 7" })
+    void fragmentsThroughViewsAreMaskedByPlannerLineage(String sql) throws Exception {
+        String tail = ssn.substring(ssn.length() - 4);
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            assertEquals(List.of(tail), values(direct, sql), "without the gateway the fragment comes back");
+        }
+        try (Connection c = Gateway.analyst()) {
+            List<String> got = values(c, sql);
+            assertEquals(1, got.size());
+            assertFalse(tail.equals(got.get(0)), "fragment leaked: " + got);
+        }
+        try (Connection c = Gateway.connect("agent-7", "prepareThreshold=1", "analysts");
+                PreparedStatement ps = c.prepareStatement("SELECT substring(s, 8) FROM v_c WHERE id = ?")) {
+            ps.setInt(1, 7);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                assertFalse(tail.equals(rs.getString(1)), "fragment leaked over the extended protocol");
+            }
+        }
+    }
+
     @Test
     void cardNumbersKeepTheirLastFourAndEmailsTheirDomain() throws Exception {
         try (Connection c = Gateway.analyst()) {

@@ -1,0 +1,257 @@
+package dev.pgwarden.gate;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
+
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.masking.MaskingPolicy;
+import dev.pgwarden.masking.ResultMasker;
+import dev.pgwarden.masking.StatementMasks;
+import dev.pgwarden.masking.lineage.BaseColumn;
+import dev.pgwarden.masking.lineage.BaseTable;
+import dev.pgwarden.masking.lineage.ExplainQuery;
+import dev.pgwarden.masking.lineage.Lineage;
+import dev.pgwarden.masking.lineage.OutputLineage;
+import dev.pgwarden.masking.lineage.PlanLineage;
+import dev.pgwarden.proxy.CatalogCache;
+import dev.pgwarden.proxy.SessionInfo;
+import dev.pgwarden.proxy.StatementGate.Verdict;
+import dev.pgwarden.proxy.upstream.SideQueryClient;
+import dev.pgwarden.proxy.upstream.UpstreamConnector;
+import dev.pgwarden.wire.PgError;
+import dev.pgwarden.wire.SqlState;
+import io.vertx.core.Future;
+
+/**
+ * Asks the planner which base columns each output of a statement derives from, for statements
+ * that read a view or a table with masked columns: views, CTEs, subqueries, inlined SQL functions
+ * and whole-row references all resolve to base columns in {@code EXPLAIN (VERBOSE)}. Outputs that
+ * derive from a masked column are then masked whole (a direct column keeps its own function).
+ * Runs on one event loop, with a side connection per role; results are cached per role and text.
+ */
+public final class LineageResolver {
+    private static final Logger LOG = Logger.getLogger(LineageResolver.class);
+    private static final Pattern IDENT = Pattern.compile("\"((?:[^\"]|\"\")+)\"|([A-Za-z_][A-Za-z0-9_$]*)");
+    private static final Pattern ROW_QUERY = Pattern.compile(
+            "(?is)^\\s*(?:\\(\\s*)*(select|with|values|table|copy\\s*\\(|declare\\b.*?\\bfor\\b)");
+    private static final int CACHE_LIMIT = 5_000;
+
+    private final CatalogCache catalog;
+    private final UpstreamConnector connector;
+    private final Supplier<ResultMasker> masking;
+    private final Map<String, SideQueryClient> sideByRole = new HashMap<>();
+    private final Map<String, Future<StatementMasks>> cache = new HashMap<>();
+    private final dev.pgwarden.policy.StatementAnalyzer analyzer;
+
+    private enum Need { NO, PLANNER, UNKNOWN_RELATION }
+
+    /** @param analyzer the policy's statement analyzer (its cache already holds the statements decided) */
+    public LineageResolver(CatalogCache catalog, UpstreamConnector connector, Supplier<ResultMasker> masking,
+            dev.pgwarden.policy.StatementAnalyzer analyzer) {
+        this.catalog = catalog;
+        this.connector = connector;
+        this.masking = masking;
+        this.analyzer = analyzer;
+    }
+
+    /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
+    public Future<Verdict> resolve(SessionInfo session, Verdict verdict, boolean extended) {
+        return resolve(session, verdict, extended, true);
+    }
+
+    private Future<Verdict> resolve(SessionInfo session, Verdict verdict, boolean extended, boolean mayReload) {
+        if (verdict.refusal() != null) {
+            return Future.succeededFuture(verdict);
+        }
+        MaskingPolicy policy = masking.get().policy();
+        if (policy.rules().isEmpty()) {
+            return Future.succeededFuture(verdict);
+        }
+        List<String> statements = verdict.statements();
+        List<Future<StatementMasks>> parts = new ArrayList<>(statements.size());
+        boolean any = false;
+        for (int i = 0; i < statements.size(); i++) {
+            String sql = statements.get(i);
+            Need need = need(sql, policy);
+            if (need == Need.UNKNOWN_RELATION && mayReload) {
+                // A relation created since the catalog was read (a new view, say): read it again first.
+                return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+            }
+            if (need != Need.NO) {
+                parts.add(lineage(session.role(), sql, extended, policy));
+                any = true;
+            } else {
+                parts.add(Future.succeededFuture(verdict.masksOf(i)));
+            }
+        }
+        if (!any) {
+            return Future.succeededFuture(verdict);
+        }
+        return Future.join(new ArrayList<>(parts)).transform(done -> {
+            List<StatementMasks> masks = new ArrayList<>(parts.size());
+            for (int i = 0; i < parts.size(); i++) {
+                Future<StatementMasks> f = parts.get(i);
+                if (f.failed()) {
+                    // Fail closed: a result we cannot trace through its views is not sent.
+                    return Future.succeededFuture(Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                            "pgwarden could not trace the columns of this statement to mask them, so it was refused: "
+                                    + f.cause().getMessage())));
+                }
+                StatementMasks m = f.result();
+                masks.add(m.known() ? m : verdict.masksOf(i));
+            }
+            return Future.succeededFuture(new Verdict(null, statements, masks));
+        });
+    }
+
+    /**
+     * Only row-returning statements that read a view or a table with masked columns need the
+     * planner; a relation the catalog does not list yet calls for a catalog reload first.
+     */
+    private Need need(String sql, MaskingPolicy policy) {
+        if (!ROW_QUERY.matcher(sql).find()) {
+            return Need.NO;
+        }
+        if (analyzer != null) {
+            boolean unknown = false;
+            for (dev.pgwarden.policy.StatementAnalysis a : analyzer.analyzeAll(sql)) {
+                for (dev.pgwarden.policy.TableName t : a.tables()) {
+                    List<CatalogCache.Relation> rels = catalog.relations(t.name());
+                    unknown |= rels.isEmpty();
+                    for (CatalogCache.Relation r : rels) {
+                        if (r.kind() == 'v' || r.kind() == 'm' || hasMasked(r, policy)) {
+                            return Need.PLANNER;
+                        }
+                    }
+                }
+            }
+            if (unknown) {
+                return Need.UNKNOWN_RELATION;
+            }
+        }
+        // Names the parser may not have reported (functions' arguments, unparsed text): any identifier.
+        Matcher m = IDENT.matcher(sql);
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1).replace("\"\"", "\"") : m.group(2).toLowerCase(Locale.ROOT);
+            for (CatalogCache.Relation r : catalog.relations(name)) {
+                if (r.kind() == 'v' || r.kind() == 'm' || hasMasked(r, policy)) {
+                    return Need.PLANNER;
+                }
+            }
+        }
+        return Need.NO;
+    }
+
+    private static boolean hasMasked(CatalogCache.Relation r, MaskingPolicy policy) {
+        for (String c : r.columns()) {
+            if (policy.forColumn(r.schema(), r.name(), c).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Future<StatementMasks> lineage(String role, String sql, boolean extended, MaskingPolicy policy) {
+        String key = role + '\0' + extended + '\0' + sql;
+        Future<StatementMasks> cached = cache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        String explain;
+        try {
+            String query = plannable(sql);
+            explain = ExplainQuery.forStatement(query);
+            int params = extended ? ParameterNulls.count(query) : 0;
+            if (params > 0) {
+                // A generic plan keeps $n as parameters: with NULLs folded in, the planner could prune
+                // the very expressions whose lineage we need.
+                explain = "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE pgwarden_lineage AS "
+                        + query + "; EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE pgwarden_lineage("
+                        + String.join(", ", java.util.Collections.nCopies(params, "NULL")) + ")";
+            }
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e.getMessage());
+        }
+        Future<StatementMasks> f = side(role).query(explain).map(rows -> toMasks(PlanLineage.fromExplainJson(
+                rows.get(rows.size() - 1).get(0)), policy));
+        f.onFailure(e -> {
+            cache.remove(key);
+            LOG.debugf("planner lineage failed: %s", e.getMessage());
+        });
+        if (cache.size() >= CACHE_LIMIT) {
+            cache.clear();
+        }
+        cache.put(key, f);
+        return f;
+    }
+
+    /** COPY (query) TO and DECLARE ... FOR query are planned on the query they wrap. */
+    private static String plannable(String sql) {
+        String s = sql.strip();
+        Matcher copy = Pattern.compile("(?is)^copy\\s*\\((.*)\\)\\s*to\\b.*$").matcher(s);
+        if (copy.matches()) {
+            return copy.group(1);
+        }
+        Matcher declare = Pattern.compile("(?is)^declare\\b.*?\\bfor\\s+(.*)$").matcher(s);
+        if (declare.matches()) {
+            return declare.group(1);
+        }
+        return s;
+    }
+
+    private StatementMasks toMasks(Lineage lineage, MaskingPolicy policy) {
+        MaskFunction[] byColumn = new MaskFunction[lineage.size()];
+        for (int i = 0; i < byColumn.length; i++) {
+            if (sensitive(lineage.output(i), policy)) {
+                byColumn[i] = MaskFunction.REDACT; // a direct masked column keeps its own function (catalog)
+            }
+        }
+        return StatementMasks.of(byColumn);
+    }
+
+    private boolean sensitive(OutputLineage out, MaskingPolicy policy) {
+        for (BaseColumn c : out.columns()) {
+            if (policy.forColumn(c.schema(), c.table(), c.column()).isPresent()) {
+                return true;
+            }
+        }
+        for (BaseTable t : out.wholeRows()) {
+            if (tableHasMasked(t, policy)) {
+                return true;
+            }
+        }
+        if (out.opaque()) {
+            for (BaseTable t : out.relations()) {
+                if (tableHasMasked(t, policy)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean tableHasMasked(BaseTable t, MaskingPolicy policy) {
+        for (String c : catalog.columnsOf(t.schema(), t.table())) {
+            if (policy.forColumn(t.schema(), t.table(), c).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private SideQueryClient side(String role) {
+        return sideByRole.computeIfAbsent(role, r -> new SideQueryClient(connector, r));
+    }
+
+    public void close() {
+        sideByRole.values().forEach(SideQueryClient::close);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.pgwarden.gate;
+
+/**
+ * Finds the {@code $n} placeholders of an extended-protocol statement (to EXPLAIN it as a prepared
+ * statement for lineage), skipping quotes, dollar-quoted strings and comments.
+ */
+final class ParameterNulls {
+    private ParameterNulls() {
+    }
+
+    /** The highest $n in the statement (0 when it has no parameters). */
+    static int count(String sql) {
+        int[] max = { 0 };
+        scan(sql, (i, j) -> max[0] = Math.max(max[0], Integer.parseInt(sql.substring(i + 1, j))));
+        return max[0];
+    }
+
+    interface Placeholder {
+        void at(int start, int end);
+    }
+
+    static String substitute(String sql) {
+        StringBuilder out = new StringBuilder(sql.length() + 16);
+        int[] copied = { 0 };
+        scan(sql, (i, j) -> {
+            out.append(sql, copied[0], i).append("NULL");
+            copied[0] = j;
+        });
+        return copied[0] == 0 ? sql : out.append(sql, copied[0], sql.length()).toString();
+    }
+
+    private static void scan(String sql, Placeholder placeholder) {
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = skipQuoted(sql, i, c);
+            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int nl = sql.indexOf('\n', i);
+                i = nl < 0 ? n : nl + 1;
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? n : end + 2;
+            } else if (c == '$') {
+                int j = i + 1;
+                while (j < n && Character.isDigit(sql.charAt(j))) {
+                    j++;
+                }
+                if (j > i + 1 && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)))) {
+                    placeholder.at(i, j);
+                    i = j;
+                } else {
+                    i = skipDollarQuote(sql, i);
+                }
+            } else {
+                i++;
+            }
+        }
+    }
+
+    private static int skipQuoted(String sql, int i, char quote) {
+        int j = i + 1;
+        while (j < sql.length()) {
+            if (sql.charAt(j) == quote) {
+                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            j++;
+        }
+        return j;
+    }
+
+    /** $tag$ ... $tag$; a lone '$' is just skipped. */
+    private static int skipDollarQuote(String sql, int i) {
+        int close = sql.indexOf('$', i + 1);
+        if (close < 0) {
+            return i + 1;
+        }
+        String tag = sql.substring(i, close + 1);
+        if (!tag.chars().skip(1).limit(tag.length() - 2L).allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
+            return i + 1;
+        }
+        int end = sql.indexOf(tag, close + 1);
+        return end < 0 ? sql.length() : end + tag.length();
+    }
+}
