@@ -42,7 +42,9 @@ final class BudgetedParser implements AutoCloseable {
             throw new IllegalArgumentException("need at least one thread and a positive budget");
         }
         this.budgetNanos = budget.toNanos();
-        this.threadPrefix = "pgwarden-sql-parser-" + POOLS.incrementAndGet() + "-";
+        // identityHashCode too: each class loader (Quarkus tests have several) has its own POOLS counter.
+        this.threadPrefix = "pgwarden-sql-parser-" + POOLS.incrementAndGet() + "-"
+                + Integer.toHexString(System.identityHashCode(this)) + "-";
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> {
