@@ -43,6 +43,12 @@ public final class LineageResolver {
     private static final Pattern ROW_QUERY = Pattern.compile(
             "(?is)^\\s*(?:\\(\\s*)*(select|with|values|table|copy\\s*\\(|declare\\b.*?\\bfor\\b)");
     private static final int CACHE_LIMIT = 5_000;
+    private static final Pattern BINARY_COPY_OUT = Pattern.compile(
+            "(?is)^\\s*copy\\b.*\\bto\\b.*\\bbinary\\b");
+    /** COPY table [(columns)] TO ...: group 1 the (possibly qualified) table, group 2 the column list. */
+    private static final Pattern TABLE_COPY_OUT = Pattern.compile(
+            "(?is)^\\s*copy\\s+((?:\"[^\"]+\"|[a-z_][a-z0-9_$]*)(?:\\s*\\.\\s*(?:\"[^\"]+\"|[a-z_][a-z0-9_$]*))?)"
+                    + "\\s*(\\([^)]*\\))?\\s*to\\b");
 
     private final CatalogCache catalog;
     private final UpstreamConnector connector;
@@ -80,6 +86,20 @@ public final class LineageResolver {
         boolean any = false;
         for (int i = 0; i < statements.size(); i++) {
             String sql = statements.get(i);
+            if (BINARY_COPY_OUT.matcher(sql).find()) {
+                return Future.succeededFuture(Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                        "binary COPY cannot be masked, so pgwarden refuses it; use the text or csv format")));
+            }
+            Matcher tableCopy = TABLE_COPY_OUT.matcher(sql);
+            if (tableCopy.find()) {
+                StatementMasks m = tableCopyMasks(tableCopy.group(1), tableCopy.group(2), policy);
+                if (m == null && mayReload) {
+                    return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+                }
+                parts.add(Future.succeededFuture(m != null ? m : verdict.masksOf(i)));
+                any = true;
+                continue;
+            }
             Need need = need(sql, policy);
             if (need == Need.UNKNOWN_RELATION && mayReload) {
                 // A relation created since the catalog was read (a new view, say): read it again first.
@@ -191,6 +211,42 @@ public final class LineageResolver {
         }
         cache.put(key, f);
         return f;
+    }
+
+    /**
+     * COPY carries no column types or table lineage, so a table's COPY is masked by the catalog's
+     * column order; null when the table is not known to the catalog (yet).
+     */
+    private StatementMasks tableCopyMasks(String table, String columnList, MaskingPolicy policy) {
+        String[] parts = table.split("\\s*\\.\\s*");
+        String name = unquote(parts[parts.length - 1]);
+        String schema = parts.length > 1 ? unquote(parts[0]) : null;
+        CatalogCache.Relation rel = null;
+        for (CatalogCache.Relation r : catalog.relations(name)) {
+            if (schema == null ? r.schema().equals("public") || rel == null : r.schema().equals(schema)) {
+                rel = r;
+            }
+        }
+        if (rel == null) {
+            return null;
+        }
+        List<String> columns = rel.columns();
+        if (columnList != null) {
+            columns = new ArrayList<>();
+            for (String c : columnList.substring(1, columnList.length() - 1).split(",")) {
+                columns.add(unquote(c.strip()));
+            }
+        }
+        MaskFunction[] byColumn = new MaskFunction[columns.size()];
+        for (int i = 0; i < byColumn.length; i++) {
+            byColumn[i] = policy.forColumn(rel.schema(), rel.name(), columns.get(i)).orElse(null);
+        }
+        return StatementMasks.of(byColumn);
+    }
+
+    private static String unquote(String identifier) {
+        return identifier.startsWith("\"") ? identifier.substring(1, identifier.length() - 1).replace("\"\"", "\"")
+                : identifier.toLowerCase(Locale.ROOT);
     }
 
     /** COPY (query) TO and DECLARE ... FOR query are planned on the query they wrap. */

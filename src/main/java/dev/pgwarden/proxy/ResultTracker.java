@@ -273,6 +273,11 @@ final class ResultTracker {
         boolean csv = s != null && CSV.matcher(s.sql).find();
         CopyFormat format = CopyFormat.fromCopyOutResponse(buf, start, end, csv);
         masker();
+        if (format.kind() == CopyFormat.Kind.BINARY && !masker.inactive()) {
+            // The gate refuses binary COPY when masking is on; if one gets here, end the session.
+            throw new dev.pgwarden.wire.ProtocolException(dev.pgwarden.wire.SqlState.INSUFFICIENT_PRIVILEGE,
+                    "binary COPY cannot be masked");
+        }
         int columns = buf.getUnsignedShort(start + 6);
         ColumnMask[] plan = masker.planWithoutDescription(columns, null, s == null ? StatementMasks.UNKNOWN : s.masks);
         copy = plan == null ? null : new CopyTextRewriter(format, plan, masker.values(), masker.detectors());

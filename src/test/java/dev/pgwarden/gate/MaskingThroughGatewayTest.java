@@ -200,6 +200,29 @@ class MaskingThroughGatewayTest {
     }
 
     @Test
+    void copyOfAWholeTableIsMaskedByColumn() {
+        String copy = "COPY customers (id, ssn, card_number) TO STDOUT";
+        ProcessResult direct = Psql.to(PostgresFixture.shared().superuserTarget()).command(copy);
+        assertTrue(direct.out().contains(ssn), "without the gateway COPY carries the raw SSN");
+        ProcessResult r = Psql.to(Gateway.target("agent-3", "support")).command(copy);
+        r.requireSuccess();
+        assertFalse(r.out().contains(ssn), r.out().lines().findFirst().orElse(""));
+        assertFalse(r.out().contains(card), "card numbers masked");
+        assertEquals(PostgresFixture.CUSTOMER_COUNT, r.out().lines().count(), "every row still arrives");
+    }
+
+    @Test
+    void binaryCopyIsRefusedWhenItCouldCarryMaskedColumns() throws Exception {
+        try (Connection c = Gateway.connect("agent-3", "", "support"); Statement st = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class,
+                    () -> st.execute("COPY customers TO STDOUT (FORMAT binary)"));
+            assertEquals("42501", e.getSQLState());
+            assertTrue(e.getMessage().contains("binary COPY"), e.getMessage());
+            assertEquals(List.of("1"), values(c, "SELECT 1"));
+        }
+    }
+
+    @Test
     void blockedStatementsGet42501WithTheRuleMessageAndTheSessionStaysUsable() throws Exception {
         try (Connection c = Gateway.analyst(); Statement st = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> st.executeUpdate("INSERT INTO items VALUES (99, 'x')"));
