@@ -24,6 +24,15 @@ public interface GatewayConfig {
 
     Masking masking();
 
+    Api api();
+
+    interface Api {
+        /** Groups whose members may use the admin API (policy view and policy test). */
+        @WithName("admin-groups")
+        @WithDefault("pgwarden-admins,auditors")
+        java.util.List<String> adminGroups();
+    }
+
     interface Masking {
         /**
          * Key of the keyed hash behind the {@code hash} mask (at least 16 bytes). Give every replica
