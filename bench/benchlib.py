@@ -5,7 +5,9 @@ Standard library only. Every subcommand is called from run.sh; see `benchlib.py 
 
 Raw results are appended to a TSV file (one record per line, first column = record kind):
   pgbench  target mode round tps latency_ms failed conn_ms
-  large    target test bytes median_s min_s runs rss_before_kb rss_max_kb sha256
+  large    target test bytes median_s min_s runs rss_before_kb rss_max_kb sha256 [checks]
+           (checks, only with --needle: "kind=found/total,..." = how many sampled raw values of each kind
+            appeared in the output of the counted run)
   mem      target pid vmrss_kb vmhwm_kb
 """
 import argparse
@@ -144,10 +146,10 @@ def cmd_pgbench(args):
     if args.kind == "measure":
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
                               failed, found["conn"] or ""])
-        print(f"    {args.target:<9} {args.mode:<8} tps={tps:>11.1f}  latency avg={lat:.3f} ms"
+        print(f"    {args.target:<15} {args.mode:<8} tps={tps:>11.1f}  latency avg={lat:.3f} ms"
               f"  (tx={found['processed']})")
     else:
-        print(f"    {args.target:<9} {args.mode:<8} warm-up done (tps={tps:.0f})")
+        print(f"    {args.target:<15} {args.mode:<8} warm-up done (tps={tps:.0f})")
     return 0
 
 
@@ -158,10 +160,14 @@ def cmd_large(args):
     pid = args.pid or None
     rss_before = proc_status_kb(pid, "VmRSS") if pid else None
     times = []
+    needles = parse_needles(args.needle)
+    found = set()
+    keep = max((len(v) for _, v in needles), default=1) - 1  # overlap so a value split across chunks is seen
     with RssSampler(pid, args.interval) as sampler:
-        # counted run: stream the output through a pipe, count bytes and hash them
+        # counted run: stream the output through a pipe, count bytes, hash them, look for the needles
         h = hashlib.sha256()
         nbytes = 0
+        tail = b""
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         while True:
             chunk = p.stdout.read(1 << 20)
@@ -169,6 +175,12 @@ def cmd_large(args):
                 break
             nbytes += len(chunk)
             h.update(chunk)
+            if needles and len(found) < len(needles):
+                window = tail + chunk
+                for i, (_, v) in enumerate(needles):
+                    if i not in found and v in window:
+                        found.add(i)
+                tail = window[-keep:] if keep else b""
         err = p.stderr.read().decode(errors="replace")
         rc = p.wait()
         if rc != 0 or nbytes == 0:
@@ -186,15 +198,49 @@ def cmd_large(args):
                     return 1
                 times.append(dt)
     med, mn = statistics.median(times), min(times)
+    checks = format_checks(needles, found)
     append_tsv(args.out, ["large", args.target, args.test, nbytes, f"{med:.4f}", f"{mn:.4f}", len(times),
                           rss_before if rss_before is not None else "", sampler.max_kb if sampler.max_kb is not None else "",
-                          h.hexdigest()])
+                          h.hexdigest(), checks])
     rss_txt = ""
     if pid:
         rss_txt = f"  proxy RSS before={fmt_mib(rss_before)} max during={fmt_mib(sampler.max_kb)} ({sampler.samples} samples)"
-    print(f"    {args.target:<9} {args.test:<6} {nbytes / 1e6:8.1f} MB in {med:6.3f} s (median of {len(times)})"
+    print(f"    {args.target:<15} {args.test:<9} {nbytes / 1e6:8.1f} MB in {med:6.3f} s (median of {len(times)})"
           f" = {nbytes / 1e6 / med:7.1f} MB/s{rss_txt}")
+    if checks:
+        print(f"    {'':<15} {'':<9} raw sample values found in the output: {checks.replace(',', ', ')}")
     return 0
+
+
+def parse_needles(specs):
+    """--needle KIND=VALUE (repeatable) -> [(kind, value bytes)]."""
+    out = []
+    for spec in specs or []:
+        kind, sep, value = spec.partition("=")
+        if not sep or not kind or not value:
+            raise SystemExit(f"bad --needle '{spec}' (expected KIND=VALUE)")
+        out.append((kind, value.encode()))
+    return out
+
+
+def format_checks(needles, found):
+    """'ssn=0/3,card=0/3,email=0/3': per kind, how many of its sampled raw values were in the output."""
+    kinds = {}
+    for i, (kind, _) in enumerate(needles):
+        f, t = kinds.get(kind, (0, 0))
+        kinds[kind] = (f + (i in found), t + 1)
+    return ",".join(f"{k}={f}/{t}" for k, (f, t) in kinds.items())
+
+
+def parse_checks(text):
+    """Inverse of format_checks: {'ssn': (found, total), ...}; {} for ''."""
+    out = {}
+    for part in (text or "").split(","):
+        k, _, ft = part.partition("=")
+        f, _, t = ft.partition("/")
+        if k and f.isdigit() and t.isdigit():
+            out[k] = (int(f), int(t))
+    return out
 
 
 def repo_commit(repo):
@@ -256,7 +302,7 @@ def cmd_mem(args):
         sys.stderr.write(f"cannot read /proc/{args.pid}/status for {args.target}\n")
         return 1
     append_tsv(args.out, ["mem", args.target, args.pid, rss or "", hwm or ""])
-    print(f"    {args.target:<9} pid={args.pid} VmRSS={fmt_mib(rss)} VmHWM={fmt_mib(hwm)}")
+    print(f"    {args.target:<15} pid={args.pid} VmRSS={fmt_mib(rss)} VmHWM={fmt_mib(hwm)}")
     return 0
 
 
@@ -467,6 +513,8 @@ def main():
     p.add_argument("--pid", type=int, default=0, help="proxy pid whose RSS to sample (0 = none)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--interval", type=float, default=0.05)
+    p.add_argument("--needle", action="append", default=[],
+                   help="KIND=VALUE: report whether VALUE occurs in the output (repeatable)")
     p.add_argument("--out", required=True)
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_large)

@@ -60,23 +60,35 @@ public class PolicyGate implements StatementGate {
     @Override
     public Future<Verdict> check(SessionInfo session, String sql, boolean extended) {
         Policy policy = store.current();
-        Key key = new Key(policy.version(), session.principal().groups(), sql, extended);
+        Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended);
         Verdict cached = verdicts.get(key);
         if (cached != null) {
-            return Future.succeededFuture(cached);
+            if (cached.refusal() == null && mentionsPrepare(sql)) {
+                rememberPrepared(session, sql);
+            }
+            return Future.succeededFuture(forText(cached, sql));
         }
         PolicyEngine e = engineFor(policy);
-        return vertx.executeBlocking(() -> decide(e, key, session), false);
+        return vertx.executeBlocking(() -> decide(e, key, sql, session), false);
     }
 
-    private Verdict decide(PolicyEngine e, Key key, SessionInfo session) {
+    /** A cached verdict carries the statements of the text it was made for; give it this text's. */
+    private static Verdict forText(Verdict v, String sql) {
+        if (v.refusal() != null) {
+            return v;
+        }
+        List<String> statements = v.statements().size() == 1 ? List.of(sql) : StatementSplitter.split(sql);
+        return new Verdict(null, statements, v.masks());
+    }
+
+    private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(null, null, name -> java.util.Optional.ofNullable(
                 session.sqlPrepared().get(name)));
-        Decision d = key.extended() ? e.decideStatement(principal, key.sql(), ctx) : e.decide(principal, key.sql(), ctx);
-        Verdict v = toVerdict(d, key.sql());
+        Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
+        Verdict v = toVerdict(d, sql);
         if (v.refusal() == null) {
-            rememberPrepared(session, key.sql());
+            rememberPrepared(session, sql);
         }
         if (cacheable(d)) {
             if (verdicts.size() >= CACHE_LIMIT) {
@@ -105,6 +117,11 @@ public class PolicyGate implements StatementGate {
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
         return Verdict.refuse(PgError.error(sqlState, message)
                 .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
+    }
+
+    private static boolean mentionsPrepare(String sql) {
+        String lower = sql.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("prepare") || lower.contains("deallocate");
     }
 
     /** SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. */

@@ -175,6 +175,19 @@ class MaskingThroughGatewayTest {
     }
 
     @Test
+    void sqlLevelPrepareAndExecuteWorkInEverySessionAndAreMasked() throws Exception {
+        for (int session = 0; session < 2; session++) { // the second session hits the cached verdict
+            try (Connection c = Gateway.connect("agent-7", "preferQueryMode=simple", "analysts");
+                    Statement st = c.createStatement()) {
+                st.execute("PREPARE p AS SELECT ssn FROM customers WHERE id = $1");
+                List<String> got = values(c, "EXECUTE p(7)");
+                assertEquals(1, got.size());
+                assertFalse(leaks(got, ssn), got.toString());
+            }
+        }
+    }
+
+    @Test
     void psqlSeesMaskedValues() {
         ProcessResult r = Psql.to(Gateway.target("agent-7", "analysts"))
                 .command("SELECT ssn, card_number, email FROM customers WHERE id = 7");

@@ -1,0 +1,86 @@
+package dev.pgwarden.gate;
+
+/**
+ * A statement's text with its numeric literals replaced by {@code ?}, so {@code WHERE aid = 1} and
+ * {@code WHERE aid = 2} share one cached decision. Only numbers: string literals can decide a
+ * verdict ({@code set_config('role', ...)}), and numbers after LIMIT, OFFSET or FETCH are kept
+ * because row limits feed the rules. Quoted text, identifiers and comments are left as they are.
+ */
+final class Fingerprint {
+    private Fingerprint() {
+    }
+
+    static String of(String sql) {
+        StringBuilder out = null;
+        int n = sql.length();
+        int copied = 0;
+        int i = 0;
+        String lastWord = "";
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = skipQuoted(sql, i, c);
+            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int nl = sql.indexOf('\n', i);
+                i = nl < 0 ? n : nl + 1;
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? n : end + 2;
+            } else if (c == '$' || c == '\\') {
+                return sql; // dollar quotes, parameters, backslash escapes: keep the text as it is
+            } else if (Character.isLetter(c) || c == '_') {
+                int j = i + 1;
+                while (j < n && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_' || sql.charAt(j) == '$')) {
+                    j++;
+                }
+                lastWord = sql.substring(i, j);
+                i = j;
+            } else if (Character.isDigit(c)) {
+                int j = i;
+                while (j < n && (Character.isDigit(sql.charAt(j)) || sql.charAt(j) == '.')) {
+                    j++;
+                }
+                if (j < n && (Character.isLetter(sql.charAt(j)) || sql.charAt(j) == '_')) {
+                    i = j; // 1e5, 0x1F, or part of a word: keep
+                    continue;
+                }
+                if (!isLimitKeyword(lastWord)) {
+                    if (out == null) {
+                        out = new StringBuilder(n);
+                    }
+                    out.append(sql, copied, i).append('?');
+                    copied = j;
+                }
+                lastWord = "";
+                i = j;
+            } else {
+                if (!Character.isWhitespace(c)) {
+                    lastWord = "";
+                }
+                i++;
+            }
+        }
+        return out == null ? sql : out.append(sql, copied, n).toString();
+    }
+
+    private static boolean isLimitKeyword(String w) {
+        return w.equalsIgnoreCase("limit") || w.equalsIgnoreCase("offset") || w.equalsIgnoreCase("fetch")
+                || w.equalsIgnoreCase("first") || w.equalsIgnoreCase("next");
+    }
+
+    private static int skipQuoted(String sql, int i, char quote) {
+        int j = i + 1;
+        while (j < sql.length()) {
+            char c = sql.charAt(j);
+            if (c == quote) {
+                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            j++;
+        }
+        return j;
+    }
+}
