@@ -388,6 +388,7 @@ def cmd_report(args):
     L.append("")
 
     ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
+                   ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
@@ -401,31 +402,55 @@ def cmd_report(args):
         L.extend(ratio_rows)
         L.append("")
 
-    if large:
-        rows_n = meta.get("rows", "?")
-        L.append(f"## Large result relay ({int(rows_n):,} rows through psql, output to /dev/null)" if str(rows_n).isdigit()
-                 else "## Large result relay")
+    md5_tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
+    all_tests = [x for x in ("copy", "select", "customers") if any(k[1] == x for k in large)]
+    rows_n = meta.get("rows", "?")
+    rows_txt = f"{int(rows_n):,}" if str(rows_n).isdigit() else "N"
+
+    def speed_ratio(t, x, ref="direct"):
+        """direct time / target time for the same rows (= MB/s ratio when the outputs are the same size)."""
+        a, b = large.get((t, x)), large.get((ref, x))
+        if not a or not b or float(a[4]) == 0:
+            return None
+        return float(b[4]) / float(a[4])
+
+    def mbps(t, x):
+        r = large.get((t, x))
+        return int(r[3]) / 1e6 / float(r[4]) if r and float(r[4]) > 0 else None
+
+    def checks(t, x):
+        r = large.get((t, x))
+        return parse_checks(r[10]) if r and len(r) > 10 else {}
+
+    def same_as_direct(t, x):
+        a, b = large.get((t, x)), large.get(("direct", x))
+        if not a or not b:
+            return "n/a"
+        if a[9] == b[9]:
+            return "yes"
+        return "no (masked)" if x == "customers" and t == "pgwarden-masked" else "**NO**"
+
+    if md5_tests:
+        L.append(f"## Large result relay ({rows_txt} rows through psql, output to /dev/null)")
         L.append("")
         L.append("`COPY (SELECT g, md5(g::text) FROM generate_series(1,N) g) TO STDOUT` and "
                  "`SELECT g, md5(g::text) FROM generate_series(1,N) g` (psql -At). "
                  f"Median of {meta.get('large_repeat', '?')} timed runs after one counted run; "
                  "MB = 10^6 bytes of psql output.")
         L.append("")
-        tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
-        L.append("| target |" + "".join(f" {x.upper()} s | {x.upper()} MB/s |" for x in tests) + " output = direct |")
-        L.append("|---|" + "---:|---:|" * len(tests) + "---|")
-        direct_hash = {x: large[("direct", x)][9] for x in tests if ("direct", x) in large}
+        L.append("| target |" + "".join(f" {x.upper()} s | {x.upper()} MB/s |" for x in md5_tests) + " output = direct |")
+        L.append("|---|" + "---:|---:|" * len(md5_tests) + "---|")
         for t in targets:
-            if not any((t, x) in large for x in tests):
+            if not any((t, x) in large for x in md5_tests):
                 continue
             cells, same = [], []
-            for x in tests:
+            for x in md5_tests:
                 r = large.get((t, x))
                 if r:
-                    b, s = int(r[3]), float(r[4])
-                    cells.append(f" {s:.3f} | {b / 1e6 / s:.1f} |")
-                    if x in direct_hash:
-                        same.append("yes" if r[9] == direct_hash[x] else "**NO**")
+                    b, sec = int(r[3]), float(r[4])
+                    cells.append(f" {sec:.3f} | {b / 1e6 / sec:.1f} |")
+                    if ("direct", x) in large:
+                        same.append(same_as_direct(t, x))
                 else:
                     cells.append(" n/a | n/a |")
             L.append(f"| {t} |" + "".join(cells) + f" {'/'.join(same) if same else 'n/a'} |")
@@ -434,38 +459,60 @@ def cmd_report(args):
         for t in targets:
             if t == "direct":
                 continue
-            cells = []
-            ok = False
-            for x in tests:
-                a, b = large.get((t, x)), large.get(("direct", x))
-                if a and b:
-                    ok = True
-                    cells.append(f" {(int(a[3]) / float(a[4])) / (int(b[3]) / float(b[4])):.2f}× |")
-                else:
-                    cells.append(" n/a |")
-            if ok:
-                lr.append(f"| {t} / direct |" + "".join(cells))
+            vals = [speed_ratio(t, x) for x in md5_tests]
+            if any(v is not None for v in vals):
+                lr.append(f"| {t} / direct |" + "".join(f" {v:.2f}× |" if v is not None else " n/a |" for v in vals))
         if lr:
-            L.append("| MB/s ratio |" + "".join(f" {x.upper()} |" for x in tests))
-            L.append("|---|" + "---:|" * len(tests))
+            L.append("| MB/s ratio |" + "".join(f" {x.upper()} |" for x in md5_tests))
+            L.append("|---|" + "---:|" * len(md5_tests))
             L.extend(lr)
             L.append("")
-        sizes = ", ".join(f"{x.upper()} {int(large[('direct', x)][3]) / 1e6:.1f} MB" for x in tests if ("direct", x) in large)
+        sizes = ", ".join(f"{x.upper()} {int(large[('direct', x)][3]) / 1e6:.1f} MB" for x in md5_tests if ("direct", x) in large)
         if sizes:
             L.append(f"Output size: {sizes}.")
             L.append("")
 
+    if "customers" in all_tests:
+        L.append(f"## Masked table: `SELECT * FROM customers` ({rows_txt} rows, psql -At, output to /dev/null)")
+        L.append("")
+        L.append("`customers(id, name, email, ssn, card_number)` with fake data; pgwarden-masked's policy masks "
+                 "`ssn` (redact), `card_number` (last4) and `email` (email). The ratio to direct is direct time / "
+                 "target time (same rows; masked values are not the same length as the raw ones, so MB/s alone "
+                 "does not compare). *masked* = none of the raw SSNs of the sampled rows is in the output.")
+        L.append("")
+        L.append("| target | s | MB/s | ratio to direct | output = direct | masked | raw sampled values in output |")
+        L.append("|---|---:|---:|---:|---|---|---|")
+        for t in targets:
+            r = large.get((t, "customers"))
+            if not r:
+                continue
+            sec = float(r[4])
+            ratio = speed_ratio(t, "customers")
+            c = checks(t, "customers")
+            if "ssn" in c and c["ssn"][1] > 0:
+                masked = "yes" if c["ssn"][0] == 0 else ("**NO**" if t == "pgwarden-masked" else "no")
+            else:
+                masked = "n/a"
+            raw = ", ".join(f"{k} {f}/{tot}" for k, (f, tot) in c.items()) or "n/a"
+            L.append(f"| {t} | {sec:.3f} | {int(r[3]) / 1e6 / sec:.1f} | "
+                     f"{f'{ratio:.2f}×' if ratio is not None else 'n/a'} | {same_as_direct(t, 'customers')} | "
+                     f"{masked} | {raw} |")
+        L.append("")
+        dc = checks("direct", "customers")
+        if dc and any(f < tot for f, tot in dc.values()):
+            L.append("**Check invalid**: direct output lacks some sampled raw values, so the masked check proves nothing.")
+            L.append("")
+
     proxies = [t for t in targets if t != "direct" and (t in mem or any(k[0] == t for k in large))]
     if proxies:
-        tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
         L.append("## Proxy memory (RSS of the proxy process)")
         L.append("")
-        L.append("| target |" + "".join(f" {x.upper()}: RSS before → max sampled |" for x in tests)
+        L.append("| target |" + "".join(f" {x.upper()}: RSS before → max sampled |" for x in all_tests)
                  + " RSS at end | VmHWM (peak) at end |")
-        L.append("|---|" + "---:|" * len(tests) + "---:|---:|")
+        L.append("|---|" + "---:|" * len(all_tests) + "---:|---:|")
         for t in proxies:
             cells = []
-            for x in tests:
+            for x in all_tests:
                 r = large.get((t, x))
                 cells.append(f" {fmt_mib(r[7])} → {fmt_mib(r[8])} |" if r else " n/a |")
             rss, hwm = mem.get(t, (None, None))
@@ -474,6 +521,77 @@ def cmd_report(args):
         L.append("Flat memory = the max sampled during a large result stays close to the RSS before it (for the JVM, "
                  "the first large result may grow the heap once, bounded by -Xmx; buffering would grow with "
                  "BENCH_ROWS). VmHWM also covers start-up and the pgbench phase.")
+        L.append("")
+
+    M, P = "pgwarden-masked", "pgwarden"
+    if M in targets and (any(k[0] == M for k in pg) or any(k[0] == M for k in large) or M in mem):
+        L.append("## Masking on: pgwarden-masked vs pass-through pgwarden and direct")
+        L.append("")
+        L.append("pgwarden-masked runs the policy with `masking` (3 masked columns, detectors ssn/card/email on every "
+                 "text value of unknown lineage, on_derived: mask) and a blocking rule (ddl/call/do); pgwarden has "
+                 "the roles-only policy (statements still analysed, nothing masked). Both are separate JVMs with the "
+                 "same JAVA_OPTS. pgbench -S in simple mode sends a new SQL text per transaction (uncached analysis); "
+                 "prepared mode parses once (cached).")
+        L.append("")
+        if meta.get("masked_smoke"):
+            L.append(f"Policy check of {M} at start: {meta['masked_smoke']}.")
+            L.append("")
+        L.append(f"| measure | direct | {P} | {M} | {M} / {P} | {M} / direct |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+
+        def num(v, fmt):
+            return fmt.format(v) if v is not None else "n/a"
+
+        def rat(a, b):
+            return f"{a / b:.2f}×" if a is not None and b not in (None, 0) else "n/a"
+
+        for m in modes:
+            if (M, m) in pg:
+                d, w, k = tps("direct", m), tps(P, m), tps(M, m)
+                L.append(f"| TPS pgbench -S {m} | {num(d, '{:.0f}')} | {num(w, '{:.0f}')} | {num(k, '{:.0f}')} | "
+                         f"{rat(k, w)} | {rat(k, d)} |")
+        labels = {"copy": "COPY md5 result, MB/s", "select": "SELECT md5 result, MB/s",
+                  "customers": "SELECT * FROM customers, MB/s"}
+        for x in all_tests:
+            if (M, x) not in large:
+                continue
+            d, w, k = mbps("direct", x), mbps(P, x), mbps(M, x)
+            vs_p = speed_ratio(M, x, P)
+            vs_d = speed_ratio(M, x, "direct")
+            L.append(f"| {labels[x]} | {num(d, '{:.1f}')} | {num(w, '{:.1f}')} | {num(k, '{:.1f}')} | "
+                     f"{num(vs_p, '{:.2f}×')} | {num(vs_d, '{:.2f}×')} |")
+
+        def kb(t, i):
+            v = mem.get(t, (None, None))[i]
+            return int(v) if v not in (None, "") else None
+
+        def max_during(t):
+            vals = [int(large[(t, x)][8]) for x in all_tests if (t, x) in large and large[(t, x)][8]]
+            return max(vals) if vals else None
+
+        for label, fw, fk in (("peak RSS of the process (VmHWM), MiB", kb(P, 1), kb(M, 1)),
+                              ("max RSS sampled during the large results, MiB", max_during(P), max_during(M)),
+                              ("RSS at end, MiB", kb(P, 0), kb(M, 0))):
+            if fw is None and fk is None:
+                continue
+            L.append(f"| {label} | — | {num(fw / 1024 if fw else None, '{:.1f}')} | "
+                     f"{num(fk / 1024 if fk else None, '{:.1f}')} | {rat(fk, fw)} | — |")
+        L.append("")
+        notes = []
+        for x in md5_tests:
+            if (M, x) in large and ("direct", x) in large:
+                notes.append(f"{x.upper()} output through {M} = direct: {same_as_direct(M, x)}")
+        c = checks(M, "customers")
+        if c:
+            ok = "ssn" in c and c["ssn"][0] == 0 and c["ssn"][1] > 0
+            detail = ", ".join(f"{k} {f}/{tot}" for k, (f, tot) in c.items())
+            notes.append(f"`SELECT * FROM customers` masked through {M}: {'yes' if ok else '**NO**'} "
+                         f"(raw sampled values found in its output: {detail})")
+        if notes:
+            L.append("; ".join(notes) + ".")
+            L.append("")
+        L.append("Ratios of MB/s are direct (or pgwarden) time / pgwarden-masked time for the same rows. Peak RSS "
+                 "covers start-up, the pgbench phase and the large results of each gateway process.")
         L.append("")
 
     text = "\n".join(L)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden,
-# all on this machine, in one run. See bench/README.md.
+# pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden
+# (pass-through policy) vs pgwarden-masked (masking, detectors and a rule on), all on this machine,
+# in one run. See bench/README.md.
 #
 #   bench/run.sh                      # full run (30 s per measurement)
 #   BENCH_SECONDS=5 bench/run.sh      # quick run
 #   BENCH_TARGETS=direct,pgbouncer,haproxy bench/run.sh   # without pgwarden
+#   BENCH_TARGETS=direct,pgwarden,pgwarden-masked bench/run.sh   # only the masking comparison
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,8 +24,9 @@ BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
 BENCH_MODES="${BENCH_MODES:-simple,prepared}"
-BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden}"
+BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden,pgwarden-masked}"
 BENCH_LARGE="${BENCH_LARGE:-1}"               # 0 = skip the large-result tests
+BENCH_SAMPLES="${BENCH_SAMPLES:-5}"           # customers rows whose raw values are looked for in the output
 BENCH_LARGE_REPEAT="${BENCH_LARGE_REPEAT:-3}" # timed runs per large-result test (median reported)
 BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"         # 1 = keep the temp dir (cluster, configs, logs)
 BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar even if present
@@ -34,7 +37,7 @@ PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT; do
+for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
@@ -43,13 +46,17 @@ done
 IFS=',' read -ra TARGETS <<<"$BENCH_TARGETS"
 IFS=',' read -ra MODES <<<"$BENCH_MODES"
 ((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS is empty"
+ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked"
 for t in "${TARGETS[@]}"; do
-  case "$t" in direct|pgbouncer|haproxy|pgwarden) ;; *) die "unknown target '$t' (direct,pgbouncer,haproxy,pgwarden)";; esac
+  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked) ;; *) die "unknown target '$t' (known: $ALL_TARGETS)";; esac
 done
+[[ "$(printf '%s\n' "${TARGETS[@]}" | sort | uniq -d)" == "" ]] || die "BENCH_TARGETS lists a target twice"
 for m in "${MODES[@]}"; do
   case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
+has_gateway() { has_target pgwarden || has_target pgwarden-masked; }
+is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked ]]; }
 
 # ------------------------------------------------------------------------------------------------
 # tools: install what is missing (Debian packages)
@@ -71,7 +78,7 @@ command -v python3 >/dev/null || pkgs+=(python3)
 command -v psql >/dev/null && command -v pgbench >/dev/null || pkgs+=(postgresql-client)
 has_target pgbouncer && ! command -v pgbouncer >/dev/null && pkgs+=(pgbouncer)
 has_target haproxy && ! command -v haproxy >/dev/null && pkgs+=(haproxy)
-if has_target pgwarden; then
+if has_gateway; then
   command -v curl >/dev/null || pkgs+=(curl)
   command -v java >/dev/null || [[ -n "${JAVA_HOME:-}" ]] || pkgs+=(openjdk-17-jdk-headless)
 fi
@@ -108,7 +115,11 @@ PGDATA="$WORK/data"
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 PG_STARTED=0
-GW_PID=""
+GW_BUILT=""
+GW_STALE=""
+MASKED_SMOKE=""
+GW_PID=""      # pgwarden (pass-through policy)
+GWM_PID=""     # pgwarden-masked
 HAP_PID=""
 PGB_PID=""
 
@@ -134,12 +145,14 @@ cleanup() {
   if [[ $rc -ne 0 ]]; then
     echo "[bench] FAILED (exit $rc); logs follow" >&2
     show_tail "$WORK/pgwarden.log" "pgwarden stdout/stderr" 60
+    show_tail "$WORK/pgwarden-masked.log" "pgwarden-masked stdout/stderr" 60
     show_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
     show_tail "$WORK/haproxy.log" "haproxy log"
     show_tail "$WORK/postgres.log" "postgres log"
     show_tail "$WORK/pgbench.log" "pgbench output" 30
   fi
   stop_pid "$GW_PID" pgwarden
+  stop_pid "$GWM_PID" pgwarden-masked
   stop_pid "$HAP_PID" haproxy
   stop_pid "$PGB_PID" pgbouncer
   if [[ $PG_STARTED == 1 ]]; then
@@ -162,7 +175,9 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEF
   PGREQUIRESSL PGSSLMODE PGTARGETSESSIONATTRS PGAPPNAME PGCLIENTENCODING PGDATESTYLE PGTZ 2>/dev/null || true
 export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
 
-read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT < <(python3 "$LIB" ports 6)
+read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT GWM_PORT GWM_ISSUER_PORT GWM_HTTP_PORT \
+  < <(python3 "$LIB" ports 9)
+[[ -n "$GWM_HTTP_PORT" ]] || die "could not pick free ports"
 rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 BENCH_USER=bench_user
 BENCH_USER_PW="$(rand_pw)"
@@ -170,7 +185,7 @@ GW_DB_PW="$(rand_pw)"
 
 est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
-log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT)"
+log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT)"
 
 # ------------------------------------------------------------------------------------------------
 # PostgreSQL
@@ -185,6 +200,7 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$WORK/sock'
 max_connections = 200
+synchronize_seqscans = off   # SELECT * FROM customers returns rows in the same order every run
 shared_buffers = 256MB
 password_encryption = 'scram-sha-256'
 fsync = off
@@ -211,6 +227,38 @@ CREATE ROLE $BENCH_USER LOGIN PASSWORD '$BENCH_USER_PW';
 GRANT bench_rw TO $BENCH_USER;
 EOF
 PG_VERSION="$(admin_psql -d bench -At -c 'SHOW server_version' | awk '{print $1}')"
+
+# the masked table: fake personal data, BENCH_ROWS rows (only needed by the large-result tests)
+CUSTOMERS_TARGETS=()
+if [[ "$BENCH_LARGE" == 1 ]]; then
+  for t in direct pgwarden pgwarden-masked; do if has_target "$t"; then CUSTOMERS_TARGETS+=("$t"); fi; done
+fi
+CUSTOMER_NEEDLES=()
+if ((${#CUSTOMERS_TARGETS[@]} > 0)); then
+  log "creating customers ($BENCH_ROWS rows of fake data)"
+  admin_psql -d bench >/dev/null <<EOF
+CREATE TABLE customers (id int, name text, email text, ssn text, card_number text);
+INSERT INTO customers
+SELECT g,
+       'Customer ' || g,
+       'user' || g || '@example.com',
+       substr(s, 1, 3) || '-' || substr(s, 4, 2) || '-' || substr(s, 6, 4),
+       '4' || lpad(((g::bigint * 982451653) % 1000000000000000)::text, 15, '0')
+FROM generate_series(1, $BENCH_ROWS) g,
+     LATERAL (SELECT lpad(((g::bigint * 7919 + 123456789) % 1000000000)::text, 9, '0') AS s) x;
+ALTER TABLE customers ADD PRIMARY KEY (id);
+VACUUM (ANALYZE) customers;
+GRANT SELECT ON customers TO bench_rw;
+EOF
+  # raw values of a few rows spread over the table: looked for in every target's output
+  while IFS='|' read -r c_ssn c_card c_email; do
+    [[ -n "$c_ssn" ]] || continue
+    CUSTOMER_NEEDLES+=(--needle "ssn=$c_ssn" --needle "card=$c_card" --needle "email=$c_email")
+  done < <(admin_psql -d bench -At -c "SELECT ssn, card_number, email FROM customers
+      WHERE id IN (SELECT DISTINCT greatest(1, i * $BENCH_ROWS::bigint / $BENCH_SAMPLES)
+                   FROM generate_series(1, $BENCH_SAMPLES) i) ORDER BY id")
+  ((${#CUSTOMER_NEEDLES[@]} > 0)) || die "could not read sample rows from customers"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # helpers for the targets
@@ -294,12 +342,21 @@ EOF
   log "haproxy ready on 127.0.0.1:$HAP_PORT (pid $HAP_PID, mode tcp)"
 }
 
+# per gateway: listen port, dev-issuer port, http port, policy, pid variable
+gw_port() { if [[ "$1" == pgwarden ]]; then echo "$GW_PORT"; else echo "$GWM_PORT"; fi; }
+gw_issuer_port() { if [[ "$1" == pgwarden ]]; then echo "$ISSUER_PORT"; else echo "$GWM_ISSUER_PORT"; fi; }
+gw_http_port() { if [[ "$1" == pgwarden ]]; then echo "$HTTP_PORT"; else echo "$GWM_HTTP_PORT"; fi; }
+gw_pid() { if [[ "$1" == pgwarden ]]; then echo "$GW_PID"; else echo "$GWM_PID"; fi; }
+
 GW_TOKEN=""
-fetch_token() { # -> GW_TOKEN; waits up to $1 seconds for the dev issuer
-  local deadline=$((SECONDS + ${1:-60})) tok
+fetch_token() { # gateway seconds -> GW_TOKEN; waits for that gateway's dev issuer (each has its own key)
+  local gw="$1" secs="${2:-60}" port pid tok deadline
+  port="$(gw_issuer_port "$gw")"
+  pid="$(gw_pid "$gw")"
+  deadline=$((SECONDS + secs))
   while ((SECONDS < deadline)); do
-    [[ -n "$GW_PID" ]] && ! kill -0 "$GW_PID" 2>/dev/null && die "pgwarden exited (see its log above)"
-    tok="$(curl -sf --max-time 5 "http://127.0.0.1:$ISSUER_PORT/token.txt?sub=bench&groups=bench" 2>/dev/null || true)"
+    [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && die "$gw (pid $pid) exited (see $WORK/$gw.log above)"
+    tok="$(curl -sf --max-time 5 "http://127.0.0.1:$port/token.txt?sub=bench&groups=bench" 2>/dev/null || true)"
     tok="$(printf '%s' "$tok" | tr -d '\r\n ')"
     if [[ "$tok" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$ ]]; then
       GW_TOKEN="$tok"
@@ -307,52 +364,143 @@ fetch_token() { # -> GW_TOKEN; waits up to $1 seconds for the dev issuer
     fi
     sleep 0.5
   done
-  die "no token from the dev issuer at http://127.0.0.1:$ISSUER_PORT/token.txt within ${1:-60}s"
+  die "no token from $gw's dev issuer at http://127.0.0.1:$port/token.txt within ${secs}s"
 }
 
-start_pgwarden() {
+RUN_JAR=""
+prepare_pgwarden() { # build if needed, then run from a snapshot so a rebuild in the repo cannot pull classes away
   if [[ ! -f "$PGWARDEN_JAR" || "$BENCH_REBUILD" == 1 ]]; then
     log "building pgwarden (./mvnw -q -DskipTests package in $REPO_ROOT)"
     (cd "$REPO_ROOT" && ./mvnw -q -DskipTests package) || die "pgwarden build failed"
     [[ -f "$PGWARDEN_JAR" ]] || die "build finished but $PGWARDEN_JAR is missing"
   fi
   command -v "$JAVA" >/dev/null || die "java not found (set JAVA_HOME)"
-  cat >"$WORK/policy.yaml" <<EOF
+  local dir app newer
+  dir="$(dirname "$PGWARDEN_JAR")"
+  app="$(ls -t "$dir"/app/*.jar 2>/dev/null | head -n1 || true)"
+  [[ -n "$app" ]] || app="$PGWARDEN_JAR"
+  GW_BUILT="$(date -r "$app" '+%Y-%m-%d %H:%M:%S %Z')"
+  if [[ -d "$REPO_ROOT/src/main" && "$PGWARDEN_JAR" == "$REPO_ROOT"/* ]]; then
+    newer="$(find "$REPO_ROOT/src/main" -type f -newer "$app" 2>/dev/null | wc -l)"
+    if ((newer > 0)); then
+      GW_STALE="$newer files under src/main are newer than the jar"
+      log "NOTE: $GW_STALE (built $GW_BUILT); the run measures that build (BENCH_REBUILD=1 rebuilds)"
+    fi
+  fi
+  if [[ -d "$dir/lib" && -d "$dir/app" && -d "$dir/quarkus" ]]; then
+    cp -a "$dir" "$WORK/quarkus-app" || die "cannot copy $dir to $WORK"
+    RUN_JAR="$WORK/quarkus-app/$(basename "$PGWARDEN_JAR")"
+  else
+    RUN_JAR="$PGWARDEN_JAR"
+  fi
+}
+
+write_policy() { # gateway file
+  if [[ "$1" == pgwarden ]]; then
+    cat >"$2" <<EOF
 # generated by bench/run.sh: map group 'bench' to role bench_rw, allow everything
 roles:
   - group: bench
     role: bench_rw
 default: allow
 EOF
+  else
+    cat >"$2" <<EOF
+# generated by bench/run.sh: the roles of the pass-through policy plus masking, detectors and a rule
+roles:
+  - group: bench
+    role: bench_rw
+masking:
+  columns:
+    - column: public.customers.ssn
+      with: redact
+    - column: "*.card_number"
+      with: last4
+    - column: public.customers.email
+      with: email
+  detectors: [ssn, card, email]
+  on_derived: mask
+rules:
+  - name: no-ddl
+    match: { statement: [ddl, call, do] }
+    action: block
+    message: "read-only"
+default: allow
+EOF
+  fi
+}
+
+start_gateway() { # pgwarden | pgwarden-masked
+  local gw="$1" port issuer http pid
+  port="$(gw_port "$gw")"; issuer="$(gw_issuer_port "$gw")"; http="$(gw_http_port "$gw")"
+  mkdir -p "$WORK/$gw"
+  write_policy "$gw" "$WORK/$gw/policy.yaml"
   local -a jopts
   read -ra jopts <<<"$JAVA_OPTS"
-  log "starting pgwarden: $JAVA ${JAVA_OPTS} -jar $PGWARDEN_JAR"
+  log "starting $gw: $JAVA ${JAVA_OPTS} -jar $RUN_JAR (policy $WORK/$gw/policy.yaml)"
   (
-    cd "$WORK"
+    cd "$WORK/$gw"
     exec env \
-      PGWARDEN_LISTEN_HOST=127.0.0.1 PGWARDEN_LISTEN_PORT="$GW_PORT" \
+      PGWARDEN_LISTEN_HOST=127.0.0.1 PGWARDEN_LISTEN_PORT="$port" \
       PGWARDEN_UPSTREAM_HOST=127.0.0.1 PGWARDEN_UPSTREAM_PORT="$PG_PORT" \
       PGWARDEN_UPSTREAM_DATABASE=bench PGWARDEN_UPSTREAM_USER=pgwarden_gw \
       PGWARDEN_UPSTREAM_PASSWORD="$GW_DB_PW" PGWARDEN_UPSTREAM_SSL_MODE=disable \
-      PGWARDEN_POLICY_FILE="$WORK/policy.yaml" \
-      PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$ISSUER_PORT" \
-      QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$ISSUER_PORT" \
-      QUARKUS_HTTP_PORT="$HTTP_PORT" \
-      "$JAVA" "${jopts[@]}" -jar "$PGWARDEN_JAR"
-  ) >"$WORK/pgwarden.log" 2>&1 &
-  GW_PID=$!
-  fetch_token 60
-  log "got a token from the dev issuer on port $ISSUER_PORT; waiting for 'select 1' through the gateway"
-  wait_ready pgwarden "$GW_PORT" bench "$GW_TOKEN" 60 "$GW_PID"
-  log "pgwarden ready on 127.0.0.1:$GW_PORT (pid $GW_PID)"
+      PGWARDEN_POLICY_FILE="$WORK/$gw/policy.yaml" \
+      PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$issuer" \
+      QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$issuer" \
+      QUARKUS_HTTP_PORT="$http" \
+      "$JAVA" "${jopts[@]}" -jar "$RUN_JAR"
+  ) >"$WORK/$gw.log" 2>&1 &
+  pid=$!
+  if [[ "$gw" == pgwarden ]]; then GW_PID=$pid; else GWM_PID=$pid; fi
+  fetch_token "$gw" 60
+  log "got a token from $gw's dev issuer on port $issuer; waiting for 'select 1' through the gateway"
+  wait_ready "$gw" "$port" bench "$GW_TOKEN" 60 "$pid"
+  log "$gw ready on 127.0.0.1:$port (pid $pid)"
 }
 
-target_port() { case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";; pgwarden) echo "$GW_PORT";; esac; }
-target_user() { if [[ "$1" == pgwarden ]]; then echo bench; else echo "$BENCH_USER"; fi; }
-target_pid() { case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden) echo "$GW_PID";; *) echo "";; esac; }
-target_password() { # the token is fetched again for every client run, so expiry cannot bite
-  if [[ "$1" == pgwarden ]]; then fetch_token 30; echo "$GW_TOKEN"; else echo "$BENCH_USER_PW"; fi
+target_port() {
+  case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";;
+    pgwarden|pgwarden-masked) gw_port "$1";; esac
 }
+target_user() { if is_gateway "$1"; then echo bench; else echo "$BENCH_USER"; fi; }
+target_pid() {
+  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden|pgwarden-masked) gw_pid "$1";; *) echo "";; esac
+}
+target_password() { # the token is fetched again for every client run, so expiry cannot bite
+  if is_gateway "$1"; then fetch_token "$1" 30; echo "$GW_TOKEN"; else echo "$BENCH_USER_PW"; fi
+}
+# does pgwarden-masked run the masking policy? (warns; the report shows the verdicts too)
+smoke_check_masked() {
+  local pw out raw verdicts=()
+  pw="$(target_password pgwarden-masked)"
+  if ((${#CUSTOMER_NEEDLES[@]} > 0)); then
+    raw="$(admin_psql -d bench -At -c "SELECT ssn FROM customers ORDER BY id LIMIT 1")"
+    out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$GWM_PORT" -U bench -d bench \
+      -c "SELECT ssn FROM customers ORDER BY id LIMIT 1" 2>&1 || true)"
+    if [[ -z "$out" || "$out" == *ERROR* ]]; then
+      verdicts+=("SELECT ssn failed: $(printf '%s' "$out" | head -n1)")
+    elif [[ "$out" == "$raw" ]]; then
+      verdicts+=("ssn NOT masked ($out)")
+    else
+      verdicts+=("ssn masked ($raw -> $out)")
+    fi
+  fi
+  out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$GWM_PORT" -U bench -d bench \
+    -c "CREATE TEMP TABLE bench_ddl_probe (x int)" 2>&1 || true)"
+  if [[ "$out" == *read-only* ]]; then
+    verdicts+=("DDL blocked by rule no-ddl")
+  else
+    verdicts+=("DDL NOT blocked ($(printf '%s' "$out" | head -n1))")
+  fi
+  MASKED_SMOKE="$(IFS=';'; echo "${verdicts[*]}" | sed 's/;/; /g')"
+  if [[ "$MASKED_SMOKE" == *NOT* || "$MASKED_SMOKE" == *failed* ]]; then
+    log "WARNING: pgwarden-masked does not behave as its policy says: $MASKED_SMOKE"
+  else
+    log "pgwarden-masked policy check: $MASKED_SMOKE"
+  fi
+}
+
 check_alive() {
   local pid; pid="$(target_pid "$1")"
   [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || die "$1 (pid $pid) is no longer running"
@@ -374,7 +522,10 @@ run_pgbench() { # target mode round kind seconds
 # (plain `if`s: a function called as part of an && list would run with `set -e` suspended)
 if has_target pgbouncer; then start_pgbouncer; fi
 if has_target haproxy; then start_haproxy; fi
-if has_target pgwarden; then start_pgwarden; fi
+if has_gateway; then prepare_pgwarden; fi
+if has_target pgwarden; then start_gateway pgwarden; fi
+if has_target pgwarden-masked; then start_gateway pgwarden-masked; fi
+if has_target pgwarden-masked; then smoke_check_masked; fi
 if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_USER_PW" 10; fi
 
 # ------------------------------------------------------------------------------------------------
@@ -399,19 +550,27 @@ if [[ "$BENCH_LARGE" == 1 ]]; then
     [copy]="COPY (SELECT g, md5(g::text) FROM generate_series(1,$BENCH_ROWS) g) TO STDOUT"
     [select]="SELECT g, md5(g::text) FROM generate_series(1,$BENCH_ROWS) g"
   )
+  run_large() { # test target [extra benchlib args...]
+    local test="$1" t="$2" pw pid
+    shift 2
+    check_alive "$t"
+    pw="$(target_password "$t")"
+    pid="$(target_pid "$t")"
+    PGPASSWORD="$pw" python3 "$LIB" large --target "$t" --test "$test" --pid "${pid:-0}" \
+      --repeat "$BENCH_LARGE_REPEAT" --out "$RESULTS" "$@" -- \
+      psql -X -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" -d bench \
+      -c "${LARGE_SQL[$test]}" \
+      || die "large-result test $test against $t failed"
+  }
   for test in copy select; do
     log "large result: $test of $BENCH_ROWS rows (1 counted run + $BENCH_LARGE_REPEAT timed runs per target)"
-    for t in "${TARGETS[@]}"; do
-      check_alive "$t"
-      pw="$(target_password "$t")"
-      pid="$(target_pid "$t")"
-      PGPASSWORD="$pw" python3 "$LIB" large --target "$t" --test "$test" --pid "${pid:-0}" \
-        --repeat "$BENCH_LARGE_REPEAT" --out "$RESULTS" -- \
-        psql -X -At -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" -d bench \
-        -c "${LARGE_SQL[$test]}" \
-        || die "large-result test $test against $t failed"
-    done
+    for t in "${TARGETS[@]}"; do run_large "$test" "$t"; done
   done
+  if ((${#CUSTOMERS_TARGETS[@]} > 0)); then
+    LARGE_SQL[customers]="SELECT * FROM customers"
+    log "large result: SELECT * FROM customers, $BENCH_ROWS rows, masked columns (1 counted run + $BENCH_LARGE_REPEAT timed runs per target)"
+    for t in "${CUSTOMERS_TARGETS[@]}"; do run_large customers "$t" "${CUSTOMER_NEEDLES[@]}"; done
+  fi
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -429,16 +588,17 @@ TS="$(date +%Y%m%d-%H%M%S)"
 PGB_VER=""; HAP_VER=""; JAVA_VER=""; GW_DESC=""
 has_target pgbouncer && PGB_VER="$( (pgbouncer -V 2>/dev/null || true) | head -n1)"
 has_target haproxy && HAP_VER="$( (haproxy -v 2>/dev/null || true) | head -n1 | awk '{print "HAProxy " $3}')"
-if has_target pgwarden; then
+if has_gateway; then
   JAVA_VER="$( ("$JAVA" -version 2>&1 || true) | head -n1)"
   GW_DESC="$(basename "$(dirname "$(dirname "$PGWARDEN_JAR")")")/$(basename "$(dirname "$PGWARDEN_JAR")")/$(basename "$PGWARDEN_JAR")"
+  GW_DESC+=" (built $GW_BUILT${GW_STALE:+; $GW_STALE})"
 fi
 python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "timestamp=$(date '+%Y-%m-%d %H:%M:%S %Z')" "targets=$BENCH_TARGETS" "modes=$BENCH_MODES" \
   "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
   "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
-  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
+  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" "masked_smoke=$MASKED_SMOKE" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
 OUT="$BENCH_RESULTS_DIR/$TS.md"

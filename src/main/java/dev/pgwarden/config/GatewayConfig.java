@@ -1,6 +1,7 @@
 package dev.pgwarden.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -30,7 +31,7 @@ public interface GatewayConfig {
         /** Groups whose members may use the admin API (policy view and policy test). */
         @WithName("admin-groups")
         @WithDefault("pgwarden-admins,auditors")
-        java.util.List<String> adminGroups();
+        List<String> adminGroups();
     }
 
     interface Masking {
@@ -40,7 +41,7 @@ public interface GatewayConfig {
          * start, so hashes only compare within one process.
          */
         @WithName("hash-key")
-        java.util.Optional<String> hashKey();
+        Optional<String> hashKey();
     }
 
     interface Listen {

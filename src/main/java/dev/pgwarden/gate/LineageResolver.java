@@ -1,5 +1,10 @@
 package dev.pgwarden.gate;
 
+import dev.pgwarden.proxy.ResultLineage;
+import dev.pgwarden.policy.TableName;
+import dev.pgwarden.policy.StatementAnalyzer;
+import dev.pgwarden.policy.StatementAnalysis;
+import java.util.Collections;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +42,7 @@ import io.vertx.core.Future;
  * derive from a masked column are then masked whole (a direct column keeps its own function).
  * Runs on one event loop, with a side connection per role; results are cached per role and text.
  */
-public final class LineageResolver {
+public final class LineageResolver implements ResultLineage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LineageResolver.class);
     private static final Pattern IDENT = Pattern.compile("\"((?:[^\"]|\"\")+)\"|([A-Za-z_][A-Za-z0-9_$]*)");
     private static final Pattern ROW_QUERY = Pattern.compile(
@@ -55,13 +60,13 @@ public final class LineageResolver {
     private final Supplier<ResultMasker> masking;
     private final Map<String, SideQueryClient> sideByRole = new HashMap<>();
     private final Map<String, Future<StatementMasks>> cache = new HashMap<>();
-    private final dev.pgwarden.policy.StatementAnalyzer analyzer;
+    private final StatementAnalyzer analyzer;
 
     private enum Need { NO, PLANNER, UNKNOWN_RELATION }
 
     /** @param analyzer the policy's statement analyzer (its cache already holds the statements decided) */
     public LineageResolver(CatalogCache catalog, UpstreamConnector connector, Supplier<ResultMasker> masking,
-            dev.pgwarden.policy.StatementAnalyzer analyzer) {
+            StatementAnalyzer analyzer) {
         this.catalog = catalog;
         this.connector = connector;
         this.masking = masking;
@@ -69,6 +74,7 @@ public final class LineageResolver {
     }
 
     /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
+    @Override
     public Future<Verdict> resolve(SessionInfo session, Verdict verdict, boolean extended) {
         return resolve(session, verdict, extended, true);
     }
@@ -142,8 +148,8 @@ public final class LineageResolver {
         }
         if (analyzer != null) {
             boolean unknown = false;
-            for (dev.pgwarden.policy.StatementAnalysis a : analyzer.analyzeAll(sql)) {
-                for (dev.pgwarden.policy.TableName t : a.tables()) {
+            for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+                for (TableName t : a.tables()) {
                     List<CatalogCache.Relation> rels = catalog.relations(t.name());
                     unknown |= rels.isEmpty();
                     for (CatalogCache.Relation r : rels) {
@@ -195,7 +201,7 @@ public final class LineageResolver {
                 // the very expressions whose lineage we need.
                 explain = "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE pgwarden_lineage AS "
                         + query + "; EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE pgwarden_lineage("
-                        + String.join(", ", java.util.Collections.nCopies(params, "NULL")) + ")";
+                        + String.join(", ", Collections.nCopies(params, "NULL")) + ")";
             }
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());
@@ -307,6 +313,7 @@ public final class LineageResolver {
         return sideByRole.computeIfAbsent(role, r -> new SideQueryClient(connector, r));
     }
 
+    @Override
     public void close() {
         sideByRole.values().forEach(SideQueryClient::close);
     }

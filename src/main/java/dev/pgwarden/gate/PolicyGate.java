@@ -1,5 +1,8 @@
 package dev.pgwarden.gate;
 
+import java.util.Optional;
+import java.util.Locale;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,7 +86,7 @@ public class PolicyGate implements StatementGate {
 
     private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
-        DecisionContext ctx = new DecisionContext(null, null, name -> java.util.Optional.ofNullable(
+        DecisionContext ctx = new DecisionContext(null, null, name -> Optional.ofNullable(
                 session.sqlPrepared().get(name)));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql);
@@ -108,7 +111,7 @@ public class PolicyGate implements StatementGate {
         if (d.action() == Action.ALLOW) {
             List<String> statements = StatementSplitter.split(sql);
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
-            return new Verdict(null, statements, java.util.Collections.nCopies(statements.size(), masks));
+            return new Verdict(null, statements, Collections.nCopies(statements.size(), masks));
         }
         String message = d.message();
         if (d.action() == Action.REQUIRE_APPROVAL) {
@@ -120,7 +123,7 @@ public class PolicyGate implements StatementGate {
     }
 
     private static boolean mentionsPrepare(String sql) {
-        String lower = sql.toLowerCase(java.util.Locale.ROOT);
+        String lower = sql.toLowerCase(Locale.ROOT);
         return lower.contains("prepare") || lower.contains("deallocate");
     }
 

@@ -2,6 +2,7 @@ package dev.pgwarden.identity;
 
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -59,6 +60,6 @@ public class OidcTokenAuthenticator implements TokenAuthenticator {
     }
 
     private static <T> CompletionStage<T> failed(Throwable t) {
-        return java.util.concurrent.CompletableFuture.failedFuture(t);
+        return CompletableFuture.failedFuture(t);
     }
 }

@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import java.util.Locale;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -91,7 +93,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
 
     /** Relations of that name in any schema (names compared case-insensitively). */
     public List<Relation> relations(String name) {
-        return snapshot.relationsByName.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of());
+        return snapshot.relationsByName.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
     }
 
     /** The columns of schema.table, or an empty list when unknown. */
@@ -114,11 +116,11 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             columns.put(key(oid, attnum), new MaskPlanner.ColumnRef(row.get(2), row.get(3), row.get(4)));
             tables.add(oid);
             relations.computeIfAbsent(oid, o -> new Relation(row.get(2), row.get(3), row.get(5).charAt(0),
-                    new java.util.ArrayList<>())).columns().add(row.get(4));
+                    new ArrayList<>())).columns().add(row.get(4));
         }
         Map<String, List<Relation>> byName = new HashMap<>();
-        relations.values().forEach(r -> byName.computeIfAbsent(r.name().toLowerCase(java.util.Locale.ROOT),
-                k -> new java.util.ArrayList<>()).add(r));
+        relations.values().forEach(r -> byName.computeIfAbsent(r.name().toLowerCase(Locale.ROOT),
+                k -> new ArrayList<>()).add(r));
         return new Snapshot(Map.copyOf(columns), Set.copyOf(tables), Map.copyOf(byName));
     }
 

@@ -1,5 +1,6 @@
 package dev.pgwarden.proxy;
 
+import java.util.concurrent.CompletionException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -199,7 +200,7 @@ final class ClientSession implements MessageFramer.Visitor {
     }
 
     private void authenticationFailed(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
         if (cause instanceof AuthenticationFailure af) {
             LOG.infof("login refused from %s: %s", socket.remoteAddress(), af.getMessage());
             fail(PgError.fatal(af.sqlState(), af.getMessage()));

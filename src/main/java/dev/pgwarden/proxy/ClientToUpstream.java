@@ -1,5 +1,6 @@
 package dev.pgwarden.proxy;
 
+import java.util.function.Consumer;
 import java.util.List;
 
 import dev.pgwarden.wire.FrontendMessages;
@@ -26,13 +27,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final Runnable onTerminate;
     private final ResultTracker results;
     private final MessageFramer framer;
-    private final java.util.function.Consumer<Future<?>> holdUntil;
+    private final Consumer<Future<?>> holdUntil;
     private Future<StatementGate.Verdict> heldVerdict;
-    private final dev.pgwarden.gate.LineageResolver lineage;
+    private final ResultLineage lineage;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
             boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
-            java.util.function.Consumer<Future<?>> holdUntil, dev.pgwarden.gate.LineageResolver lineage) {
+            Consumer<Future<?>> holdUntil, ResultLineage lineage) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;

@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import dev.pgwarden.masking.ResultMasker;
+import java.util.function.Supplier;
 import java.time.Duration;
 
 import dev.pgwarden.identity.TokenAuthenticator;
@@ -11,9 +13,9 @@ record GatewayContext(
         TokenAuthenticator authenticator,
         PolicyStore policy,
         StatementGate gate,
-        java.util.function.Supplier<dev.pgwarden.masking.ResultMasker> masking,
+        Supplier<ResultMasker> masking,
         CatalogCache catalog,
-        dev.pgwarden.gate.LineageResolver lineage,
+        ResultLineage lineage,
         UpstreamConnector connector,
         CancelRegistry cancelRegistry,
         Sessions sessions,

@@ -10,7 +10,9 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.gate.LineageResolver;
 import dev.pgwarden.gate.MaskingFactory;
+import dev.pgwarden.gate.PolicyGate;
 import dev.pgwarden.identity.TokenAuthenticator;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
@@ -79,8 +81,8 @@ public class GatewayServer {
             CatalogCache catalog, boolean tls) {
         GatewayConfig.Listen listen = config.listen();
         var maskers = masking.forCatalog(catalog);
-        var analyzer = gate instanceof dev.pgwarden.gate.PolicyGate pg ? pg.analyzer() : null;
-        var lineage = new dev.pgwarden.gate.LineageResolver(catalog, connector, maskers, analyzer);
+        var analyzer = gate instanceof PolicyGate pg ? pg.analyzer() : null;
+        var lineage = new LineageResolver(catalog, connector, maskers, analyzer);
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, lineage, connector, cancelRegistry,
                 sessions, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
                 listen.requireTls(), listen.allowFunctionCall());

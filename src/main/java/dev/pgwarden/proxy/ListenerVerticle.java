@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import dev.pgwarden.proxy.upstream.SideQueryClient;
+import io.vertx.core.Vertx;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
@@ -13,7 +15,7 @@ import io.vertx.core.net.NetServerOptions;
 final class ListenerVerticle extends AbstractVerticle {
     private final NetServerOptions options;
     private final ContextFactory contextFactory;
-    private dev.pgwarden.gate.LineageResolver lineage;
+    private AutoCloseable lineage;
 
     /** Builds the per-loop context from this loop's upstream connector and catalog. */
     interface ContextFactory {
@@ -22,10 +24,10 @@ final class ListenerVerticle extends AbstractVerticle {
     private final UpstreamConnectorFactory connectorFactory;
     private NetServer server;
     private UpstreamConnector connector;
-    private dev.pgwarden.proxy.upstream.SideQueryClient catalogClient;
+    private SideQueryClient catalogClient;
 
     interface UpstreamConnectorFactory {
-        UpstreamConnector create(io.vertx.core.Vertx vertx);
+        UpstreamConnector create(Vertx vertx);
     }
 
     ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
@@ -39,18 +41,18 @@ final class ListenerVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         connector = connectorFactory.create(vertx);
         // The gateway's own catalog questions run on this loop's side connection, under its login role.
-        catalogClient = new dev.pgwarden.proxy.upstream.SideQueryClient(connector, null);
+        catalogClient = new SideQueryClient(connector, null);
         CatalogCache catalog = new CatalogCache(catalogClient);
         catalog.reload();
         GatewayContext gw = contextFactory.create(connector, catalog);
-        lineage = gw.lineage();
+        lineage = gw.lineage() instanceof AutoCloseable c ? c : null;
         server = vertx.createNetServer(options);
         server.connectHandler(socket -> new ClientSession(socket, gw, vertx).start());
         server.listen().<Void>mapEmpty().onComplete(started);
     }
 
     @Override
-    public void stop() {
+    public void stop() throws Exception {
         if (catalogClient != null) {
             catalogClient.close();
         }

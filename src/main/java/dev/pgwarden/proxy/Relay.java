@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import dev.pgwarden.wire.FrontendMessages;
+import io.vertx.core.Future;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.proxy.upstream.UpstreamSession;
@@ -119,7 +121,7 @@ final class Relay {
     }
 
     /** Client messages wait (client paused, bytes buffered) until the gate's verdict is in. */
-    private void holdClientUntil(io.vertx.core.Future<?> ready) {
+    private void holdClientUntil(Future<?> ready) {
         clientHeld = true;
         client.pause();
         ready.onComplete(r -> {
@@ -141,7 +143,7 @@ final class Relay {
     }
 
     /** Server messages wait (upstream paused, bytes buffered) until {@code ready} completes. */
-    private void holdUpstreamUntil(io.vertx.core.Future<Void> ready) {
+    private void holdUpstreamUntil(Future<Void> ready) {
         upstreamHeld = true;
         upstream.pause();
         ready.onComplete(r -> {
@@ -195,7 +197,7 @@ final class Relay {
             client.close();
         }
         if (!terminating) {
-            upstream.end(dev.pgwarden.wire.FrontendMessages.terminate());
+            upstream.end(FrontendMessages.terminate());
         }
         onClosed.run();
     }

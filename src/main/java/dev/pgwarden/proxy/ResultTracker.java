@@ -1,5 +1,12 @@
 package dev.pgwarden.proxy;
 
+import dev.pgwarden.wire.SqlState;
+import dev.pgwarden.wire.ProtocolException;
+import io.vertx.core.Future;
+import java.util.function.Supplier;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -71,9 +78,9 @@ final class ResultTracker {
     /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitCatalog()}. */
     static final Buffer HOLD = Buffer.buffer(0);
 
-    private final java.util.function.Supplier<ResultMasker> maskers;
+    private final Supplier<ResultMasker> maskers;
     private final CatalogCache catalog;
-    private java.util.Set<Integer> unknownTables;
+    private Set<Integer> unknownTables;
     private ResultMasker masker;
     private final Map<String, Statement> statements = new HashMap<>();
     private final Map<String, Portal> portals = new HashMap<>();
@@ -84,7 +91,7 @@ final class ResultTracker {
     private long maskedRows;
 
     /** @param maskers the masking in force now (follows policy reloads) */
-    ResultTracker(java.util.function.Supplier<ResultMasker> maskers, CatalogCache catalog) {
+    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog) {
         this.maskers = maskers;
         this.catalog = catalog;
     }
@@ -132,7 +139,7 @@ final class ResultTracker {
     }
 
     void query(List<String> sqls, List<StatementMasks> masks) {
-        List<Statement> list = new java.util.ArrayList<>(sqls.size());
+        List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
             list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN));
         }
@@ -186,11 +193,11 @@ final class ResultTracker {
     }
 
     private boolean hasUnknownTables(List<Field> fields) {
-        java.util.Set<Integer> unknown = null;
+        Set<Integer> unknown = null;
         for (Field f : fields) {
             if (!catalog.knows(f.tableOid())) {
                 if (unknown == null) {
-                    unknown = new java.util.HashSet<>();
+                    unknown = new HashSet<>();
                 }
                 unknown.add(f.tableOid());
             }
@@ -204,8 +211,8 @@ final class ResultTracker {
      * held RowDescription is shown again; tables still unlisted are accepted as holding nothing the
      * catalog could name (detectors still apply).
      */
-    io.vertx.core.Future<Void> awaitCatalog() {
-        java.util.Set<Integer> unknown = unknownTables;
+    Future<Void> awaitCatalog() {
+        Set<Integer> unknown = unknownTables;
         return catalog.reload().onSuccess(v -> catalog.acceptUnknown(unknown));
     }
 
@@ -258,7 +265,7 @@ final class ResultTracker {
         if (formats == null || formats.length == 0) {
             return fields;
         }
-        List<Field> out = new java.util.ArrayList<>(fields.size());
+        List<Field> out = new ArrayList<>(fields.size());
         for (int i = 0; i < fields.size(); i++) {
             int f = formats.length == 1 ? formats[0] : (i < formats.length ? formats[i] : 0);
             out.add(fields.get(i).withFormat(f));
@@ -275,7 +282,7 @@ final class ResultTracker {
         masker();
         if (format.kind() == CopyFormat.Kind.BINARY && !masker.inactive()) {
             // The gate refuses binary COPY when masking is on; if one gets here, end the session.
-            throw new dev.pgwarden.wire.ProtocolException(dev.pgwarden.wire.SqlState.INSUFFICIENT_PRIVILEGE,
+            throw new ProtocolException(SqlState.INSUFFICIENT_PRIVILEGE,
                     "binary COPY cannot be masked");
         }
         int columns = buf.getUnsignedShort(start + 6);

@@ -1,5 +1,6 @@
 package dev.pgwarden.proxy;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,7 @@ final class StartupParameters {
     private final List<String> ignored;
 
     StartupParameters(Map<String, String> fromClient) {
-        java.util.ArrayList<String> dropped = new java.util.ArrayList<>();
+        List<String> dropped = new ArrayList<>();
         fromClient.forEach((name, value) -> {
             String key = name.toLowerCase(Locale.ROOT);
             if (key.equals("client_encoding")) {

@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import io.vertx.core.Future;
+import java.util.function.Consumer;
 import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
@@ -15,12 +17,12 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private final RefusalTracker refusals;
     private final ResultTracker results;
     private final MessageFramer framer;
-    private final java.util.function.Consumer<io.vertx.core.Future<Void>> holdUntil;
+    private final Consumer<Future<Void>> holdUntil;
     private char transactionStatus = 'I';
     private boolean fatalSeen;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
-            java.util.function.Consumer<io.vertx.core.Future<Void>> holdUntil) {
+            Consumer<Future<Void>> holdUntil) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;

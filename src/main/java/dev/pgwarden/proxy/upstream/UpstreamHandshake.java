@@ -1,6 +1,7 @@
 package dev.pgwarden.proxy.upstream;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -93,7 +94,7 @@ final class UpstreamHandshake implements MessageFramer.Visitor {
 
     private void startScram(String mechanisms) {
         // The list is NUL-separated; channel binding (-PLUS) is not used, plain SCRAM-SHA-256 must be offered.
-        if (!java.util.Arrays.asList(mechanisms.split("\0")).contains(ScramSha256.MECHANISM)) {
+        if (!Arrays.asList(mechanisms.split("\0")).contains(ScramSha256.MECHANISM)) {
             throw new UpstreamFailure("upstream offers no SASL mechanism pgwarden supports");
         }
         scram = new ScramSha256(credentials.password());
