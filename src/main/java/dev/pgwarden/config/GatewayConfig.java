@@ -82,6 +82,14 @@ public interface GatewayConfig {
         @WithName("event-loops")
         @WithDefault("0")
         int eventLoops();
+
+        /**
+         * Graceful shutdown: once new connections are refused, how long open sessions get to finish their
+         * statement or transaction; each ends (57P01) as soon as it is idle, the rest when this runs out.
+         */
+        @WithName("shutdown-grace")
+        @WithDefault("PT10S")
+        Duration shutdownGrace();
     }
 
     interface Upstream {

@@ -43,7 +43,7 @@ final class ClientSession implements MessageFramer.Visitor {
     private StartupPacket.Startup startup;
     private long authTimer;
     private CancelRegistry.Key cancelKey;
-    private Relay relay;
+    private volatile Relay relay; // read by graceful shutdown from another thread
     private boolean finished;
 
     ClientSession(NetSocket socket, GatewayContext gw, Vertx vertx) {
@@ -201,6 +201,7 @@ final class ClientSession implements MessageFramer.Visitor {
 
     private void authenticationFailed(Throwable error) {
         Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        gw.sessions().loginRefusedToken();
         if (cause instanceof AuthenticationFailure af) {
             LOG.infof("login refused from %s: %s", socket.remoteAddress(), af.getMessage());
             fail(PgError.fatal(af.sqlState(), af.getMessage()));
@@ -213,6 +214,7 @@ final class ClientSession implements MessageFramer.Visitor {
     private void authorize(Principal principal) {
         var role = gw.policy().current().roleFor(principal.groups());
         if (role.isEmpty()) {
+            gw.sessions().loginRefusedNoRole();
             LOG.infof("login refused for %s: no role mapped to groups %s", principal.subject(), principal.groups());
             fail(PgError.fatal(SqlState.INVALID_AUTHORIZATION, "no database role is mapped to the groups of \""
                     + principal.subject() + "\" " + principal.groups()));
@@ -227,6 +229,7 @@ final class ClientSession implements MessageFramer.Visitor {
                 return;
             }
             if (r.failed()) {
+                gw.sessions().upstreamConnectFailed();
                 Throwable e = r.cause();
                 String sqlState = e instanceof UpstreamFailure uf ? uf.sqlState() : SqlState.CONNECTION_FAILURE;
                 fail(PgError.fatal(sqlState, e instanceof UpstreamFailure ? e.getMessage() : "upstream database unavailable"));
@@ -292,6 +295,24 @@ final class ClientSession implements MessageFramer.Visitor {
     /** Closes with 57P01, used by graceful shutdown. */
     void terminate(PgError error) {
         context.runOnContext(v -> fail(error));
+    }
+
+    /** Like {@link #terminate}, but only if the session is still idle once on its event loop. */
+    void terminateIfIdle(PgError error) {
+        context.runOnContext(v -> {
+            if (idle()) {
+                fail(error);
+            }
+        });
+    }
+
+    /**
+     * Nothing would be lost by ending the session now: it has not logged in yet, or it has no
+     * statement in flight and no open transaction. Safe to call from any thread.
+     */
+    boolean idle() {
+        Relay r = relay;
+        return r == null || r.idle();
     }
 
     Map<String, String> startupParameters() {

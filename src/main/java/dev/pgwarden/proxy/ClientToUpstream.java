@@ -30,10 +30,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final Consumer<Future<?>> holdUntil;
     private Future<StatementGate.Verdict> heldVerdict;
     private final ResultLineage lineage;
+    private final UpstreamToClient replies;
+    private final Sessions sessions;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
             boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
-            Consumer<Future<?>> holdUntil, ResultLineage lineage) {
+            Consumer<Future<?>> holdUntil, ResultLineage lineage, UpstreamToClient replies, Sessions sessions) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
@@ -44,6 +46,8 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         this.framer = framer;
         this.holdUntil = holdUntil;
         this.lineage = lineage;
+        this.replies = replies;
+        this.sessions = sessions;
     }
 
     @Override
@@ -66,6 +70,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     MessageTypes.SYNC -> {
                 if (results != null) {
                     track(type, buf, start, end);
+                }
+                if (type == MessageTypes.SYNC) {
+                    replies.expectReady();
                 }
                 upstream.pass(buf, start, end);
             }
@@ -121,12 +128,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         if (verdict == null) {
             return false;
         }
+        replies.expectReady();
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.query(verdict.statements(), verdict.masks());
             }
             upstream.pass(buf, start, end);
         } else {
+            sessions.statementRefused();
             if (results != null) {
                 results.query(List.of(), List.of());
             }
@@ -151,6 +160,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             upstream.pass(buf, start, end);
             return true;
         }
+        sessions.statementRefused();
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
                 .cstring(name).cstring(refusals.refuse(verdict.refusal())).int16(0).finish());
@@ -201,6 +211,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     }
 
     private void onFunctionCall(Buffer buf, int start, int end) {
+        replies.expectReady();
         if (allowFunctionCall) {
             upstream.pass(buf, start, end);
         } else {

@@ -19,7 +19,6 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import dev.pgwarden.proxy.upstream.UpstreamCredentials;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.PgError;
-import dev.pgwarden.wire.SqlState;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.DeploymentOptions;
@@ -47,7 +46,9 @@ public class GatewayServer {
     @Inject
     jakarta.enterprise.inject.Instance<StatementGate> gates;
 
-    private String deploymentId;
+    private volatile String deploymentId;
+    private final java.util.List<ListenerVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean draining;
 
     void onStart(@Observes StartupEvent ev) throws Exception {
         GatewayConfig.Listen listen = config.listen();
@@ -65,10 +66,16 @@ public class GatewayServer {
         MaskingFactory masking = new MaskingFactory(policy, hashKey());
         NetServerOptions options = serverOptions(listen, tls);
         int instances = listen.eventLoops() > 0 ? listen.eventLoops() : Runtime.getRuntime().availableProcessors();
+        listeners.clear();
+        draining = false;
         deploymentId = vertx.deployVerticle(
-                () -> new ListenerVerticle(options,
-                        v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                        (connector, catalog) -> newContext(gate, masking, connector, catalog, tls)),
+                () -> {
+                    ListenerVerticle l = new ListenerVerticle(options,
+                            v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
+                            (connector, catalog) -> newContext(gate, masking, connector, catalog, tls));
+                    listeners.add(l);
+                    return l;
+                },
                 new DeploymentOptions().setInstances(instances))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.infof("pgwarden listening on %s:%d (%d event loops, TLS %s, upstream %s:%d/%s, native transport %s)",
@@ -118,15 +125,66 @@ public class GatewayServer {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        if (deploymentId == null) {
+        shutdown();
+    }
+
+    /** True from the moment graceful shutdown starts (readiness then reports DOWN). */
+    public boolean draining() {
+        return draining;
+    }
+
+    /**
+     * Graceful shutdown: refuse new connections (57P01), give sessions up to
+     * {@code pgwarden.listen.shutdown-grace} to finish their statement or transaction (each idle
+     * session ends with FATAL 57P01 right away), end the rest with 57P01, then undeploy.
+     */
+    public synchronized void shutdown() {
+        String id = deploymentId;
+        if (id == null) {
             return;
         }
-        sessions.terminateAll(PgError.fatal(SqlState.ADMIN_SHUTDOWN, "pgwarden is shutting down"));
+        draining = true;
+        listeners.forEach(ListenerVerticle::stopAccepting);
+        PgError shuttingDown = ListenerVerticle.SHUTTING_DOWN;
+        Duration grace = config.listen().shutdownGrace();
+        long deadline = System.nanoTime() + grace.toNanos();
+        int open = sessions.openCount();
+        if (open > 0) {
+            LOG.infof("shutting down: waiting up to %s for %d session(s) to go idle", grace, open);
+        }
+        while (sessions.openCount() > 0 && System.nanoTime() < deadline) {
+            sessions.terminateIdle(shuttingDown);
+            if (!sleep(50)) {
+                break;
+            }
+        }
+        int left = sessions.openCount();
+        if (left > 0) {
+            LOG.warnf("shutdown grace %s ran out: ending %d busy session(s)", grace, left);
+            sessions.terminateAll(shuttingDown);
+            long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (sessions.openCount() > 0 && System.nanoTime() < closeDeadline && sleep(20)) {
+                // the 57P01 messages are written on each session's event loop
+            }
+        }
         try {
-            vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture()
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture()
                     .get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warnf("listener did not stop cleanly: %s", e.getMessage());
+        }
+        deploymentId = null;
+        listeners.clear();
+    }
+
+    /** @return false when interrupted (then stop waiting) */
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -13,6 +13,8 @@ import io.vertx.core.net.NetServerOptions;
  * connection's upstream socket is opened from (and stays on) the same loop.
  */
 final class ListenerVerticle extends AbstractVerticle {
+    static final dev.pgwarden.wire.PgError SHUTTING_DOWN = dev.pgwarden.wire.PgError.fatal(
+            dev.pgwarden.wire.SqlState.ADMIN_SHUTDOWN, "pgwarden is shutting down");
     private final NetServerOptions options;
     private final ContextFactory contextFactory;
     private AutoCloseable lineage;
@@ -23,6 +25,7 @@ final class ListenerVerticle extends AbstractVerticle {
     }
     private final UpstreamConnectorFactory connectorFactory;
     private NetServer server;
+    private volatile boolean accepting = true;
     private UpstreamConnector connector;
     private SideQueryClient catalogClient;
 
@@ -47,7 +50,13 @@ final class ListenerVerticle extends AbstractVerticle {
         GatewayContext gw = contextFactory.create(connector, catalog);
         lineage = gw.lineage() instanceof AutoCloseable c ? c : null;
         server = vertx.createNetServer(options);
-        server.connectHandler(socket -> new ClientSession(socket, gw, vertx).start());
+        server.connectHandler(socket -> {
+            if (accepting) {
+                new ClientSession(socket, gw, vertx).start();
+            } else {
+                socket.end(dev.pgwarden.wire.BackendMessages.error(SHUTTING_DOWN));
+            }
+        });
         server.listen().<Void>mapEmpty().onComplete(started);
     }
 
@@ -66,5 +75,14 @@ final class ListenerVerticle extends AbstractVerticle {
 
     NetServer server() {
         return server;
+    }
+
+    /**
+     * Graceful shutdown, step one: new connections are answered with FATAL 57P01 and closed, open
+     * sessions are untouched. (The listening socket itself stays bound until undeploy: in Vert.x 4,
+     * closing a NetServer also closes every connection it accepted.)
+     */
+    void stopAccepting() {
+        accepting = false;
     }
 }

@@ -45,11 +45,11 @@ final class Relay {
         this.onClosed = onClosed;
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
-        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
-                gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
-                gw.lineage());
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil);
+        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
+                gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
+                gw.lineage(), upstreamToClient, gw.sessions());
     }
 
     void start() {
@@ -204,5 +204,10 @@ final class Relay {
 
     char transactionStatus() {
         return upstreamToClient.transactionStatus();
+    }
+
+    /** No statement in flight and no open transaction (any thread; see {@link UpstreamToClient#idle()}). */
+    boolean idle() {
+        return upstreamToClient.idle();
     }
 }

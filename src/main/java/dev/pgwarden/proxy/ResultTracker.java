@@ -157,8 +157,13 @@ final class ResultTracker {
                 }
                 return rowPlan == null ? null : countMasked(masker.rows().rewrite(buf, start, end, rowPlan));
             case MessageTypes.ROW_DESCRIPTION: {
+                if (masker().inactive()) {
+                    // Nothing to mask: keep the queue in step without looking at the columns.
+                    skipRowDescription();
+                    return null;
+                }
                 List<Field> fields = RowDescriptionParser.parse(buf, start, end);
-                if (!masker().inactive() && hasUnknownTables(fields)) {
+                if (hasUnknownTables(fields)) {
                     return HOLD;
                 }
                 onRowDescription(fields);
@@ -189,6 +194,14 @@ final class ResultTracker {
                 return null;
             default:
                 return null;
+        }
+    }
+
+    private void skipRowDescription() {
+        planned = true;
+        rowPlan = null;
+        if (expected.peek() instanceof DescribeExpect) {
+            expected.poll();
         }
     }
 
@@ -245,6 +258,10 @@ final class ResultTracker {
     /** Rows of an Execute come without a RowDescription when the client described earlier. */
     private void planRowsWithoutDescription(int columns) {
         planned = true;
+        if (masker().inactive()) {
+            rowPlan = null;
+            return;
+        }
         if (expected.peek() instanceof ExecuteExpect e) {
             rowPlan = planExecute(e, columns);
         } else {

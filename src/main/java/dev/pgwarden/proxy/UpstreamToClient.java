@@ -20,6 +20,10 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private final Consumer<Future<Void>> holdUntil;
     private char transactionStatus = 'I';
     private boolean fatalSeen;
+    /** Query / Sync / FunctionCall messages relayed upstream whose ReadyForQuery has not come back. */
+    private int awaitingReady;
+    /** awaitingReady == 0 and no open transaction; written only when it changes, read by graceful shutdown. */
+    private volatile boolean idle = true;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
             Consumer<Future<Void>> holdUntil) {
@@ -47,6 +51,13 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         }
         if (type == MessageTypes.READY_FOR_QUERY) {
             transactionStatus = (char) buf.getByte(start + 5);
+            if (awaitingReady > 0) {
+                awaitingReady--;
+            }
+            boolean nowIdle = awaitingReady == 0 && transactionStatus == 'I';
+            if (nowIdle != idle) {
+                idle = nowIdle;
+            }
         } else if (type == MessageTypes.ERROR_RESPONSE) {
             PgError error = PgError.parse(buf, start, end);
             fatalSeen |= error.isFatal();
@@ -67,6 +78,23 @@ final class UpstreamToClient implements MessageFramer.Visitor {
 
     char transactionStatus() {
         return transactionStatus;
+    }
+
+    /**
+     * A message PostgreSQL answers with ReadyForQuery went upstream. (A Sync sent during COPY FROM
+     * STDIN gets no answer, so the count can stay high: the session then looks busy until the
+     * shutdown grace period ends, which errs on the safe side.)
+     */
+    void expectReady() {
+        awaitingReady++;
+        if (idle) {
+            idle = false;
+        }
+    }
+
+    /** Nothing in flight and no open transaction: the session can end without losing work. Any thread. */
+    boolean idle() {
+        return idle;
     }
 
     /** PostgreSQL already told the client why it is closing. */

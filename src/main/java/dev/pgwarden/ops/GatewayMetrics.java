@@ -1,0 +1,55 @@
+package dev.pgwarden.ops;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import dev.pgwarden.proxy.Sessions;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * The gateway's own meters on {@code /q/metrics}. The proxy only bumps {@code LongAdder}s in
+ * {@link Sessions} (no allocation, no lock on the hot path); Micrometer reads them when scraped.
+ *
+ * <pre>
+ * pgwarden_sessions_open                        client sessions open now
+ * pgwarden_upstream_connect_errors_total        logins that failed connecting / logging in upstream
+ * pgwarden_logins_refused_total{reason=token}   bad, expired, foreign or missing token (28P01)
+ * pgwarden_logins_refused_total{reason=no_role} no role mapped to the token's groups (28000)
+ * pgwarden_statements_refused_total             statements the policy gate refused (42501)
+ * </pre>
+ */
+@Singleton
+public class GatewayMetrics implements MeterBinder {
+    public static final String SESSIONS_OPEN = "pgwarden.sessions.open";
+    public static final String UPSTREAM_CONNECT_ERRORS = "pgwarden.upstream.connect.errors";
+    public static final String LOGINS_REFUSED = "pgwarden.logins.refused";
+    public static final String STATEMENTS_REFUSED = "pgwarden.statements.refused";
+
+    @Inject
+    Sessions sessions;
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder(SESSIONS_OPEN, sessions, Sessions::openCount)
+                .description("client sessions open")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder(UPSTREAM_CONNECT_ERRORS, sessions, Sessions::upstreamConnectErrors)
+                .description("client logins that failed because the upstream database could not be reached or logged in to")
+                .register(registry);
+        FunctionCounter.builder(LOGINS_REFUSED, sessions, Sessions::loginsRefusedToken)
+                .description("client logins refused")
+                .tag("reason", "token")
+                .register(registry);
+        FunctionCounter.builder(LOGINS_REFUSED, sessions, Sessions::loginsRefusedNoRole)
+                .description("client logins refused")
+                .tag("reason", "no_role")
+                .register(registry);
+        FunctionCounter.builder(STATEMENTS_REFUSED, sessions, Sessions::statementsRefused)
+                .description("statements refused by the policy gate")
+                .register(registry);
+    }
+}
