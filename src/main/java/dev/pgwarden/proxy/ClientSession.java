@@ -81,6 +81,9 @@ final class ClientSession implements MessageFramer.Visitor {
             framer.feed(chunk, this);
         } catch (ProtocolException e) {
             fail(PgError.fatal(e.sqlState(), e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.debugf("malformed startup message: %s", e.toString());
+            fail(PgError.fatal(SqlState.PROTOCOL_VIOLATION, "malformed protocol message"));
         }
     }
 

@@ -94,6 +94,11 @@ final class Relay {
         } catch (ProtocolException e) {
             close(PgError.fatal(e.sqlState(), e.getMessage()));
             return;
+        } catch (RuntimeException e) {
+            // A field running past its frame (a malformed Bind, say): never leave the session half-read.
+            LOG.debugf("malformed client message: %s", e.toString());
+            close(PgError.fatal(SqlState.PROTOCOL_VIOLATION, "malformed protocol message"));
+            return;
         }
         if (upstream.writeQueueFull()) {
             client.pause();
@@ -110,9 +115,11 @@ final class Relay {
         }
         try {
             upstreamFramer.feed(chunk, upstreamToClient);
-        } catch (ProtocolException e) {
-            LOG.warnf("upstream sent an invalid message: %s", e.getMessage());
-            close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden lost protocol sync with the upstream database"));
+        } catch (RuntimeException e) {
+            // Includes results that cannot be masked safely: nothing unchecked reaches the client.
+            LOG.warnf("result stream stopped: %s", e.toString());
+            close(PgError.fatal(e instanceof ProtocolException pe ? pe.sqlState() : SqlState.CONNECTION_FAILURE,
+                    "pgwarden stopped this result: " + e.getMessage()));
             return;
         }
         if (client.writeQueueFull()) {

@@ -99,6 +99,18 @@ class ProtocolAbuseTest {
     }
 
     @Test
+    void aBindWhoseFieldsRunPastItsFrameEndsOnlyThatConnection() throws Exception {
+        try (RawPgClient c = raw()) {
+            c.login("agent-7", PostgresFixture.DATABASE, GatewayTestResource.token("agent-7", "analysts"));
+            // portal "", statement "", 0 param formats, 5 params declared but no bytes follow
+            c.send(RawPgClient.typed('B', new byte[] { 0, 0, 0, 0, 0, 5 }));
+            Message m = c.read();
+            assertFatal(m, "08P01");
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
     void bytesPipelinedBehindSslRequestAreRejected() throws Exception {
         try (RawPgClient c = raw()) {
             byte[] ssl = { 0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f };
