@@ -9,6 +9,7 @@ Raw results are appended to a TSV file (one record per line, first column = reco
            (checks, only with --needle: "kind=found/total,..." = how many sampled raw values of each kind
             appeared in the output of the counted run)
   mem      target pid vmrss_kb vmhwm_kb
+  fail     target what kind reason         (a run that failed or hung; the report marks it)
 """
 import argparse
 import hashlib
@@ -19,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -127,21 +129,36 @@ PGBENCH_PATTERNS = {
 def cmd_pgbench(args):
     """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record."""
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = proc.stdout
+    timed_out = False
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=args.timeout or None)
+        out, rc = proc.stdout, proc.returncode
+    except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
+        timed_out = True
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        rc = "killed"
     if args.log:
         with open(args.log, "a") as f:
             f.write(f"### {args.target} {args.mode} round={args.round} kind={args.kind}\n$ {' '.join(cmd)}\n{out}\n")
+            if timed_out:
+                f.write(f"### TIMEOUT: pgbench still running after {args.timeout:.0f} s, killed\n")
     found = {k: (m.group(1) if (m := p.search(out)) else None) for k, p in PGBENCH_PATTERNS.items()}
-    if proc.returncode != 0 or found["tps"] is None or found["lat"] is None:
-        sys.stderr.write(f"pgbench failed for target={args.target} mode={args.mode} (exit {proc.returncode}):\n")
+    if timed_out:
+        reason = (f"hung: pgbench had not finished {args.timeout:.0f} s after start (its -T is shorter); "
+                  "some connections got no answer")
+    elif rc != 0 or found["tps"] is None or found["lat"] is None:
+        reason = f"pgbench exit {rc}"
+    elif int(found["failed"] or 0):
+        reason = f"{found['failed']} failed transactions"
+    else:
+        reason = None
+    if reason:
+        sys.stderr.write(f"pgbench failed for target={args.target} mode={args.mode} ({args.kind}): {reason}\n")
         sys.stderr.write("\n".join(out.splitlines()[-25:]) + "\n")
-        return 1
-    failed = int(found["failed"] or 0)
-    if failed:
-        sys.stderr.write(f"pgbench reported {failed} failed transactions for {args.target}/{args.mode}\n")
-        sys.stderr.write("\n".join(out.splitlines()[-25:]) + "\n")
-        return 1
+        append_tsv(args.out, ["fail", args.target, f"pgbench -M {args.mode}", args.kind, reason])
+        return 3 if timed_out else 1
+    failed = 0
     tps, lat = float(found["tps"]), float(found["lat"])
     if args.kind == "measure":
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
@@ -168,7 +185,18 @@ def cmd_large(args):
         h = hashlib.sha256()
         nbytes = 0
         tail = b""
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        errf = tempfile.TemporaryFile()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
+        killed = threading.Event()
+
+        def watchdog():
+            killed.set()
+            p.kill()
+
+        timer = threading.Timer(args.timeout, watchdog) if args.timeout else None
+        if timer:
+            timer.daemon = True
+            timer.start()
         while True:
             chunk = p.stdout.read(1 << 20)
             if not chunk:
@@ -181,21 +209,28 @@ def cmd_large(args):
                     if i not in found and v in window:
                         found.add(i)
                 tail = window[-keep:] if keep else b""
-        err = p.stderr.read().decode(errors="replace")
         rc = p.wait()
+        if timer:
+            timer.cancel()
+        errf.seek(0)
+        err = errf.read().decode(errors="replace").strip()
+        errf.close()
+        if killed.is_set():
+            return large_failed(args, f"hung: no complete result within {args.timeout:.0f} s ({nbytes} bytes received)")
         if rc != 0 or nbytes == 0:
-            sys.stderr.write(f"large-result command failed for {args.target}/{args.test} (exit {rc}, {nbytes} bytes):\n{err}\n")
-            return 1
+            return large_failed(args, f"psql exit {rc}, {nbytes} bytes: {err[:300]}")
         # timed runs: plain `psql ... > /dev/null`
         with open(os.devnull, "wb") as devnull:
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
-                p = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE)
+                try:
+                    p = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE, timeout=args.timeout or None)
+                except subprocess.TimeoutExpired:
+                    return large_failed(args, f"hung: a timed run took longer than {args.timeout:.0f} s")
                 dt = time.perf_counter() - t0
                 if p.returncode != 0:
-                    sys.stderr.write(f"large-result command failed for {args.target}/{args.test}: "
-                                     f"{p.stderr.decode(errors='replace')}\n")
-                    return 1
+                    return large_failed(args, f"psql exit {p.returncode}: "
+                                              f"{p.stderr.decode(errors='replace').strip()[:300]}")
                 times.append(dt)
     med, mn = statistics.median(times), min(times)
     checks = format_checks(needles, found)
@@ -210,6 +245,12 @@ def cmd_large(args):
     if checks:
         print(f"    {'':<15} {'':<9} raw sample values found in the output: {checks.replace(',', ', ')}")
     return 0
+
+
+def large_failed(args, reason):
+    sys.stderr.write(f"large-result test {args.test} failed for {args.target}: {reason}\n")
+    append_tsv(args.out, ["fail", args.target, f"large {args.test}", "measure", reason.replace("\t", " ").replace("\n", " ")])
+    return 3 if reason.startswith("hung") else 1
 
 
 def parse_needles(specs):
@@ -330,6 +371,7 @@ def cmd_report(args):
     pg = {}  # (target, mode) -> list of (tps, lat)
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
+    fails = []  # (target, what, kind, reason)
     for r in rows:
         if r[0] == "pgbench":
             pg.setdefault((r[1], r[2]), []).append((float(r[4]), float(r[5])))
@@ -337,7 +379,10 @@ def cmd_report(args):
             large[(r[1], r[2])] = r
         elif r[0] == "mem":
             mem[r[1]] = (r[3] or None, r[4] or None)
-    for t in [k[0] for k in pg] + [k[0] for k in large]:
+        elif r[0] == "fail":
+            fails.append((r[1], r[2], r[3], r[4] if len(r) > 4 else ""))
+    failed_what = {(f[0], f[1]) for f in fails}
+    for t in [k[0] for k in pg] + [k[0] for k in large] + [f[0] for f in fails]:
         if t not in targets:
             targets.append(t)
 
@@ -368,17 +413,27 @@ def cmd_report(args):
                  "runnable; more means other work on the machine skewed the numbers).")
     L.append("")
 
+    if fails:
+        L.append("## FAILURES: these runs did not complete, their numbers are missing")
+        L.append("")
+        for t, what, kind, reason in fails:
+            L.append(f"- **{t}**: {what} ({kind}): {reason}")
+        L.append("")
+
     L.append("## pgbench select-only (higher TPS is better)")
     L.append("")
     hdr = "| target |" + "".join(f" TPS {m} | latency {m} (ms) |" for m in modes)
     L.append(hdr)
     L.append("|---|" + "---:|---:|" * len(modes))
     for t in targets:
-        if not any((t, m) in pg for m in modes):
+        if not any((t, m) in pg or (t, f"pgbench -M {m}") in failed_what for m in modes):
             continue
         cells = []
         for m in modes:
             v, l = tps(t, m), lat(t, m)
+            if v is None and (t, f"pgbench -M {m}") in failed_what:
+                cells.append(" **FAILED** | n/a |")
+                continue
             spread = ""
             runs = pg.get((t, m)) or []
             if len(runs) > 1:
@@ -524,7 +579,8 @@ def cmd_report(args):
         L.append("")
 
     M, P = "pgwarden-masked", "pgwarden"
-    if M in targets and (any(k[0] == M for k in pg) or any(k[0] == M for k in large) or M in mem):
+    if M in targets and (any(k[0] == M for k in pg) or any(k[0] == M for k in large) or M in mem
+                         or any(f[0] == M for f in fails)):
         L.append("## Masking on: pgwarden-masked vs pass-through pgwarden and direct")
         L.append("")
         L.append("pgwarden-masked runs the policy with `masking` (3 masked columns, detectors ssn/card/email on every "
@@ -545,17 +601,26 @@ def cmd_report(args):
         def rat(a, b):
             return f"{a / b:.2f}×" if a is not None and b not in (None, 0) else "n/a"
 
+        def tps_cell(t, m):
+            v = tps(t, m)
+            if v is None and (t, f"pgbench -M {m}") in failed_what:
+                return "**FAILED**"
+            return num(v, "{:.0f}")
+
         for m in modes:
-            if (M, m) in pg:
+            if (M, m) in pg or (M, f"pgbench -M {m}") in failed_what:
                 d, w, k = tps("direct", m), tps(P, m), tps(M, m)
-                L.append(f"| TPS pgbench -S {m} | {num(d, '{:.0f}')} | {num(w, '{:.0f}')} | {num(k, '{:.0f}')} | "
+                L.append(f"| TPS pgbench -S {m} | {tps_cell('direct', m)} | {tps_cell(P, m)} | {tps_cell(M, m)} | "
                          f"{rat(k, w)} | {rat(k, d)} |")
         labels = {"copy": "COPY md5 result, MB/s", "select": "SELECT md5 result, MB/s",
                   "customers": "SELECT * FROM customers, MB/s"}
-        for x in all_tests:
-            if (M, x) not in large:
+        for x in ("copy", "select", "customers"):
+            if (M, x) not in large and (M, f"large {x}") not in failed_what:
                 continue
             d, w, k = mbps("direct", x), mbps(P, x), mbps(M, x)
+            if (M, f"large {x}") in failed_what:
+                L.append(f"| {labels[x]} | {num(d, '{:.1f}')} | {num(w, '{:.1f}')} | **FAILED** | n/a | n/a |")
+                continue
             vs_p = speed_ratio(M, x, P)
             vs_d = speed_ratio(M, x, "direct")
             L.append(f"| {labels[x]} | {num(d, '{:.1f}')} | {num(w, '{:.1f}')} | {num(k, '{:.1f}')} | "
@@ -622,6 +687,7 @@ def main():
     p.add_argument("--kind", choices=["warmup", "measure"], default="measure")
     p.add_argument("--out", required=True)
     p.add_argument("--log")
+    p.add_argument("--timeout", type=float, default=0, help="kill pgbench after this many seconds (0 = never)")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
 
@@ -631,6 +697,7 @@ def main():
     p.add_argument("--pid", type=int, default=0, help="proxy pid whose RSS to sample (0 = none)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--interval", type=float, default=0.05)
+    p.add_argument("--timeout", type=float, default=0, help="kill a psql run after this many seconds (0 = never)")
     p.add_argument("--needle", action="append", default=[],
                    help="KIND=VALUE: report whether VALUE occurs in the output (repeatable)")
     p.add_argument("--out", required=True)

@@ -27,6 +27,8 @@ BENCH_MODES="${BENCH_MODES:-simple,prepared}"
 BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden,pgwarden-masked}"
 BENCH_LARGE="${BENCH_LARGE:-1}"               # 0 = skip the large-result tests
 BENCH_SAMPLES="${BENCH_SAMPLES:-5}"           # customers rows whose raw values are looked for in the output
+BENCH_GRACE="${BENCH_GRACE:-30}"              # a pgbench run still going this long after its -T is hung: killed
+BENCH_LARGE_TIMEOUT="${BENCH_LARGE_TIMEOUT:-300}"  # seconds before one large-result psql run counts as hung
 BENCH_LARGE_REPEAT="${BENCH_LARGE_REPEAT:-3}" # timed runs per large-result test (median reported)
 BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"         # 1 = keep the temp dir (cluster, configs, logs)
 BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar even if present
@@ -37,7 +39,8 @@ PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES; do
+for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
+  BENCH_GRACE BENCH_LARGE_TIMEOUT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
@@ -302,6 +305,7 @@ client_tls_sslmode = disable
 ignore_startup_parameters = extra_float_digits
 log_connections = 0
 log_disconnections = 0
+log_stats = 0
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF
@@ -506,15 +510,33 @@ check_alive() {
   [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || die "$1 (pid $pid) is no longer running"
 }
 
-run_pgbench() { # target mode round kind seconds
+# A run that fails or hangs (killed after its timeout) is recorded, reported and skipped: the other
+# measurements go on, the report marks the gap, and the script exits 3 at the end.
+FAILURES=()
+record_failure() { # target what
+  FAILURES+=("$1: $2")
+  log "ERROR: $2 against $1 failed or hung (see above); continuing, the report marks it"
+  {
+    echo "### $(date +%T) server sessions after the failure of $2 against $1"
+    admin_psql -d bench -c "SELECT pid, usename, state, wait_event, date_trunc('second', now() - state_change) AS for,
+        left(query, 60) AS last_query FROM pg_stat_activity
+        WHERE datname = 'bench' AND pid <> pg_backend_pid() ORDER BY usename, state_change" 2>&1
+  } | tee -a "$WORK/activity.log" | sed 's/^/    /' >&2 || true
+}
+
+run_pgbench() { # target mode round kind seconds; returns 1 (after recording it) when the run failed
   local t="$1" m="$2" r="$3" kind="$4" secs="$5" pw
   check_alive "$t"
-  pw="$(target_password "$t")"
-  PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" -- \
+  pw="$(target_password "$t")" || die "no password/token for $t"
+  if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
+    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) -- \
     pgbench -n -S -M "$m" -c "$BENCH_CLIENTS" -j "$BENCH_JOBS" -T "$secs" \
-    -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench \
-    || die "pgbench against $t ($m) failed"
+    -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
+    return 0
+  fi
+  check_alive "$t"
+  record_failure "$t" "pgbench -S -M $m ($kind, round $r)"
+  return 1
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -537,8 +559,11 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     log "pgbench -S -M $m (round $round/$BENCH_ROUNDS)"
     for ((i = 0; i < n; i++)); do
       t="${TARGETS[$(((i + round - 1) % n))]}"
-      if ((BENCH_WARMUP > 0)); then run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP"; fi
-      run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS"
+      if ((BENCH_WARMUP > 0)) && ! run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP"; then
+        log "skipping the measured run of $t ($m): its warm-up failed"
+        continue
+      fi
+      run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS" || true
     done
   done
 done
@@ -554,13 +579,15 @@ if [[ "$BENCH_LARGE" == 1 ]]; then
     local test="$1" t="$2" pw pid
     shift 2
     check_alive "$t"
-    pw="$(target_password "$t")"
+    pw="$(target_password "$t")" || die "no password/token for $t"
     pid="$(target_pid "$t")"
-    PGPASSWORD="$pw" python3 "$LIB" large --target "$t" --test "$test" --pid "${pid:-0}" \
-      --repeat "$BENCH_LARGE_REPEAT" --out "$RESULTS" "$@" -- \
+    if ! PGPASSWORD="$pw" python3 "$LIB" large --target "$t" --test "$test" --pid "${pid:-0}" \
+      --repeat "$BENCH_LARGE_REPEAT" --timeout "$BENCH_LARGE_TIMEOUT" --out "$RESULTS" "$@" -- \
       psql -X -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" -d bench \
-      -c "${LARGE_SQL[$test]}" \
-      || die "large-result test $test against $t failed"
+      -c "${LARGE_SQL[$test]}"; then
+      check_alive "$t"
+      record_failure "$t" "large result $test"
+    fi
   }
   for test in copy select; do
     log "large result: $test of $BENCH_ROWS rows (1 counted run + $BENCH_LARGE_REPEAT timed runs per target)"
@@ -607,3 +634,9 @@ python3 "$LIB" report --results "$RESULTS" --meta "$WORK/meta.json" --output "$O
 cp "$RESULTS" "$BENCH_RESULTS_DIR/$TS.tsv"
 echo
 log "summary written to $OUT (raw records: $BENCH_RESULTS_DIR/$TS.tsv)"
+if ((${#FAILURES[@]} > 0)); then
+  printf '[bench] %d run(s) failed or hung:\n' "${#FAILURES[@]}" >&2
+  printf '[bench]   %s\n' "${FAILURES[@]}" >&2
+  [[ ! -s "$WORK/activity.log" ]] || show_tail "$WORK/activity.log" "server sessions after each failure" 80
+  exit 3
+fi

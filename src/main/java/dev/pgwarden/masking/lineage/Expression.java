@@ -98,7 +98,7 @@ final class Expression {
                     continue;
                 }
                 case PARAM -> {
-                    items.add(new Item(ItemType.PARAM, i, i + 1, null, null, false, Integer.parseInt(tok.value()), -1));
+                    items.add(new Item(ItemType.PARAM, i, i + 1, null, null, false, parseNumber(tok.value()), -1));
                     i++;
                     continue;
                 }
