@@ -64,6 +64,11 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
 
     private enum Need { NO, PLANNER, UNKNOWN_RELATION }
 
+    private record NeedKey(MaskingPolicy policy, long catalogVersion, String fingerprint) {
+    }
+
+    private final Map<NeedKey, Need> needs = new HashMap<>();
+
     /** @param analyzer the policy's statement analyzer (its cache already holds the statements decided) */
     public LineageResolver(CatalogCache catalog, UpstreamConnector connector, Supplier<ResultMasker> masking,
             StatementAnalyzer analyzer) {
@@ -146,6 +151,23 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         if (!ROW_QUERY.matcher(sql).find()) {
             return Need.NO;
         }
+        // Keyed like the decision cache: WHERE aid = 1 and WHERE aid = 2 read the same relations.
+        NeedKey key = new NeedKey(policy, catalog.version(), Fingerprint.of(sql));
+        Need cached = needs.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Need need = computeNeed(sql, policy);
+        if (need != Need.UNKNOWN_RELATION) {
+            if (needs.size() >= CACHE_LIMIT) {
+                needs.clear();
+            }
+            needs.put(key, need);
+        }
+        return need;
+    }
+
+    private Need computeNeed(String sql, MaskingPolicy policy) {
         if (analyzer != null) {
             boolean unknown = false;
             for (StatementAnalysis a : analyzer.analyzeAll(sql)) {

@@ -44,6 +44,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
 
     private final SideQueryClient side;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of(), Map.of());
+    private volatile long version;
     private Future<Void> loading;
 
     /** @param side a side connection under the gateway's own login (catalog reads need no role) */
@@ -77,6 +78,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
                 return;
             }
             snapshot = build(r.result());
+            version++;
             LOG.debugf("catalog loaded: %d relations", snapshot.tables.size());
             done.complete();
         });
@@ -89,6 +91,11 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         Set<Integer> tables = new HashSet<>(s.tables);
         tables.addAll(tableOids);
         snapshot = new Snapshot(s.columns, tables, s.relationsByName);
+    }
+
+    /** Changes with every reload, so answers derived from the catalog can be cached per version. */
+    public long version() {
+        return version;
     }
 
     /** Relations of that name in any schema (names compared case-insensitively). */
