@@ -8,13 +8,16 @@ import io.vertx.core.buffer.Buffer;
  */
 final class BatchWriter {
     private final RelayEndpoint out;
+    private final RelayEndpoint source;
     private Buffer runBuf;
     private int runStart;
     private int runEnd;
     private boolean wrote;
 
-    BatchWriter(RelayEndpoint out) {
+    /** @param source the endpoint whose chunks are relayed (its buffers may be slices of pooled memory) */
+    BatchWriter(RelayEndpoint out, RelayEndpoint source) {
         this.out = out;
+        this.source = source;
     }
 
     /** Relays the frame {@code start..end} of {@code buf} unchanged. */
@@ -39,7 +42,7 @@ final class BatchWriter {
     /** Ends the batch: whatever is collected goes out now. */
     void flush() {
         if (runBuf != null && runEnd > runStart) {
-            out.write(runBuf, runStart, runEnd);
+            out.write(runBuf, runStart, runEnd, source);
             wrote = true;
         }
         runBuf = null;

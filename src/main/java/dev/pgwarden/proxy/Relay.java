@@ -1,7 +1,9 @@
 package dev.pgwarden.proxy;
 
 import dev.pgwarden.wire.FrontendMessages;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.proxy.upstream.UpstreamSession;
@@ -29,6 +31,7 @@ final class Relay {
     private final ClientToUpstream clientToUpstream;
     private final UpstreamToClient upstreamToClient;
     private final Runnable onClosed;
+    private final Context context;
     private boolean terminating;
     private boolean upstreamHeld;
     private boolean clientHeld;
@@ -43,11 +46,12 @@ final class Relay {
         this.clientFramer = clientFramer;
         this.upstreamFramer = up.framer();
         this.onClosed = onClosed;
+        this.context = Vertx.currentContext();
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
-        this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd), refusals, results, upstreamFramer,
+        this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil);
-        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd), refusals, gw.gate(), session,
+        this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
                 gw.lineage(), upstreamToClient, gw.sessions());
     }
@@ -131,7 +135,9 @@ final class Relay {
     private void holdClientUntil(Future<?> ready) {
         clientHeld = true;
         client.pause();
-        ready.onComplete(r -> {
+        // Never continue inside onComplete: a future that completed meanwhile calls back at once,
+        // while the framer is still inside the scan that asked for the hold.
+        ready.onComplete(r -> context.runOnContext(v -> {
             if (closed) {
                 return;
             }
@@ -146,14 +152,14 @@ final class Relay {
             if (!clientHeld) {
                 client.resume();
             }
-        });
+        }));
     }
 
     /** Server messages wait (upstream paused, bytes buffered) until {@code ready} completes. */
     private void holdUpstreamUntil(Future<Void> ready) {
         upstreamHeld = true;
         upstream.pause();
-        ready.onComplete(r -> {
+        ready.onComplete(r -> context.runOnContext(v -> {
             if (closed) {
                 return;
             }
@@ -172,7 +178,7 @@ final class Relay {
             if (!upstreamHeld) {
                 upstream.resume();
             }
-        });
+        }));
     }
 
     private void clientTerminated() {

@@ -11,7 +11,8 @@ import io.vertx.core.net.impl.NetSocketInternal;
 /**
  * One socket of the relay, read and written without copies: Vert.x' plain data handler copies
  * every chunk to the heap and the write path copies it back; here the pooled buffer Netty read
- * into is framed in place, and untouched frames go out as retained slices of it.
+ * into is framed in place, and untouched frames go out to the other socket as retained slices of
+ * it (retained, because the write may sit in the outbound buffer long after the chunk is released).
  */
 final class RelayEndpoint {
     private final NetSocketInternal socket;
@@ -20,10 +21,6 @@ final class RelayEndpoint {
 
     RelayEndpoint(NetSocket socket) {
         this.socket = (NetSocketInternal) socket;
-    }
-
-    NetSocket socket() {
-        return socket;
     }
 
     /** Delivers each read chunk; the buffer is valid only during the call. */
@@ -45,10 +42,14 @@ final class RelayEndpoint {
         });
     }
 
-    /** Writes {@code start..end} of a buffer: a slice sharing memory when it is the chunk being read. */
-    void write(Buffer buf, int start, int end) {
-        if (buf == currentView) {
-            socket.writeMessage(current.retainedSlice(current.readerIndex() + start, end - start), null);
+    /**
+     * Writes {@code start..end} of {@code buf}, which is either the chunk {@code source} is reading
+     * now (sent as a retained slice, no copy) or a heap buffer the gateway owns.
+     */
+    void write(Buffer buf, int start, int end, RelayEndpoint source) {
+        if (buf == source.currentView) {
+            ByteBuf chunk = source.current;
+            socket.writeMessage(chunk.retainedSlice(chunk.readerIndex() + start, end - start), null);
         } else {
             socket.write(start == 0 && end == buf.length() ? buf : buf.slice(start, end), null);
         }

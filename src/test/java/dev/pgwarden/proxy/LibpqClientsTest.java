@@ -62,6 +62,27 @@ class LibpqClientsTest {
         assertEquals("1\tone\n2\ttwo", out.out());
     }
 
+    /**
+     * A result PostgreSQL produces faster than psql reads: relayed slices wait in the outbound
+     * buffer while later chunks arrive, and every byte must still be exactly what PostgreSQL sent.
+     */
+    @Test
+    void aLargeFastResultArrivesByteForByteUnderBackpressure() {
+        PostgresFixture pg = PostgresFixture.shared();
+        pg.execute("CREATE TABLE IF NOT EXISTS wide AS SELECT g AS id, repeat(md5(g::text), 3) AS a, "
+                + "'user' || g || '@example.com' AS b FROM generate_series(1, 600000) g");
+        pg.execute("GRANT SELECT ON wide TO analyst_ro");
+        String sql = "SELECT * FROM wide ORDER BY id";
+        ProcessResult direct = Psql.to(pg.superuserTarget()).timeout(Duration.ofMinutes(2)).command(sql);
+        direct.requireSuccess();
+        for (int run = 0; run < 3; run++) {
+            ProcessResult through = Psql.to(analyst()).timeout(Duration.ofMinutes(2)).command(sql);
+            through.requireSuccess();
+            assertEquals(direct.stdout().length(), through.stdout().length(), "run " + run);
+            assertTrue(direct.stdout().equals(through.stdout()), "identical bytes, run " + run);
+        }
+    }
+
     @Test
     void psqlOverTls() {
         ProcessResult r = Psql.to(analyst()).sslMode("require")
