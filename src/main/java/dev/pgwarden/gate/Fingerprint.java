@@ -19,13 +19,9 @@ final class Fingerprint {
         while (i < n) {
             char c = sql.charAt(i);
             if (c == '\'' || c == '"') {
-                i = skipQuoted(sql, i, c);
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int nl = sql.indexOf('\n', i);
-                i = nl < 0 ? n : nl + 1;
-            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
+                i = SqlText.skipQuoted(sql, i, c);
+            } else if (SqlText.skipComment(sql, i) > i) {
+                i = SqlText.skipComment(sql, i);
             } else if (c == '$' || c == '\\') {
                 return sql; // dollar quotes, parameters, backslash escapes: keep the text as it is
             } else if (Character.isLetter(c) || c == '_') {
@@ -66,21 +62,5 @@ final class Fingerprint {
     private static boolean isLimitKeyword(String w) {
         return w.equalsIgnoreCase("limit") || w.equalsIgnoreCase("offset") || w.equalsIgnoreCase("fetch")
                 || w.equalsIgnoreCase("first") || w.equalsIgnoreCase("next");
-    }
-
-    private static int skipQuoted(String sql, int i, char quote) {
-        int j = i + 1;
-        while (j < sql.length()) {
-            char c = sql.charAt(j);
-            if (c == quote) {
-                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
-                    j += 2;
-                    continue;
-                }
-                return j + 1;
-            }
-            j++;
-        }
-        return j;
     }
 }

@@ -217,7 +217,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         try {
             String query = plannable(sql);
             explain = ExplainQuery.forStatement(query);
-            int params = extended ? ParameterNulls.count(query) : 0;
+            int params = extended ? Placeholders.count(query) : 0;
             if (params > 0) {
                 // A generic plan keeps $n as parameters: with NULLs folded in, the planner could prune
                 // the very expressions whose lineage we need.

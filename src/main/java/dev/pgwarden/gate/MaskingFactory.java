@@ -41,9 +41,9 @@ public final class MaskingFactory {
     static MaskingPolicy toMaskingPolicy(Policy p) {
         MaskingPolicy.Builder b = MaskingPolicy.builder();
         for (MaskedColumn c : p.masking().columns()) {
-            b.column(c.column().toString(), c.with().name());
+            b.column(c.column().toString(), c.with());
         }
-        p.masking().detectors().forEach(d -> b.detector(d.name()));
+        p.masking().detectors().forEach(b::detector);
         b.onDerived(p.masking().onDerived().name());
         return b.build();
     }

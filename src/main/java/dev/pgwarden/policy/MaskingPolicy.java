@@ -1,11 +1,13 @@
 package dev.pgwarden.policy;
 
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.masking.Detector;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /** The policy's {@code masking:} section. */
-public record MaskingPolicy(List<MaskedColumn> columns, Set<ContentDetector> detectors, DerivedValues onDerived) {
+public record MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived) {
 
     public static final MaskingPolicy NONE =
             new MaskingPolicy(List.of(), Set.of(), DerivedValues.MASK);

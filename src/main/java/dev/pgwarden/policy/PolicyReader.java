@@ -1,5 +1,7 @@
 package dev.pgwarden.policy;
 
+import dev.pgwarden.masking.Detector;
+import dev.pgwarden.masking.MaskFunction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -99,17 +101,17 @@ final class PolicyReader {
                 MaskFunction fn = w instanceof YamlScalar s && s.token() == JsonToken.VALUE_NULL
                         && s.text().equals("null")
                                 ? MaskFunction.NULL
-                                : named(w, path + ".with", MaskFunction::fromPolicyName, MaskFunction.values(),
-                                        MaskFunction::policyName);
+                                : named(w, path + ".with", n -> PolicyNames.find(MaskFunction.values(), n),
+                                        MaskFunction.values(), PolicyNames::of);
                 columns.add(new MaskedColumn(pattern, fn, col.line()));
             }
         }
-        Set<ContentDetector> detectors = EnumSet.noneOf(ContentDetector.class);
+        Set<Detector> detectors = EnumSet.noneOf(Detector.class);
         Entry det = m.entries().get("detectors");
         if (det != null) {
             for (Node n : stringOrList(det.value(), "masking.detectors")) {
-                detectors.add(named(n, "masking.detectors", ContentDetector::fromPolicyName, ContentDetector.values(),
-                        ContentDetector::policyName));
+                detectors.add(named(n, "masking.detectors", x -> PolicyNames.find(Detector.values(), x),
+                        Detector.values(), PolicyNames::of));
             }
         }
         DerivedValues onDerived = DerivedValues.MASK;

@@ -1,5 +1,7 @@
 package dev.pgwarden.policy;
 
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.masking.Detector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,7 +38,7 @@ class PolicyLoaderTest {
         assertEquals(MaskFunction.REDACT, m.functionFor("public", "customers", "ssn").orElseThrow());
         assertEquals(MaskFunction.LAST4, m.functionFor("billing", "cards", "card_number").orElseThrow());
         assertTrue(m.functionFor("public", "customers", "name").isEmpty());
-        assertEquals(Set.of(ContentDetector.SSN, ContentDetector.CARD, ContentDetector.EMAIL), m.detectors());
+        assertEquals(Set.of(Detector.SSN, Detector.CARD, Detector.EMAIL), m.detectors());
         assertEquals(DerivedValues.MASK, m.onDerived());
 
         assertEquals(List.of("no-bulk-export", "agents-read-only", "big-selects"),

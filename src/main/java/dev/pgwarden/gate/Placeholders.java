@@ -4,8 +4,8 @@ package dev.pgwarden.gate;
  * Finds the {@code $n} placeholders of an extended-protocol statement (to EXPLAIN it as a prepared
  * statement for lineage), skipping quotes, dollar-quoted strings and comments.
  */
-final class ParameterNulls {
-    private ParameterNulls() {
+final class Placeholders {
+    private Placeholders() {
     }
 
     /** The highest $n in the statement (0 when it has no parameters). */
@@ -19,29 +19,15 @@ final class ParameterNulls {
         void at(int start, int end);
     }
 
-    static String substitute(String sql) {
-        StringBuilder out = new StringBuilder(sql.length() + 16);
-        int[] copied = { 0 };
-        scan(sql, (i, j) -> {
-            out.append(sql, copied[0], i).append("NULL");
-            copied[0] = j;
-        });
-        return copied[0] == 0 ? sql : out.append(sql, copied[0], sql.length()).toString();
-    }
-
     private static void scan(String sql, Placeholder placeholder) {
         int i = 0;
         int n = sql.length();
         while (i < n) {
             char c = sql.charAt(i);
             if (c == '\'' || c == '"') {
-                i = skipQuoted(sql, i, c);
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int nl = sql.indexOf('\n', i);
-                i = nl < 0 ? n : nl + 1;
-            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
+                i = SqlText.skipQuoted(sql, i, c);
+            } else if (SqlText.skipComment(sql, i) > i) {
+                i = SqlText.skipComment(sql, i);
             } else if (c == '$') {
                 int j = i + 1;
                 while (j < n && Character.isDigit(sql.charAt(j))) {
@@ -57,21 +43,6 @@ final class ParameterNulls {
                 i++;
             }
         }
-    }
-
-    private static int skipQuoted(String sql, int i, char quote) {
-        int j = i + 1;
-        while (j < sql.length()) {
-            if (sql.charAt(j) == quote) {
-                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
-                    j += 2;
-                    continue;
-                }
-                return j + 1;
-            }
-            j++;
-        }
-        return j;
     }
 
     /** $tag$ ... $tag$; a lone '$' is just skipped. */

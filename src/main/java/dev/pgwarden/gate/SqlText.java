@@ -1,0 +1,37 @@
+package dev.pgwarden.gate;
+
+/** Skipping over the parts of SQL text that are not code: quoted text and comments. */
+final class SqlText {
+    private SqlText() {
+    }
+
+    /** @return the index after the quoted text starting at {@code i} ('' and "" are escaped quotes) */
+    static int skipQuoted(String sql, int i, char quote) {
+        int j = i + 1;
+        while (j < sql.length()) {
+            if (sql.charAt(j) == quote) {
+                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            j++;
+        }
+        return j;
+    }
+
+    /** @return the index after a comment starting at {@code i}, or {@code i} when none starts there */
+    static int skipComment(String sql, int i) {
+        int n = sql.length();
+        if (i + 1 < n && sql.charAt(i) == '-' && sql.charAt(i + 1) == '-') {
+            int nl = sql.indexOf('\n', i);
+            return nl < 0 ? n : nl + 1;
+        }
+        if (i + 1 < n && sql.charAt(i) == '/' && sql.charAt(i + 1) == '*') {
+            int end = sql.indexOf("*/", i + 2);
+            return end < 0 ? n : end + 2;
+        }
+        return i;
+    }
+}
