@@ -200,11 +200,22 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
 
     private static boolean hasMasked(CatalogCache.Relation r, MaskingPolicy policy) {
         for (String c : r.columns()) {
-            if (policy.forColumn(r.schema(), r.name(), c).isPresent()) {
+            if (policy.forColumn(r.schema(), r.name(), c).isPresent()
+                    || policy.forColumn(r.rootSchema(), r.rootName(), c).isPresent()) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A rule names the column itself or, for a partition, the column of its partitioned table. */
+    private boolean masked(String schema, String table, String column, MaskingPolicy policy) {
+        if (policy.forColumn(schema, table, column).isPresent()) {
+            return true;
+        }
+        return catalog.relation(schema, table)
+                .map(r -> policy.forColumn(r.rootSchema(), r.rootName(), column).isPresent())
+                .orElse(false);
     }
 
     private Future<StatementMasks> lineage(String role, String sql, boolean extended, MaskingPolicy policy) {
@@ -303,7 +314,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
 
     private boolean sensitive(OutputLineage out, MaskingPolicy policy) {
         for (BaseColumn c : out.columns()) {
-            if (policy.forColumn(c.schema(), c.table(), c.column()).isPresent()) {
+            if (masked(c.schema(), c.table(), c.column(), policy)) {
                 return true;
             }
         }
@@ -323,12 +334,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     private boolean tableHasMasked(BaseTable t, MaskingPolicy policy) {
-        for (String c : catalog.columnsOf(t.schema(), t.table())) {
-            if (policy.forColumn(t.schema(), t.table(), c).isPresent()) {
-                return true;
-            }
-        }
-        return false;
+        return catalog.relation(t.schema(), t.table()).map(r -> hasMasked(r, policy)).orElse(false);
     }
 
     private SideQueryClient side(String role) {

@@ -27,15 +27,23 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private static final Logger LOG = Logger.getLogger(CatalogCache.class);
     /** PostgreSQL's FirstNormalObjectId: lower OIDs are built-in catalog objects. */
     private static final int FIRST_NORMAL_OID = 16384;
-    static final String QUERY = "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname, c.relkind"
+    static final String QUERY = "SELECT c.oid, a.attnum, n.nspname, c.relname, a.attname, c.relkind,"
+            + " rn.nspname, r.relname"
             + " FROM pg_catalog.pg_attribute a"
             + " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            // A partition's columns are its partitioned table's columns as far as masking rules go.
+            + " JOIN pg_catalog.pg_class r ON r.oid = COALESCE(pg_catalog.pg_partition_root(c.oid), c.oid)"
+            + " JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace"
             + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
             + " ORDER BY c.oid, a.attnum";
 
-    /** A relation by name: its kind ('r' table, 'v' view, 'm' materialized view, ...) and columns. */
-    public record Relation(String schema, String name, char kind, List<String> columns) {
+    /**
+     * A relation by name: its kind ('r' table, 'v' view, 'm' materialized view, ...), its columns,
+     * and the partitioned table at the root of its partition tree (itself when not a partition).
+     */
+    public record Relation(String schema, String name, char kind, List<String> columns, String rootSchema,
+            String rootName) {
     }
 
     private record Snapshot(Map<Long, MaskPlanner.ColumnRef> columns, Set<Integer> tables,
@@ -103,6 +111,16 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         return snapshot.relationsByName.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
     }
 
+    /** The relation schema.table, if the catalog lists it. */
+    public Optional<Relation> relation(String schema, String table) {
+        for (Relation r : relations(table)) {
+            if (r.schema().equalsIgnoreCase(schema)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The columns of schema.table, or an empty list when unknown. */
     public List<String> columnsOf(String schema, String table) {
         for (Relation r : relations(table)) {
@@ -120,10 +138,11 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         for (List<String> row : rows) {
             int oid = (int) Long.parseLong(row.get(0));
             int attnum = Integer.parseInt(row.get(1));
-            columns.put(key(oid, attnum), new MaskPlanner.ColumnRef(row.get(2), row.get(3), row.get(4)));
+            // Named by the root of its partition tree: a rule on events.ssn covers events_2024.ssn.
+            columns.put(key(oid, attnum), new MaskPlanner.ColumnRef(row.get(6), row.get(7), row.get(4)));
             tables.add(oid);
             relations.computeIfAbsent(oid, o -> new Relation(row.get(2), row.get(3), row.get(5).charAt(0),
-                    new ArrayList<>())).columns().add(row.get(4));
+                    new ArrayList<>(), row.get(6), row.get(7))).columns().add(row.get(4));
         }
         Map<String, List<Relation>> byName = new HashMap<>();
         relations.values().forEach(r -> byName.computeIfAbsent(r.name().toLowerCase(Locale.ROOT),

@@ -24,6 +24,8 @@ public class MaskingPolicyProfile implements QuarkusTestProfile {
                   with: last4
                 - column: public.customers.email
                   with: email
+                - column: public.events.secret
+                  with: redact
               detectors: [ssn, card, email]
               on_derived: mask
             rules:
