@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  */
 final class SessionGuard {
     private static final Set<String> ROLE_SETTINGS = Set.of("role", "session_authorization");
-    private static final Set<String> READING_SETTINGS = Set.of("standard_conforming_strings", "client_encoding");
+    private static final Set<String> READING_SETTINGS =
+            Set.of("standard_conforming_strings", "client_encoding", "search_path");
     private static final Set<String> TRUE_VALUES = Set.of("on", "true", "yes", "1", "default");
     private static final Set<String> UTF8_NAMES = Set.of("utf8", "unicode", "default");
     private static final Pattern ROLE_WORDS =
@@ -85,6 +86,11 @@ final class SessionGuard {
         }
         if (setting.equals("client_encoding")) {
             return utf8(t, v, "SET client_encoding");
+        }
+        if (setting.equals("search_path") || setting.equals("schema")) {
+            // Rules resolve unqualified table names in public; another path would make them name other tables.
+            return reading("search_path is pinned by pgwarden: policy rules resolve unqualified table names "
+                    + "in schema public; qualify the names instead");
         }
         if (setting.equals("standard_conforming_strings")) {
             String value = singleValue(t, v);
@@ -164,6 +170,10 @@ final class SessionGuard {
         String setting = t.get(args.get(0)[0]).text().toLowerCase(Locale.ROOT);
         if (ROLE_SETTINGS.contains(setting)) {
             return role("set_config('" + setting + "', ...) changes the session role");
+        }
+        if (setting.equals("search_path")) {
+            return reading("search_path is pinned by pgwarden: policy rules resolve unqualified table names "
+                    + "in schema public; qualify the names instead");
         }
         if (READING_SETTINGS.contains(setting)) {
             return reading("set_config('" + setting + "', ...) changes how the server reads SQL text");

@@ -11,12 +11,13 @@ import java.util.Set;
  * Decides which client startup parameters reach PostgreSQL. Any startup parameter is applied as
  * a setting there, so a denylist would let {@code role=postgres} or {@code options=-c role=...}
  * undo the role mapping: only session settings known to be harmless pass. Not forwarded either:
- * {@code standard_conforming_strings} (off changes where string literals end for the parser).
+ * {@code standard_conforming_strings} (off changes where string literals end for the parser) and
+ * {@code search_path} (policy rules resolve unqualified table names in public).
  */
 final class StartupParameters {
     private static final Set<String> FORWARDED = Set.of(
             "application_name", "datestyle", "timezone", "extra_float_digits",
-            "intervalstyle", "search_path", "lc_monetary", "lc_numeric", "lc_time", "bytea_output",
+            "intervalstyle", "lc_monetary", "lc_numeric", "lc_time", "bytea_output",
             "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
             "default_transaction_isolation", "default_transaction_read_only",
             "geqo", "jit", "work_mem");

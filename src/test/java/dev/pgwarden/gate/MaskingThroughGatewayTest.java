@@ -271,8 +271,8 @@ class MaskingThroughGatewayTest {
     @ParameterizedTest
     @ValueSource(strings = { "RESET ROLE", "SET ROLE postgres", "SET SESSION AUTHORIZATION postgres",
             "SELECT set_config('role', 'postgres', false)", "SELECT set_config('ro' || 'le', 'postgres', false)",
-            "DISCARD ALL" })
-    void leavingTheMappedRoleIsRefused(String sql) throws Exception {
+            "DISCARD ALL", "SET search_path TO pg_temp, public", "SELECT set_config('search_path', 'x', false)" })
+    void leavingTheMappedRoleOrThePinnedSearchPathIsRefused(String sql) throws Exception {
         try (Connection c = Gateway.connect("agent-9", "", "support"); Statement st = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> st.execute(sql));
             assertEquals("42501", e.getSQLState(), e.getMessage());

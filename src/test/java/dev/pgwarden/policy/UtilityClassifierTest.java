@@ -58,7 +58,9 @@ class UtilityClassifierTest {
                 Arguments.of("PREPARE TRANSACTION 'tx1'", TRANSACTION),
                 Arguments.of("COMMIT PREPARED 'tx1'", TRANSACTION),
                 // settings
-                Arguments.of("SET search_path TO public, app", SET),
+                Arguments.of("SET search_path TO public, app", GATEWAY_SETTING), // pinned: rules resolve names in public
+                Arguments.of("SET SCHEMA 'app'", GATEWAY_SETTING),
+                Arguments.of("SET statement_timeout = 5000", SET),
                 Arguments.of("SET TIME ZONE 'UTC'", SET),
                 Arguments.of("SET statement_timeout = '5s'", SET),
                 Arguments.of("SET LOCAL work_mem = '64MB'", SET),
@@ -71,7 +73,7 @@ class UtilityClassifierTest {
                 Arguments.of("SET standard_conforming_strings = on", SET),
                 Arguments.of("SET client_encoding TO 'UTF8'", SET),
                 Arguments.of("SET NAMES 'utf-8'", SET),
-                Arguments.of("SELECT pg_catalog.set_config('search_path', '', false)", SELECT),
+                Arguments.of("SELECT pg_catalog.set_config('search_path', '', false)", GATEWAY_SETTING),
                 // leaving the gateway's role
                 Arguments.of("SET ROLE postgres", ROLE_CHANGE),
                 Arguments.of("set role none", ROLE_CHANGE),
@@ -230,7 +232,7 @@ class UtilityClassifierTest {
         TableName customers = TableName.unqualified("customers");
         List<Case> cases = List.of(
                 new Case("BEGIN", TRANSACTION, Set.of()),
-                new Case("SET search_path TO app, public", SET, Set.of()),
+                new Case("SET search_path TO app, public", GATEWAY_SETTING, Set.of()),
                 new Case("COPY customers TO STDOUT", COPY_OUT, Set.of(customers)),
                 new Case("DECLARE c CURSOR FOR SELECT * FROM customers", SELECT, Set.of(customers)),
                 new Case("FETCH 10 FROM c", UTILITY, Set.of()),
