@@ -48,13 +48,24 @@ public final class ResultMasker {
 
     /** A plan for rows whose description was never seen: lineage masks, detection on text columns. */
     public ColumnMask[] planWithoutDescription(int columns, int[] formats, StatementMasks lineage) {
+        return planWithoutDescription(columns, formats, lineage, 0);
+    }
+
+    /** COPY text carries no types but every value is text: mask it as text rather than null it. */
+    public ColumnMask[] planForCopy(int columns, StatementMasks lineage) {
+        return planWithoutDescription(columns, null, lineage, TypeClass.TEXT_OID);
+    }
+
+    private ColumnMask[] planWithoutDescription(int columns, int[] formats, StatementMasks lineage, int typeOid) {
         boolean detect = !policy.detectors().isEmpty();
         ColumnMask[] plan = new ColumnMask[columns];
         for (int i = 0; i < columns; i++) {
             int format = formatOf(formats, i);
             MaskFunction f = lineage.forColumn(i);
             if (f != null) {
-                plan[i] = ColumnMask.apply(f, 0, format); // unknown type: text masked, binary nulled
+                // Unknown type (0): a text value is masked to NULL rather than to text the driver
+                // might fail to parse as the column's real type.
+                plan[i] = ColumnMask.apply(f, typeOid, format);
             } else if (detect && format == 0) {
                 plan[i] = ColumnMask.detect(TypeClass.TEXT_OID, 0);
             }

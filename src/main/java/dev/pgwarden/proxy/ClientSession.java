@@ -132,8 +132,7 @@ final class ClientSession implements MessageFramer.Visitor {
         // attempt (CVE-2021-23222 class), so they are rejected rather than processed.
         requireNothingBuffered("SSLRequest");
         if (tls || !gw.tlsAvailable()) {
-            socket.write(Buffer.buffer(new byte[] { 'N' }));
-            framer.resume(this);
+            socket.write(Buffer.buffer(new byte[] { 'N' })); // the client may go on in the clear
             return;
         }
         socket.pause();

@@ -303,7 +303,7 @@ final class ResultTracker {
                     "binary COPY cannot be masked");
         }
         int columns = buf.getUnsignedShort(start + 6);
-        ColumnMask[] plan = masker.planWithoutDescription(columns, null, s == null ? StatementMasks.UNKNOWN : s.masks);
+        ColumnMask[] plan = masker.planForCopy(columns, s == null ? StatementMasks.UNKNOWN : s.masks);
         copy = plan == null ? null : new CopyTextRewriter(format, plan, masker.values(), masker.detectors());
     }
 

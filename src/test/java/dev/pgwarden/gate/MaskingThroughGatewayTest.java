@@ -241,6 +241,8 @@ class MaskingThroughGatewayTest {
         assertFalse(r.out().contains(ssn), r.out().lines().findFirst().orElse(""));
         assertFalse(r.out().contains(card), "card numbers masked");
         assertEquals(PostgresFixture.CUSTOMER_COUNT, r.out().lines().count(), "every row still arrives");
+        String row7 = r.out().lines().filter(l -> l.startsWith("7\t")).findFirst().orElseThrow();
+        assertTrue(row7.endsWith(card.substring(card.length() - 4)), "last4 applied to the card column: " + row7);
     }
 
     @Test
