@@ -104,7 +104,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             Matcher tableCopy = TABLE_COPY_OUT.matcher(sql);
             if (tableCopy.find()) {
                 StatementMasks m = tableCopyMasks(tableCopy.group(1), tableCopy.group(2), policy);
-                if (m == null && mayReload) {
+                if (m == null && mayReload && catalog.mayReloadForUnknownName()) {
                     return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
                 }
                 parts.add(Future.succeededFuture(m != null ? m : verdict.masksOf(i)));
@@ -112,9 +112,12 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 continue;
             }
             Need need = need(sql, policy);
-            if (need == Need.UNKNOWN_RELATION && mayReload) {
-                // A relation created since the catalog was read (a new view, say): read it again first.
-                return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+            if (need == Need.UNKNOWN_RELATION) {
+                if (mayReload && catalog.mayReloadForUnknownName()) {
+                    // A relation created since the catalog was read (a new view, say): read it again first.
+                    return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+                }
+                need = Need.PLANNER; // still unknown: the planner sees what it is and what it reads
             }
             if (need != Need.NO) {
                 parts.add(lineage(session.role(), sql, extended, policy));

@@ -53,6 +53,9 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private final SideQueryClient side;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of(), Map.of());
     private volatile long version;
+    private volatile long loadedAtNanos = System.nanoTime() - RELOAD_SPACING_NANOS;
+    /** Names the catalog does not list (temp tables, typos) must not reload it on every statement. */
+    private static final long RELOAD_SPACING_NANOS = 2_000_000_000L;
     private Future<Void> loading;
 
     /** @param side a side connection under the gateway's own login (catalog reads need no role) */
@@ -87,6 +90,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             }
             snapshot = build(r.result());
             version++;
+            loadedAtNanos = System.nanoTime();
             LOG.debugf("catalog loaded: %d relations", snapshot.tables.size());
             done.complete();
         });
@@ -99,6 +103,11 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         Set<Integer> tables = new HashSet<>(s.tables);
         tables.addAll(tableOids);
         snapshot = new Snapshot(s.columns, tables, s.relationsByName);
+    }
+
+    /** Whether a statement naming an unknown relation may reload the catalog now (at most every 2 s). */
+    public boolean mayReloadForUnknownName() {
+        return System.nanoTime() - loadedAtNanos >= RELOAD_SPACING_NANOS;
     }
 
     /** Changes with every reload, so answers derived from the catalog can be cached per version. */
