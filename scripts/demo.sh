@@ -75,7 +75,8 @@ pgwarden is running (log: $WORK/pgwarden.log). Connect as an analyst with a fres
   PGPASSWORD="\$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=agent-7&groups=analysts')" \\
     psql "host=127.0.0.1 port=$GW_PORT user=agent-7 dbname=shop"
 
-Try: SELECT current_user, name, email FROM customers LIMIT 3;
+Try: SELECT current_user, name, email, ssn, card_number FROM customers LIMIT 3;   (masked by the policy)
+     INSERT INTO items VALUES (1, 'x');   (refused: agents are read-only)
 Press Ctrl-C to stop everything.
 MSG
 wait "$GW_PID"
