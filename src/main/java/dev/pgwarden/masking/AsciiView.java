@@ -2,41 +2,40 @@ package dev.pgwarden.masking;
 
 import java.nio.charset.StandardCharsets;
 
-import io.vertx.core.buffer.Buffer;
-
 /**
  * A range of UTF-8 bytes seen as characters, one per byte: ASCII reads as itself and every byte of
- * a multi-byte sequence as a unit at or above 0x80, which is all the detectors need. Mutable so that
- * one instance per thread can be reused ({@link #reset}, {@link #clear}) and scanning bytes that
- * hold no match allocates nothing.
+ * a multi-byte sequence as a unit at or above 0x80, which is all the detectors need. Backed by an
+ * array, not a Buffer, so that {@link #charAt} is a plain load. Mutable so that one instance per
+ * thread can be reused ({@link #reset}, {@link #clear}) and scanning bytes that hold no match
+ * allocates nothing.
  */
 final class AsciiView implements CharSequence {
-    private Buffer buf;
+    private byte[] bytes;
     private int from;
     private int length;
 
     AsciiView() {
     }
 
-    AsciiView(Buffer buf, int from, int to) {
-        reset(buf, from, to);
+    AsciiView(byte[] bytes, int from, int to) {
+        reset(bytes, from, to);
     }
 
-    AsciiView reset(Buffer b, int start, int end) {
-        this.buf = b;
+    AsciiView reset(byte[] b, int start, int end) {
+        this.bytes = b;
         this.from = start;
         this.length = end - start;
         return this;
     }
 
-    /** Drops the buffer so that a pooled view does not keep it alive. */
+    /** Drops the array so that a pooled view does not keep it alive. */
     void clear() {
-        buf = null;
+        bytes = null;
         length = 0;
     }
 
     boolean inUse() {
-        return buf != null;
+        return bytes != null;
     }
 
     @Override
@@ -46,16 +45,16 @@ final class AsciiView implements CharSequence {
 
     @Override
     public char charAt(int index) {
-        return (char) (buf.getByte(from + index) & 0xFF);
+        return (char) (bytes[from + index] & 0xFF);
     }
 
     @Override
     public CharSequence subSequence(int start, int end) {
-        return new AsciiView(buf, from + start, from + end);
+        return new AsciiView(bytes, from + start, from + end);
     }
 
     @Override
     public String toString() {
-        return buf.getString(from, from + length, StandardCharsets.UTF_8.name());
+        return new String(bytes, from, length, StandardCharsets.UTF_8);
     }
 }

@@ -29,6 +29,7 @@ public final class ContentDetectors {
     private static final ContentDetectors NONE = new ContentDetectors(EnumSet.noneOf(Detector.class));
     /** One reusable byte view per thread, so scanning bytes without a match allocates nothing. */
     private static final ThreadLocal<AsciiView> VIEWS = ThreadLocal.withInitial(AsciiView::new);
+    private static final ThreadLocal<BufferScratch> BUFFERS = ThreadLocal.withInitial(BufferScratch::new);
 
     private final Set<Detector> enabled;
     private final PatternFinder finder;
@@ -76,21 +77,13 @@ public final class ContentDetectors {
         if (!finder.worthScanning(buf, from, to)) {
             return null;
         }
-        AsciiView view = VIEWS.get();
-        if (view.inUse()) {
-            view = new AsciiView(); // not expected: scans do not nest
+        BufferScratch scratch = BUFFERS.get();
+        byte[] src = scratch.in.load(buf, from, to);
+        scratch.out.clear();
+        if (!scanned(src, 0, to - from, json, scratch.out)) {
+            return null;
         }
-        view.reset(buf, from, to);
-        try {
-            long first = finder.find(view, 0);
-            if (first == PatternFinder.NONE) {
-                return null;
-            }
-            BufferOut out = new BufferOut(buf, from, to - from + 16);
-            return rewrite(view, json, first, out) ? out.buffer : null;
-        } finally {
-            view.clear();
-        }
+        return Buffer.buffer(scratch.out.length()).appendBytes(scratch.out.array(), 0, scratch.out.length());
     }
 
     /**
@@ -99,6 +92,42 @@ public final class ContentDetectors {
      */
     public Buffer scanText(Buffer buf, int from, int to) {
         return scan(buf, from, to, looksLikeJson(buf, from, to));
+    }
+
+    /**
+     * Scans UTF-8 bytes {@code from..to} of {@code src}, appending the masked bytes to {@code out}.
+     *
+     * @return false, with nothing appended, when nothing matched
+     */
+    boolean scan(byte[] src, int from, int to, boolean json, ScratchBytes out) {
+        return finder.worthScanning(src, from, to) && scanned(src, from, to, json, out);
+    }
+
+    /** As {@link #scanText(Buffer, int, int)} into {@code out}; false when nothing matched. */
+    boolean scanText(byte[] src, int from, int to, ScratchBytes out) {
+        return finder.worthScanning(src, from, to) && scanned(src, from, to, looksLikeJson(src, from, to), out);
+    }
+
+    private boolean scanned(byte[] src, int from, int to, boolean json, ScratchBytes out) {
+        AsciiView view = VIEWS.get();
+        if (view.inUse()) {
+            view = new AsciiView(); // not expected: scans do not nest
+        }
+        view.reset(src, from, to);
+        try {
+            long first = finder.find(view, 0);
+            if (first == PatternFinder.NONE) {
+                return false;
+            }
+            int mark = out.length();
+            if (rewrite(view, json, first, new BytesOut(src, from, out))) {
+                return true;
+            }
+            out.truncate(mark);
+            return false;
+        } finally {
+            view.clear();
+        }
     }
 
     static boolean looksLikeJson(Buffer buf, int from, int to) {
@@ -113,6 +142,21 @@ public final class ContentDetectors {
         }
         byte first = buf.getByte(from);
         byte last = buf.getByte(to - 1);
+        return (first == '{' && last == '}') || (first == '[' && last == ']');
+    }
+
+    static boolean looksLikeJson(byte[] a, int from, int to) {
+        while (from < to && isBlank(a[from])) {
+            from++;
+        }
+        while (to > from && isBlank(a[to - 1])) {
+            to--;
+        }
+        if (to - from < 2) {
+            return false;
+        }
+        byte first = a[from];
+        byte last = a[to - 1];
         return (first == '{' && last == '}') || (first == '[' && last == ']');
     }
 
@@ -261,27 +305,32 @@ public final class ContentDetectors {
         }
     }
 
-    private static final class BufferOut extends Out {
-        final Buffer src;
+    /** Appends to a scratch array, copying source ranges from bytes at {@code offset}. */
+    private static final class BytesOut extends Out {
+        final byte[] src;
         final int offset;
-        final Buffer buffer;
+        final ScratchBytes out;
 
-        BufferOut(Buffer src, int offset, int capacity) {
+        BytesOut(byte[] src, int offset, ScratchBytes out) {
             this.src = src;
             this.offset = offset;
-            this.buffer = Buffer.buffer(capacity);
+            this.out = out;
         }
 
         @Override
         void copy(int from, int to) {
-            if (to > from) {
-                buffer.appendBuffer(src, offset + from, to - from);
-            }
+            out.append(src, offset + from, offset + to);
         }
 
         @Override
         void ascii(char c) {
-            buffer.appendByte((byte) c);
+            out.append((byte) c);
         }
+    }
+
+    /** Per-thread arrays for scanning a Buffer: its bytes and the masked result. */
+    private static final class BufferScratch {
+        final ScratchBytes in = new ScratchBytes();
+        final ScratchBytes out = new ScratchBytes();
     }
 }

@@ -11,8 +11,14 @@ import io.vertx.core.buffer.Buffer;
  * DataRow whose column lengths and message length are recomputed, with untouched columns copied
  * byte for byte. A row whose column count differs from the plan is a protocol error: masking must
  * not guess. SQL NULL stays NULL under every mask. Thread-safe.
+ *
+ * <p>Works on a per-thread copy of the frame ({@link RowEdits}): the first pass masks the values
+ * into scratch arrays, the second writes the new frame there and hands it over in one Buffer of its
+ * exact size. No value is decoded to a String unless it must be (see {@link ValueMasker}).
  */
 public final class DataRowRewriter {
+    private static final ThreadLocal<RowEdits> EDITS = ThreadLocal.withInitial(RowEdits::new);
+
     private final ValueMasker masker;
     private final ContentDetectors detectors;
 
@@ -37,80 +43,71 @@ public final class DataRowRewriter {
         if (count != plan.length) {
             throw new ProtocolException("DataRow has " + count + " columns but its row description had " + plan.length);
         }
-        Buffer out = null;
-        int pos = start + 7;
-        for (int c = 0; c < count; c++) {
-            if (pos + 4 > end) {
-                throw new ProtocolException("DataRow truncated in column " + (c + 1));
-            }
-            int length = buf.getInt(pos);
-            int valueStart = pos + 4;
-            int valueEnd = length == -1 ? valueStart : valueStart + length;
-            if (length < -1 || valueEnd > end) {
-                throw new ProtocolException("DataRow column " + (c + 1) + " has an invalid length " + length);
-            }
-            ColumnMask mask = plan[c];
-            if (mask != null && length >= 0) {
-                if (mask.isDetect()) {
-                    Buffer found = detect(mask, buf, valueStart, valueEnd);
-                    if (found != null) {
-                        out = begin(out, buf, start, pos, end);
-                        out.appendInt(found.length()).appendBuffer(found);
-                        pos = valueEnd;
-                        continue;
-                    }
-                } else {
-                    byte[] masked = masker.mask(mask.function(), buf.getBytes(valueStart, valueEnd), mask.typeOid(),
-                            mask.formatCode());
-                    out = begin(out, buf, start, pos, end);
-                    if (masked == null) {
-                        out.appendInt(-1);
-                    } else {
-                        out.appendInt(masked.length).appendBytes(masked);
-                    }
-                    pos = valueEnd;
-                    continue;
+        RowEdits edits = EDITS.get();
+        try {
+            byte[] f = edits.load(buf, start, end);
+            int n = end - start;
+            int pos = 7;
+            for (int c = 0; c < count; c++) {
+                if (pos + 4 > n) {
+                    throw new ProtocolException("DataRow truncated in column " + (c + 1));
                 }
+                int length = readInt(f, pos);
+                int valueStart = pos + 4;
+                int valueEnd = length == -1 ? valueStart : valueStart + length;
+                if (length < -1 || valueEnd > n || valueEnd < valueStart) {
+                    throw new ProtocolException("DataRow column " + (c + 1) + " has an invalid length " + length);
+                }
+                ColumnMask mask = plan[c];
+                if (mask != null && length >= 0) {
+                    edit(mask, f, pos, valueStart, valueEnd, edits);
+                }
+                pos = valueEnd;
             }
-            if (out != null) {
-                out.appendBuffer(buf, pos, valueEnd - pos);
+            if (pos != n) {
+                throw new ProtocolException("DataRow has " + (n - pos) + " bytes after its last column");
             }
-            pos = valueEnd;
+            return edits.isEmpty() ? null : edits.apply();
+        } finally {
+            edits.clear();
         }
-        if (pos != end) {
-            throw new ProtocolException("DataRow has " + (end - pos) + " bytes after its last column");
-        }
-        if (out == null) {
-            return null;
-        }
-        out.setInt(1, out.length() - 1);
-        return out;
     }
 
-    private Buffer detect(ColumnMask mask, Buffer buf, int from, int to) {
+    /** Masks one value into {@code edits}; records nothing when detection leaves it as it was. */
+    private void edit(ColumnMask mask, byte[] f, int pos, int valueStart, int valueEnd, RowEdits edits) {
+        ScratchBytes out = edits.bytes();
+        int mark = out.length();
+        if (!mask.isDetect()) {
+            boolean notNull = masker.mask(mask, f, valueStart, valueEnd, out);
+            edits.add(pos, valueEnd, mark, notNull ? out.length() - mark : -1);
+        } else if (detect(mask, f, valueStart, valueEnd, out)) {
+            edits.add(pos, valueEnd, mark, out.length() - mark);
+        }
+    }
+
+    private static int readInt(byte[] a, int i) {
+        return (a[i] & 0xFF) << 24 | (a[i + 1] & 0xFF) << 16 | (a[i + 2] & 0xFF) << 8 | (a[i + 3] & 0xFF);
+    }
+
+    private boolean detect(ColumnMask mask, byte[] f, int from, int to, ScratchBytes out) {
         switch (mask.typeClass()) {
             case TEXT:
-                return detectors.scanText(buf, from, to);
+                return detectors.scanText(f, from, to, out);
             case JSON:
-                return detectors.scan(buf, from, to, true);
+                return detectors.scan(f, from, to, true, out);
             case JSONB_BINARY:
-                if (to == from || buf.getByte(from) != 1) {
-                    return null;
+                if (to == from || f[from] != 1) {
+                    return false;
                 }
-                Buffer json = detectors.scan(buf, from + 1, to, true);
-                return json == null ? null : Buffer.buffer(json.length() + 1).appendByte((byte) 1).appendBuffer(json);
+                int mark = out.length();
+                out.append((byte) 1);
+                if (detectors.scan(f, from + 1, to, true, out)) {
+                    return true;
+                }
+                out.truncate(mark);
+                return false;
             default:
-                return null;
+                return false;
         }
-    }
-
-    /** The output so far: header and the columns before {@code pos}, copied as they were. */
-    private static Buffer begin(Buffer out, Buffer buf, int start, int pos, int end) {
-        if (out != null) {
-            return out;
-        }
-        Buffer b = Buffer.buffer(end - start + 32);
-        b.appendBuffer(buf, start, pos - start);
-        return b;
     }
 }

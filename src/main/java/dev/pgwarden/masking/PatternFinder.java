@@ -66,6 +66,21 @@ final class PatternFinder {
         return false;
     }
 
+    boolean worthScanning(byte[] a, int from, int to) {
+        int digits = 0;
+        for (int i = from; i < to; i++) {
+            byte c = a[i];
+            if (c <= '9') {
+                if (c >= '0' && ++digits >= minDigits) {
+                    return true;
+                }
+            } else if (c == '@' && email) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     boolean worthScanning(Buffer buf, int from, int to) {
         int digits = 0;
         for (int i = from; i < to; i++) {

@@ -2,6 +2,7 @@ package dev.pgwarden.masking;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 import javax.crypto.Mac;
@@ -72,6 +73,30 @@ public final class ValueMasker {
             default:
                 return null;
         }
+    }
+
+    /**
+     * As {@link #mask(MaskFunction, byte[], int, int)} with a non-detecting {@code column}'s function
+     * and type, on bytes {@code from..to} of {@code value},
+     * appending the masked bytes to {@code out}. Text values are masked on their bytes when
+     * {@link AsciiMasks} can; the rest takes the String route.
+     *
+     * @return false, with nothing appended, for SQL NULL
+     */
+    boolean mask(ColumnMask column, byte[] value, int from, int to, ScratchBytes out) {
+        MaskFunction function = column.function();
+        if (function == MaskFunction.NULL || column.typeClass() == TypeClass.OTHER) {
+            return false;
+        }
+        if (column.typeClass() == TypeClass.TEXT && AsciiMasks.apply(function, value, from, to, out)) {
+            return true;
+        }
+        byte[] masked = mask(function, Arrays.copyOfRange(value, from, to), column.typeOid(), column.formatCode());
+        if (masked == null) {
+            return false;
+        }
+        out.append(masked, 0, masked.length);
+        return true;
     }
 
     /** The function applied to a string; null means SQL NULL. */
