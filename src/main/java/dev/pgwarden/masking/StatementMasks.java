@@ -41,10 +41,6 @@ public final class StatementMasks {
         return byColumn != null && index < byColumn.length ? byColumn[index] : null;
     }
 
-    public int columns() {
-        return byColumn == null ? -1 : byColumn.length;
-    }
-
     @Override
     public String toString() {
         return byColumn == null ? (maskComputed ? "StatementMasks[mask computed]" : "StatementMasks[unknown]")

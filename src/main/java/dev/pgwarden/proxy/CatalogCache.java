@@ -130,15 +130,6 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         return Optional.empty();
     }
 
-    /** The columns of schema.table, or an empty list when unknown. */
-    public List<String> columnsOf(String schema, String table) {
-        for (Relation r : relations(table)) {
-            if (r.schema().equalsIgnoreCase(schema)) {
-                return r.columns();
-            }
-        }
-        return List.of();
-    }
 
     private static Snapshot build(List<List<String>> rows) {
         Map<Long, MaskPlanner.ColumnRef> columns = new HashMap<>(rows.size() * 2);

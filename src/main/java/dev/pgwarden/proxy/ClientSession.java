@@ -3,7 +3,6 @@ package dev.pgwarden.proxy;
 import java.util.concurrent.CompletionException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.jboss.logging.Logger;
@@ -315,9 +314,5 @@ final class ClientSession implements MessageFramer.Visitor {
     boolean idle() {
         Relay r = relay;
         return r == null || r.idle();
-    }
-
-    Map<String, String> startupParameters() {
-        return startup == null ? Map.of() : startup.parameters();
     }
 }

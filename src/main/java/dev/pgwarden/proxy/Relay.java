@@ -215,10 +215,6 @@ final class Relay {
         onClosed.run();
     }
 
-    char transactionStatus() {
-        return upstreamToClient.transactionStatus();
-    }
-
     /** No statement in flight and no open transaction (any thread; see {@link UpstreamToClient#idle()}). */
     boolean idle() {
         return upstreamToClient.idle();

@@ -88,7 +88,6 @@ final class ResultTracker {
     private ColumnMask[] rowPlan;
     private boolean planned;
     private CopyTextRewriter copy;
-    private long maskedRows;
 
     /** @param maskers the masking in force now (follows policy reloads) */
     ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog) {
@@ -155,7 +154,7 @@ final class ResultTracker {
                 if (!planned) {
                     planRowsWithoutDescription(buf.getUnsignedShort(start + 5));
                 }
-                return rowPlan == null ? null : countMasked(masker.rows().rewrite(buf, start, end, rowPlan));
+                return rowPlan == null ? null : masker.rows().rewrite(buf, start, end, rowPlan);
             case MessageTypes.ROW_DESCRIPTION: {
                 if (masker().inactive()) {
                     // Nothing to mask: keep the queue in step without looking at the columns.
@@ -178,7 +177,7 @@ final class ResultTracker {
                 startCopy(buf, start, end);
                 return null;
             case MessageTypes.COPY_DATA:
-                return copy == null ? null : countMasked(copy.onCopyData(buf, start, end));
+                return copy == null ? null : copy.onCopyData(buf, start, end);
             case MessageTypes.COPY_DONE:
                 Buffer tail = copy == null ? null : copy.finish();
                 copy = null;
@@ -342,16 +341,5 @@ final class ResultTracker {
                 return;
             }
         }
-    }
-
-    private Buffer countMasked(Buffer replacement) {
-        if (replacement != null) {
-            maskedRows++;
-        }
-        return replacement;
-    }
-
-    long maskedRows() {
-        return maskedRows;
     }
 }

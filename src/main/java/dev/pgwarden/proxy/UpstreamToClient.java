@@ -76,10 +76,6 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         client.flush();
     }
 
-    char transactionStatus() {
-        return transactionStatus;
-    }
-
     /**
      * A message PostgreSQL answers with ReadyForQuery went upstream. (A Sync sent during COPY FROM
      * STDIN gets no answer, so the count can stay high: the session then looks busy until the
