@@ -1,7 +1,6 @@
 package dev.pgwarden.gate;
 
 import java.util.Optional;
-import java.util.Locale;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -48,10 +47,14 @@ public class PolicyGate implements StatementGate {
     private record Engine(String version, PolicyEngine engine) {
     }
 
+    /** A cached verdict, and whether its text defines or drops SQL-level prepared statements. */
+    private record Cached(Verdict verdict, boolean prepares) {
+    }
+
     private final PolicyStore store;
     private final Vertx vertx;
     private final StatementAnalyzer analyzer = new StatementAnalyzer();
-    private final Map<Key, Verdict> verdicts = new ConcurrentHashMap<>();
+    private final Map<Key, Cached> verdicts = new ConcurrentHashMap<>();
     private volatile Engine engine;
 
     @Inject
@@ -64,12 +67,12 @@ public class PolicyGate implements StatementGate {
     public Future<Verdict> check(SessionInfo session, String sql, boolean extended) {
         Policy policy = store.current();
         Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended);
-        Verdict cached = verdicts.get(key);
+        Cached cached = verdicts.get(key);
         if (cached != null) {
-            if (cached.refusal() == null && mentionsPrepare(sql)) {
+            if (cached.prepares()) {
                 rememberPrepared(session, sql);
             }
-            return Future.succeededFuture(forText(cached, sql));
+            return Future.succeededFuture(forText(cached.verdict(), sql));
         }
         PolicyEngine e = engineFor(policy);
         return vertx.executeBlocking(() -> decide(e, key, sql, session), false);
@@ -90,14 +93,12 @@ public class PolicyGate implements StatementGate {
                 session.sqlPrepared().get(name)));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql);
-        if (v.refusal() == null) {
-            rememberPrepared(session, sql);
-        }
+        boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
         if (cacheable(d)) {
             if (verdicts.size() >= CACHE_LIMIT) {
                 verdicts.clear(); // crude but bounded; hot statements come back in one miss
             }
-            verdicts.put(key, v);
+            verdicts.put(key, new Cached(v, prepares));
         }
         return v;
     }
@@ -122,21 +123,26 @@ public class PolicyGate implements StatementGate {
                 .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
     }
 
-    private static boolean mentionsPrepare(String sql) {
-        String lower = sql.toLowerCase(Locale.ROOT);
-        return lower.contains("prepare") || lower.contains("deallocate");
-    }
-
-    /** SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. */
-    private void rememberPrepared(SessionInfo session, String sql) {
+    /**
+     * SQL-level PREPARE name AS query: EXECUTE name is later decided on the query.
+     *
+     * @return whether the text defines or drops prepared statements (so a cached verdict must
+     *         record them again for each session)
+     */
+    private boolean rememberPrepared(SessionInfo session, String sql) {
+        boolean any = false;
         for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
             PreparedRef ref = a.prepared();
             if (ref == null) {
                 continue;
             }
             switch (ref.use()) {
-                case DEFINE -> session.sqlPrepared().put(ref.name(), ref.query());
+                case DEFINE -> {
+                    session.sqlPrepared().put(ref.name(), ref.query());
+                    any = true;
+                }
                 case DEALLOCATE -> {
+                    any = true;
                     if (ref.name() == null) {
                         session.sqlPrepared().clear();
                     } else {
@@ -147,6 +153,7 @@ public class PolicyGate implements StatementGate {
                 }
             }
         }
+        return any;
     }
 
     private PolicyEngine engineFor(Policy policy) {
