@@ -48,6 +48,8 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private static final Pattern ROW_QUERY = Pattern.compile(
             "(?is)^\\s*(?:\\(\\s*)*(select|with|values|table|copy\\s*\\(|declare\\b.*?\\bfor\\b)");
     private static final int CACHE_LIMIT = 5_000;
+    private static final Pattern COPY_QUERY = Pattern.compile("(?is)^copy\\s*\\((.*)\\)\\s*to\\b.*$");
+    private static final Pattern DECLARE_QUERY = Pattern.compile("(?is)^declare\\b.*?\\bfor\\s+(.*)$");
     private static final Pattern BINARY_COPY_OUT = Pattern.compile(
             "(?is)^\\s*copy\\b.*\\bto\\b.*\\bbinary\\b");
     /** COPY table [(columns)] TO ...: group 1 the (possibly qualified) table, group 2 the column list. */
@@ -151,9 +153,6 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
      * planner; a relation the catalog does not list yet calls for a catalog reload first.
      */
     private Need need(String sql, MaskingPolicy policy) {
-        if (!ROW_QUERY.matcher(sql).find()) {
-            return Need.NO;
-        }
         // Keyed like the decision cache: WHERE aid = 1 and WHERE aid = 2 read the same relations.
         NeedKey key = new NeedKey(policy, catalog.version(), Fingerprint.of(sql));
         Need cached = needs.get(key);
@@ -171,6 +170,9 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     private Need computeNeed(String sql, MaskingPolicy policy) {
+        if (!ROW_QUERY.matcher(sql).find()) {
+            return Need.NO;
+        }
         if (analyzer != null) {
             boolean unknown = false;
             for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
@@ -294,11 +296,11 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     /** COPY (query) TO and DECLARE ... FOR query are planned on the query they wrap. */
     private static String plannable(String sql) {
         String s = sql.strip();
-        Matcher copy = Pattern.compile("(?is)^copy\\s*\\((.*)\\)\\s*to\\b.*$").matcher(s);
+        Matcher copy = COPY_QUERY.matcher(s);
         if (copy.matches()) {
             return copy.group(1);
         }
-        Matcher declare = Pattern.compile("(?is)^declare\\b.*?\\bfor\\s+(.*)$").matcher(s);
+        Matcher declare = DECLARE_QUERY.matcher(s);
         if (declare.matches()) {
             return declare.group(1);
         }
