@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -97,14 +99,14 @@ public class GatewayServer {
 
     private byte[] hashKey() {
         if (config.masking().hashKey().isPresent()) {
-            byte[] key = config.masking().hashKey().get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] key = config.masking().hashKey().get().getBytes(StandardCharsets.UTF_8);
             if (key.length < 16) {
                 throw new IllegalArgumentException("pgwarden.masking.hash-key must be at least 16 bytes");
             }
             return key;
         }
         byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
+        new SecureRandom().nextBytes(key);
         return key;
     }
 

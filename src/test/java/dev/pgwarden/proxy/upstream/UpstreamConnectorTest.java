@@ -43,6 +43,10 @@ class UpstreamConnectorTest {
     }
 
     private static GatewayConfig.Upstream upstream(int port, String user, String password) {
+        return upstream(port, user, password, Duration.ofSeconds(5));
+    }
+
+    private static GatewayConfig.Upstream upstream(int port, String user, String password, Duration timeout) {
         return new GatewayConfig.Upstream() {
             public String host() { return pg.host(); }
             public int port() { return port; }
@@ -52,7 +56,7 @@ class UpstreamConnectorTest {
             public Optional<String> passwordFile() { return Optional.empty(); }
             public String sslMode() { return "disable"; }
             public Optional<String> sslRootCert() { return Optional.empty(); }
-            public Duration connectTimeout() { return Duration.ofSeconds(5); }
+            public Duration connectTimeout() { return timeout; }
         };
     }
 
@@ -146,18 +150,7 @@ class UpstreamConnectorTest {
     @Test
     void anUpstreamThatNeverAnswersTimesOut() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) {
-            GatewayConfig.Upstream cfg = upstream(silent.getLocalPort(), "x", "y");
-            GatewayConfig.Upstream quick = new GatewayConfig.Upstream() {
-                public String host() { return cfg.host(); }
-                public int port() { return cfg.port(); }
-                public String database() { return cfg.database(); }
-                public String user() { return cfg.user(); }
-                public Optional<String> password() { return cfg.password(); }
-                public Optional<String> passwordFile() { return Optional.empty(); }
-                public String sslMode() { return "disable"; }
-                public Optional<String> sslRootCert() { return Optional.empty(); }
-                public Duration connectTimeout() { return Duration.ofSeconds(1); }
-            };
+            GatewayConfig.Upstream quick = upstream(silent.getLocalPort(), "x", "y", Duration.ofSeconds(1));
             ExecutionException e = assertThrows(ExecutionException.class, () -> connect(quick, "analyst_ro"));
             assertInstanceOf(UpstreamFailure.class, e.getCause());
             assertTrue(e.getCause().getMessage().contains("did not answer"), e.getCause().getMessage());
