@@ -11,6 +11,7 @@ import dev.pgwarden.identity.AuthenticationFailure;
 import dev.pgwarden.identity.Principal;
 import dev.pgwarden.proxy.upstream.UpstreamFailure;
 import dev.pgwarden.proxy.upstream.UpstreamSession;
+import dev.pgwarden.wire.Frames;
 import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;

@@ -3,6 +3,7 @@ package dev.pgwarden.proxy;
 import java.util.function.Consumer;
 import java.util.List;
 
+import dev.pgwarden.wire.Frames;
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;

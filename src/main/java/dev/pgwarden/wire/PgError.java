@@ -45,7 +45,7 @@ public record PgError(String severity, String sqlState, String message, String d
             if (field == 0) {
                 break;
             }
-            int nul = indexOfNul(buf, pos, end);
+            int nul = Frames.stringEnd(buf, pos, end);
             String value = buf.getString(pos, nul, StandardCharsets.UTF_8.name());
             pos = nul + 1;
             switch (field) {
@@ -61,14 +61,5 @@ public record PgError(String severity, String sqlState, String message, String d
             }
         }
         return new PgError(severity != null ? severity : localized, code, message, detail, hint);
-    }
-
-    static int indexOfNul(Buffer buf, int from, int end) {
-        for (int i = from; i < end; i++) {
-            if (buf.getByte(i) == 0) {
-                return i;
-            }
-        }
-        throw new ProtocolException("missing string terminator");
     }
 }

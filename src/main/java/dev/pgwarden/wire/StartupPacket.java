@@ -75,14 +75,14 @@ public sealed interface StartupPacket {
         int pos = start + 8;
         boolean terminated = false;
         while (pos < end) {
-            int nameEnd = PgError.indexOfNul(buf, pos, end);
+            int nameEnd = Frames.stringEnd(buf, pos, end);
             if (nameEnd == pos) {
                 pos++; // the terminating empty name
                 terminated = true;
                 break;
             }
             String name = buf.getString(pos, nameEnd, StandardCharsets.UTF_8.name());
-            int valueEnd = PgError.indexOfNul(buf, nameEnd + 1, end);
+            int valueEnd = Frames.stringEnd(buf, nameEnd + 1, end);
             params.put(name, buf.getString(nameEnd + 1, valueEnd, StandardCharsets.UTF_8.name()));
             pos = valueEnd + 1;
         }

@@ -1,4 +1,4 @@
-package dev.pgwarden.proxy;
+package dev.pgwarden.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +7,6 @@ import java.util.HexFormat;
 
 import org.junit.jupiter.api.Test;
 
-import dev.pgwarden.wire.ProtocolException;
 import io.vertx.core.buffer.Buffer;
 
 class FramesUnitTest {

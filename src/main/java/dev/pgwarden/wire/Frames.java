@@ -1,17 +1,16 @@
-package dev.pgwarden.proxy;
+package dev.pgwarden.wire;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.pgwarden.wire.ProtocolException;
 import io.vertx.core.buffer.Buffer;
 
 /** Small readers for fields inside a frame. */
-final class Frames {
+public final class Frames {
     private Frames() {
     }
 
     /** Index of the NUL ending the string that starts at {@code from}. */
-    static int stringEnd(Buffer buf, int from, int end) {
+    public static int stringEnd(Buffer buf, int from, int end) {
         for (int i = from; i < end; i++) {
             if (buf.getByte(i) == 0) {
                 return i;
@@ -20,7 +19,7 @@ final class Frames {
         throw new ProtocolException("missing string terminator");
     }
 
-    static String string(Buffer buf, int from, int nul) {
+    public static String string(Buffer buf, int from, int nul) {
         return buf.getString(from, nul, StandardCharsets.UTF_8.name());
     }
 }
