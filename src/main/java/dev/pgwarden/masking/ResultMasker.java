@@ -73,7 +73,8 @@ public final class ResultMasker {
         return MaskPlanner.passesEverything(plan) ? null : plan;
     }
 
-    static int formatOf(int[] formats, int column) {
+    /** The format of result column {@code column} under Bind's format codes (none: text, one: all). */
+    public static int formatOf(int[] formats, int column) {
         if (formats == null || formats.length == 0) {
             return 0;
         }

@@ -283,8 +283,7 @@ final class ResultTracker {
         }
         List<Field> out = new ArrayList<>(fields.size());
         for (int i = 0; i < fields.size(); i++) {
-            int f = formats.length == 1 ? formats[0] : (i < formats.length ? formats[i] : 0);
-            out.add(fields.get(i).withFormat(f));
+            out.add(fields.get(i).withFormat(ResultMasker.formatOf(formats, i)));
         }
         return out;
     }
