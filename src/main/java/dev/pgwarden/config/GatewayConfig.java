@@ -27,6 +27,58 @@ public interface GatewayConfig {
 
     Api api();
 
+    Approvals approvals();
+
+    Slack slack();
+
+    Teams teams();
+
+    /** Held statements: who may decide, how long a request waits, how far an approved estimate may be exceeded. */
+    interface Approvals {
+        /** Token groups whose members may approve in the console / REST API. */
+        @WithName("approver-groups")
+        @WithDefault("pgwarden-approvers")
+        List<String> approverGroups();
+
+        /** A request nobody decides on expires after this (the client gets 57014). */
+        @WithDefault("PT10M")
+        Duration timeout();
+
+        /** An approved SELECT is cancelled once its rows exceed the approved estimate times this. */
+        @WithName("ceiling-factor")
+        @WithDefault("2.0")
+        double ceilingFactor();
+
+        /** The gateway's public HTTPS base URL, for links in cards (the console's approval page). */
+        @WithName("public-url")
+        Optional<String> publicUrl();
+    }
+
+    /** Slack: cards posted with chat.postMessage, decisions received on /slack/interactivity. */
+    interface Slack {
+        @WithName("bot-token")
+        Optional<String> botToken();
+
+        Optional<String> channel();
+
+        @WithName("signing-secret")
+        Optional<String> signingSecret();
+
+        /** Slack's Web API base; tests point it at a local server speaking the same API. */
+        @WithName("api-url")
+        @WithDefault("https://slack.com/api/")
+        String apiUrl();
+
+        /** Slack user ids (U...) or e-mail addresses allowed to click Approve/Deny. */
+        Optional<List<String>> approvers();
+    }
+
+    /** Microsoft Teams: an Adaptive Card posted to a Workflows / incoming-webhook URL. */
+    interface Teams {
+        @WithName("webhook-url")
+        Optional<String> webhookUrl();
+    }
+
     interface Api {
         /** Groups whose members may use the admin API (policy view and policy test). */
         @WithName("admin-groups")

@@ -58,6 +58,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         cfg.put("pgwarden.upstream.password", PostgresFixture.GATEWAY_PASSWORD);
         cfg.put("pgwarden.policy.file", policyFile().toString());
         cfg.put("pgwarden.policy.reload-interval", "PT0.5S");
+        cfg.put("quarkus.datasource.jdbc.url", pg.storeJdbcUrl());
+        cfg.put("quarkus.datasource.username", PostgresFixture.STORE_USER);
+        cfg.put("quarkus.datasource.password", PostgresFixture.STORE_PASSWORD);
         cfg.put("quarkus.oidc.auth-server-url", issuer.issuer());
         cfg.put("quarkus.oidc.token.audience", issuer.audience());
         cfg.put("quarkus.http.test-port", "0");

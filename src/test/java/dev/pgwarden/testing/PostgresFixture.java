@@ -38,6 +38,10 @@ public final class PostgresFixture {
 
     public static final String ANALYST_ROLE = "analyst_ro";
     public static final String SUPPORT_ROLE = "support_ro";
+    /** The gateway's own store (approvals, audit): a separate database and login. */
+    public static final String STORE_DATABASE = "pgwarden_store";
+    public static final String STORE_USER = "pgwarden_store";
+    public static final String STORE_PASSWORD = "store-test-password";
     public static final int CUSTOMER_COUNT = 100;
     public static final int ORDER_COUNT = 1000;
 
@@ -202,6 +206,29 @@ public final class PostgresFixture {
         }
     }
 
+    /**
+     * Creates an empty store database owned by {@link #STORE_USER} (the gateway's Flyway migrations
+     * fill it) and returns its JDBC URL. Tests that need a store of their own (two replicas sharing
+     * one, a store that goes away) pass a fresh name.
+     */
+    public String createStore(String name) {
+        try (Connection c = connect("postgres", SUPERUSER, superuserPassword); Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                    + FixtureSchema.literal(STORE_USER) + ") THEN CREATE ROLE " + FixtureSchema.identifier(STORE_USER)
+                    + " LOGIN PASSWORD " + FixtureSchema.literal(STORE_PASSWORD) + "; END IF; END $$");
+            s.execute("CREATE DATABASE " + FixtureSchema.identifier(name) + " OWNER "
+                    + FixtureSchema.identifier(STORE_USER));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create store database " + name + ": " + e.getMessage(), e);
+        }
+        return jdbcUrl(name);
+    }
+
+    /** The shared store's JDBC URL (created with the cluster). */
+    public String storeJdbcUrl() {
+        return jdbcUrl(STORE_DATABASE);
+    }
+
     public boolean isRunning() {
         return cluster.isRunning();
     }
@@ -224,6 +251,7 @@ public final class PostgresFixture {
         try (Connection c = superuserConnection()) {
             FixtureSchema.apply(c, script);
         }
+        createStore(STORE_DATABASE);
     }
 
     private Path handleFile() {
