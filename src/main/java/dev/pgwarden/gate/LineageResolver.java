@@ -29,8 +29,6 @@ import dev.pgwarden.masking.lineage.PlanLineage;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate.Verdict;
-import dev.pgwarden.proxy.upstream.SideQueryClient;
-import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
 import io.vertx.core.Future;
@@ -58,9 +56,8 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                     + "\\s*(\\([^)]*\\))?\\s*to\\b");
 
     private final CatalogCache catalog;
-    private final UpstreamConnector connector;
+    private final SideConnections side;
     private final Supplier<ResultMasker> masking;
-    private final Map<String, SideQueryClient> sideByRole = new HashMap<>();
     private final Map<String, Future<StatementMasks>> cache = new HashMap<>();
     private final StatementAnalyzer analyzer;
 
@@ -72,10 +69,10 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private final Map<NeedKey, Need> needs = new HashMap<>();
 
     /** @param analyzer the policy's statement analyzer (its cache already holds the statements decided) */
-    public LineageResolver(CatalogCache catalog, UpstreamConnector connector, Supplier<ResultMasker> masking,
+    public LineageResolver(CatalogCache catalog, SideConnections side, Supplier<ResultMasker> masking,
             StatementAnalyzer analyzer) {
         this.catalog = catalog;
-        this.connector = connector;
+        this.side = side;
         this.masking = masking;
         this.analyzer = analyzer;
     }
@@ -144,7 +141,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 StatementMasks m = f.result();
                 masks.add(m.known() ? m : verdict.masksOf(i));
             }
-            return Future.succeededFuture(new Verdict(null, statements, masks));
+            return Future.succeededFuture(verdict.withMasks(masks));
         });
     }
 
@@ -244,7 +241,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());
         }
-        Future<StatementMasks> f = side(role).query(explain).map(rows -> toMasks(PlanLineage.fromExplainJson(
+        Future<StatementMasks> f = side.forRole(role).query(explain).map(rows -> toMasks(PlanLineage.fromExplainJson(
                 rows.get(rows.size() - 1).get(0)), policy));
         f.onFailure(e -> {
             cache.remove(key);
@@ -342,12 +339,8 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return catalog.relation(t.schema(), t.table()).map(r -> hasMasked(r, policy)).orElse(false);
     }
 
-    private SideQueryClient side(String role) {
-        return sideByRole.computeIfAbsent(role, r -> new SideQueryClient(connector, r));
-    }
-
     @Override
     public void close() {
-        sideByRole.values().forEach(SideQueryClient::close);
+        side.close();
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,6 +41,7 @@ import io.vertx.core.Vertx;
 @ApplicationScoped
 public class PolicyGate implements StatementGate {
     private static final int CACHE_LIMIT = 20_000;
+    private static final long ESTIMATE_TIMEOUT_SECONDS = 10;
 
     private record Key(String policyVersion, Set<String> groups, String sql, boolean extended) {
     }
@@ -84,15 +86,22 @@ public class PolicyGate implements StatementGate {
             return v;
         }
         List<String> statements = v.statements().size() == 1 ? List.of(sql) : StatementSplitter.split(sql);
-        return new Verdict(null, statements, v.masks());
+        Verdict forThis = v.withStatements(statements);
+        if (v.needsApproval() != null) {
+            // The request shows the text this client sent, not the one the verdict was first made for.
+            StatementGate.ApprovalNeed n = v.needsApproval();
+            forThis = new Verdict(null, statements, v.masks(), new StatementGate.ApprovalNeed(n.rule(), n.message(),
+                    n.policyVersion(), n.estimatedRows(), n.grantMinutes(), sql, n.fingerprint()), null);
+        }
+        return forThis;
     }
 
     private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
-        DecisionContext ctx = new DecisionContext(null, null, name -> Optional.ofNullable(
-                session.sqlPrepared().get(name)));
+        DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
+                name -> Optional.ofNullable(session.sqlPrepared().get(name)));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
-        Verdict v = toVerdict(d, sql);
+        Verdict v = toVerdict(d, sql, key.sql());
         boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
         if (cacheable(d)) {
             if (verdicts.size() >= CACHE_LIMIT) {
@@ -103,21 +112,30 @@ public class PolicyGate implements StatementGate {
         return v;
     }
 
+    /**
+     * The planner's estimate, asked on the session's own connection role: runs on this worker
+     * thread while the side query runs on the session's event loop.
+     */
+    private static dev.pgwarden.policy.Estimator rowEstimator(SessionInfo session, boolean extended) {
+        return plannable -> session.estimates().estimate(plannable, extended)
+                .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
     /** Decisions that depend on session state or the data's current size are made afresh. */
     private static boolean cacheable(Decision d) {
         return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE);
     }
 
-    private Verdict toVerdict(Decision d, String sql) {
-        if (d.action() == Action.ALLOW) {
+    private Verdict toVerdict(Decision d, String sql, String fingerprint) {
+        if (d.action() == Action.ALLOW || d.action() == Action.REQUIRE_APPROVAL) {
             List<String> statements = StatementSplitter.split(sql);
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
-            return new Verdict(null, statements, Collections.nCopies(statements.size(), masks));
+            StatementGate.ApprovalNeed need = d.action() == Action.ALLOW ? null : new StatementGate.ApprovalNeed(d.rule(),
+                    d.message(), d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
+                    fingerprint);
+            return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null);
         }
         String message = d.message();
-        if (d.action() == Action.REQUIRE_APPROVAL) {
-            message = message + " (approval is required; no approval flow is configured, so it was refused)";
-        }
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
         return Verdict.refuse(PgError.error(sqlState, message)
                 .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));

@@ -33,10 +33,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final ResultLineage lineage;
     private final UpstreamToClient replies;
     private final Sessions sessions;
+    private final ApprovalHolds approvals;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
             boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
-            Consumer<Future<?>> holdUntil, ResultLineage lineage, UpstreamToClient replies, Sessions sessions) {
+            Consumer<Future<?>> holdUntil, ResultLineage lineage, UpstreamToClient replies, Sessions sessions,
+            ApprovalHolds approvals) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
@@ -49,6 +51,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         this.lineage = lineage;
         this.replies = replies;
         this.sessions = sessions;
+        this.approvals = approvals;
     }
 
     @Override
@@ -111,9 +114,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         return f.result();
     }
 
-    /** The policy's verdict, then (for allowed statements that need it) the planner's lineage for masking. */
+    /**
+     * The policy's verdict, then a person's approval where a rule requires one (the session waits),
+     * then (for allowed statements that need it) the planner's lineage for masking.
+     */
     private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
         Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
+        v = v.succeeded() ? approval(v.result()) : v.compose(this::approval);
         if (lineage == null) {
             return v;
         }
@@ -121,6 +128,24 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return lineage.resolve(session, v.result(), extended);
         }
         return v.compose(verdict -> lineage.resolve(session, verdict, extended));
+    }
+
+    private Future<StatementGate.Verdict> approval(StatementGate.Verdict verdict) {
+        if (verdict.needsApproval() == null) {
+            return Future.succeededFuture(verdict);
+        }
+        return approvals.await(session, verdict, replies::notice);
+    }
+
+    /** An approved statement may return no more rows than its approval's ceiling. */
+    private void armCeiling(StatementGate.Verdict verdict, boolean simpleQuery) {
+        StatementGate.Approved a = verdict.approved();
+        if (a != null && a.rowCeiling() != Long.MAX_VALUE) {
+            replies.armCeiling(a.rowCeiling(), simpleQuery, PgError.error(SqlState.QUERY_CANCELED,
+                    "pgwarden cancelled this statement: it returned more than " + a.rowCeiling()
+                            + " rows, the ceiling of approval " + a.approvalId())
+                    .withHint("the approval was given for the planner's row estimate; ask again for a larger read"));
+        }
     }
 
     private boolean onQuery(Buffer buf, int start, int end) {
@@ -135,6 +160,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 results.query(verdict.statements(), verdict.masks());
             }
             upstream.pass(buf, start, end);
+            armCeiling(verdict, true);
         } else {
             sessions.statementRefused();
             if (results != null) {
@@ -159,6 +185,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 results.parse(name, sql, verdict.masksOf(0));
             }
             upstream.pass(buf, start, end);
+            armCeiling(verdict, false);
             return true;
         }
         sessions.statementRefused();

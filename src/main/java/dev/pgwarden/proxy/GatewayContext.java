@@ -3,12 +3,17 @@ package dev.pgwarden.proxy;
 import dev.pgwarden.masking.ResultMasker;
 import java.util.function.Supplier;
 import java.time.Duration;
+import java.util.function.Function;
 
 import dev.pgwarden.identity.TokenAuthenticator;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 
-/** What a session needs from the gateway, bundled per listener event loop. */
+/**
+ * What a session needs from the gateway, bundled per listener event loop.
+ *
+ * @param estimates the planner's row estimates for a role, asked on this loop (call it on the loop)
+ */
 record GatewayContext(
         TokenAuthenticator authenticator,
         PolicyStore policy,
@@ -24,5 +29,7 @@ record GatewayContext(
         Duration authTimeout,
         boolean tlsAvailable,
         boolean requireTls,
-        boolean allowFunctionCall) {
+        boolean allowFunctionCall,
+        ApprovalHolds approvals,
+        Function<String, RowEstimates> estimates) {
 }

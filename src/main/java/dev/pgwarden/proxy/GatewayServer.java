@@ -14,7 +14,9 @@ import org.jboss.logging.Logger;
 import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.gate.LineageResolver;
 import dev.pgwarden.gate.MaskingFactory;
+import dev.pgwarden.gate.PlannerEstimates;
 import dev.pgwarden.gate.PolicyGate;
+import dev.pgwarden.gate.SideConnections;
 import dev.pgwarden.identity.TokenAuthenticator;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
@@ -47,6 +49,8 @@ public class GatewayServer {
     Sessions sessions;
     @Inject
     jakarta.enterprise.inject.Instance<StatementGate> gates;
+    @Inject
+    jakarta.enterprise.inject.Instance<ApprovalHolds> approvalHolds;
 
     private volatile String deploymentId;
     private final java.util.List<ListenerVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -91,10 +95,13 @@ public class GatewayServer {
         GatewayConfig.Listen listen = config.listen();
         var maskers = masking.forCatalog(catalog);
         var analyzer = gate instanceof PolicyGate pg ? pg.analyzer() : null;
-        var lineage = new LineageResolver(catalog, connector, maskers, analyzer);
+        var side = new SideConnections(connector);
+        var lineage = new LineageResolver(catalog, side, maskers, analyzer);
+        ApprovalHolds approvals = approvalHolds.isResolvable() ? approvalHolds.get() : ApprovalHolds.NONE;
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, lineage, connector, cancelRegistry,
                 sessions, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
-                listen.requireTls(), listen.allowFunctionCall());
+                listen.requireTls(), listen.allowFunctionCall(), approvals,
+                role -> new PlannerEstimates(side, role, Vertx.currentContext()));
     }
 
     private byte[] hashKey() {

@@ -32,6 +32,8 @@ final class Relay {
     private final UpstreamToClient upstreamToClient;
     private final Runnable onClosed;
     private final Context context;
+    private final SessionInfo session;
+    private final ApprovalHolds approvals;
     private boolean terminating;
     private boolean upstreamHeld;
     private boolean clientHeld;
@@ -50,10 +52,12 @@ final class Relay {
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
-                this::holdUpstreamUntil);
+                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()));
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
-                gw.lineage(), upstreamToClient, gw.sessions());
+                gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals());
+        this.session = session;
+        this.approvals = gw.approvals();
     }
 
     void start() {
@@ -212,6 +216,7 @@ final class Relay {
         if (!terminating) {
             upstream.end(FrontendMessages.terminate());
         }
+        approvals.sessionClosed(session);
         onClosed.run();
     }
 

@@ -10,13 +10,20 @@ import dev.pgwarden.identity.Principal;
  * What the policy, masking and audit seams know about a connection.
  *
  * @param sqlPrepared the session's SQL-level prepared statements (PREPARE name AS query), name to query
+ * @param estimates   the planner's row estimates under the session's role
  */
 public record SessionInfo(String id, Principal principal, String role, String clientAddress, String clientUser,
-        String applicationName, boolean tls, Instant startedAt, Map<String, String> sqlPrepared) {
+        String applicationName, boolean tls, Instant startedAt, Map<String, String> sqlPrepared,
+        RowEstimates estimates) {
 
     public SessionInfo(String id, Principal principal, String role, String clientAddress, String clientUser,
             String applicationName, boolean tls, Instant startedAt) {
         this(id, principal, role, clientAddress, clientUser, applicationName, tls, startedAt,
-                new ConcurrentHashMap<>());
+                new ConcurrentHashMap<>(), RowEstimates.NONE);
+    }
+
+    public SessionInfo withEstimates(RowEstimates rowEstimates) {
+        return new SessionInfo(id, principal, role, clientAddress, clientUser, applicationName, tls, startedAt,
+                sqlPrepared, rowEstimates);
     }
 }

@@ -15,11 +15,19 @@ import io.vertx.core.Future;
 public interface StatementGate {
 
     /**
-     * @param refusal    null when allowed
-     * @param statements the statements of a simple-query string, in order (one for Parse)
-     * @param masks      lineage per statement (same order), or empty when unknown
+     * @param refusal       null when allowed
+     * @param statements    the statements of a simple-query string, in order (one for Parse)
+     * @param masks         lineage per statement (same order), or empty when unknown
+     * @param needsApproval non-null when a person must approve before the statements run
+     * @param approved      non-null once they have: the approval, and the row ceiling it carries
      */
-    record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
+    record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks, ApprovalNeed needsApproval,
+            Approved approved) {
+
+        public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
+            this(refusal, statements, masks, null, null);
+        }
+
         public static Verdict allow(String sql) {
             return new Verdict(null, List.of(sql), List.of());
         }
@@ -31,6 +39,48 @@ public interface StatementGate {
         public StatementMasks masksOf(int i) {
             return i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN;
         }
+
+        /** The same verdict with other per-statement lineage. */
+        public Verdict withMasks(List<StatementMasks> newMasks) {
+            return new Verdict(refusal, statements, newMasks, needsApproval, approved);
+        }
+
+        /** The same verdict for another text with the same fingerprint. */
+        public Verdict withStatements(List<String> newStatements) {
+            return new Verdict(refusal, newStatements, masks, needsApproval, approved);
+        }
+
+        /** What an approval turns this verdict into: allowed, carrying the approval. */
+        public Verdict approve(Approved approval) {
+            return new Verdict(null, statements, masks, null, approval);
+        }
+
+        /** The approval id behind this verdict, or null (for the audit trail). */
+        public String approvalId() {
+            return approved == null ? null : approved.approvalId();
+        }
+    }
+
+    /**
+     * A rule requires approval.
+     *
+     * @param rule          the rule's name
+     * @param message       the rule's message (why approval is needed)
+     * @param policyVersion the policy version that decided
+     * @param estimatedRows the planner's row estimate, if the rule asked for one (-1 when not)
+     * @param grantMinutes  how long an approval covers the same statement for the same person (0: this once)
+     * @param text          the statement text as the client sent it
+     * @param fingerprint   the text with literals normalised (what a grant covers)
+     */
+    record ApprovalNeed(String rule, String message, String policyVersion, long estimatedRows, int grantMinutes,
+            String text, String fingerprint) {
+    }
+
+    /**
+     * @param approvalId the approval request
+     * @param rowCeiling rows the statement may return before the gateway cancels it (Long.MAX_VALUE: no ceiling)
+     */
+    record Approved(String approvalId, long rowCeiling) {
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.pgwarden.proxy;
 
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
 import io.vertx.core.Future;
 import java.util.function.Consumer;
 import dev.pgwarden.wire.BackendMessages;
@@ -24,18 +27,25 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private int awaitingReady;
     /** awaitingReady == 0 and no open transaction; written only when it changes, read by graceful shutdown. */
     private volatile boolean idle = true;
+    /** Row ceilings of approved statements in flight (rarely more than one). */
+    private final ArrayDeque<RowCeiling> ceilings = new ArrayDeque<>(1);
+    private final Runnable cancelUpstream;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
-            Consumer<Future<Void>> holdUntil) {
+            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;
         this.framer = framer;
         this.holdUntil = holdUntil;
+        this.cancelUpstream = cancelUpstream;
     }
 
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
+        if (!ceilings.isEmpty() && !underCeiling(type, buf, start, end)) {
+            return true;
+        }
         if (results != null) {
             Buffer masked = results.onServerMessage(type, buf, start, end);
             if (masked == ResultTracker.HOLD) {
@@ -86,6 +96,57 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         if (idle) {
             idle = false;
         }
+    }
+
+    /**
+     * An approved statement goes upstream now: it may return {@code limit} rows. Call right after
+     * its Query ({@code ownReady}: its ReadyForQuery is already expected) or Parse was relayed.
+     */
+    void armCeiling(long limit, boolean ownReadyCounted, PgError error) {
+        ceilings.add(new RowCeiling(limit, awaitingReady - (ownReadyCounted ? 1 : 0), error));
+    }
+
+    /** Applies the row ceilings; false when the message was dealt with (withheld or replaced). */
+    private boolean underCeiling(byte type, Buffer buf, int start, int end) {
+        RowCeiling.Action action = RowCeiling.Action.PASS;
+        RowCeiling failing = null;
+        for (Iterator<RowCeiling> it = ceilings.iterator(); it.hasNext();) {
+            RowCeiling c = it.next();
+            RowCeiling.Action a = c.onMessage(type);
+            if (a.ordinal() > action.ordinal()) {
+                action = a;
+                failing = c;
+            }
+            if (c.done()) {
+                it.remove();
+            }
+        }
+        switch (action) {
+            case PASS -> {
+                return true;
+            }
+            case CANCEL -> {
+                cancelUpstream.run();
+                return false;
+            }
+            case FAIL -> {
+                if (results != null) {
+                    // The client sees an error: the result plans up to its Sync are abandoned, as after one.
+                    results.onServerMessage(MessageTypes.ERROR_RESPONSE, buf, start, end);
+                }
+                client.replace(BackendMessages.error(failing.error()));
+                return false;
+            }
+            default -> {
+                return false; // withheld up to ReadyForQuery, which resets the result plans
+            }
+        }
+    }
+
+    /** Tells the client something now (between whole messages; NoticeResponse may come at any time). */
+    void notice(PgError notice) {
+        client.replace(BackendMessages.notice(notice));
+        client.flush();
     }
 
     /** Nothing in flight and no open transaction: the session can end without losing work. Any thread. */

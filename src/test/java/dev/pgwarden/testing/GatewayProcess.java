@@ -1,0 +1,139 @@
+package dev.pgwarden.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gateway replica as its own process, from the packaged application ({@code target/quarkus-app},
+ * built by {@code mvn verify} before the integration tests run): configured only through
+ * environment variables, as a container would be.
+ */
+public final class GatewayProcess implements AutoCloseable {
+    public static final Path RUNNER = Path.of("target/quarkus-app/quarkus-run.jar");
+
+    private final String name;
+    private final Process process;
+    private final int pgPort;
+    private final int httpPort;
+    private final Path log;
+
+    private GatewayProcess(String name, Process process, int pgPort, int httpPort, Path log) {
+        this.name = name;
+        this.process = process;
+        this.pgPort = pgPort;
+        this.httpPort = httpPort;
+        this.log = log;
+    }
+
+    /** Starts a replica with {@code env} (listen and HTTP ports are chosen here) and waits until it is ready. */
+    public static GatewayProcess start(String name, Map<String, String> env) {
+        if (!Files.isRegularFile(RUNNER)) {
+            throw new IllegalStateException(RUNNER + " is missing: integration tests run after `mvn package`");
+        }
+        try {
+            int pgPort = freePort();
+            int httpPort = freePort();
+            Path log = Path.of("target", "gateway-" + name + ".log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-jar", RUNNER.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> e = pb.environment();
+            e.keySet().removeIf(k -> k.startsWith("PGWARDEN_") || k.startsWith("QUARKUS_"));
+            e.putAll(new TreeMap<>(env));
+            e.put("PGWARDEN_LISTEN_HOST", "127.0.0.1");
+            e.put("PGWARDEN_LISTEN_PORT", Integer.toString(pgPort));
+            e.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
+            GatewayProcess g = new GatewayProcess(name, pb.start(), pgPort, httpPort, log);
+            g.awaitReady(Duration.ofSeconds(60));
+            return g;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway " + name + " exited with " + process.exitValue() + "\n" + logTail());
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(httpUri("/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(100);
+        }
+        close();
+        throw new IllegalStateException("gateway " + name + " not ready after " + timeout + "\n" + logTail());
+    }
+
+    public int pgPort() {
+        return pgPort;
+    }
+
+    public URI httpUri(String path) {
+        return URI.create("http://127.0.0.1:" + httpPort + path);
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + PostgresFixture.DATABASE + "?sslmode=disable";
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM (graceful shutdown), then kill if it lingers. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
