@@ -106,6 +106,32 @@ class ApprovalsThroughGatewayTest {
     }
 
     @Test
+    void aParameterisedStatementIsEstimatedBeforeBindAndResumesWithItsBoundValues() throws Exception {
+        String agent = "agent-params";
+        try (Connection c = Gateway.connect(agent, "prepareThreshold=1", "analysts");
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?::text || id FROM orders ORDER BY id")) {
+            ps.setString(1, "order-");
+            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<String> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                    return out;
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(PostgresFixture.ORDER_COUNT, ((Number) request.get("estimatedRows")).intValue());
+            decide(APPROVER, request.get("id"), "approve", null).then().statusCode(200);
+            List<String> got = rows.get(20, TimeUnit.SECONDS);
+            assertEquals("order-1", got.get(0));
+            assertEquals(PostgresFixture.ORDER_COUNT, got.size());
+        }
+    }
+
+    @Test
     void deniedStatementFailsWith42501NamingTheDenierAndReason() throws Exception {
         String agent = "agent-deny";
         try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
