@@ -120,7 +120,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      */
     private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
         Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
-        v = v.succeeded() ? approval(v.result()) : v.compose(this::approval);
+        if (!v.succeeded()) {
+            v = v.compose(this::approval);
+        } else if (v.result().needsApproval() != null) {
+            v = approval(v.result()); // the hot path (a cached verdict, nothing to approve) allocates nothing here
+        }
         if (lineage == null) {
             return v;
         }
