@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs pgwarden locally on a working default: a throwaway PostgreSQL with sample data, the
-# gateway, and its built-in DEVELOPMENT token issuer. Prints a ready psql line. Ctrl-C stops all.
+# Runs pgwarden locally on a working default: a throwaway PostgreSQL with sample data and the
+# gateway's own store database, the gateway, and its built-in DEVELOPMENT token issuer. Prints a
+# ready psql line. Ctrl-C stops all.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +31,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 [ "$(id -u)" = 0 ] && chown postgres "$WORK"
 GW_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 SU_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+STORE_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 echo "$SU_PASSWORD" > "$WORK/su.pw"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/su.pw"
 echo "$GW_PASSWORD" > "$WORK/upstream.pw"; chmod 600 "$WORK/upstream.pw"
 
@@ -47,6 +49,12 @@ psql_su() { "$PG_BIN/psql" -X -q -h "$WORK" -p "$PG_PORT" -U postgres -v ON_ERRO
 psql_su -d postgres -c "CREATE DATABASE shop"
 sed -e "s/{{GATEWAY_PASSWORD}}/'$GW_PASSWORD'/" -e "s/{{MD5_PASSWORD}}/'$GW_PASSWORD'/" \
   "$ROOT/src/test/resources/fixture/init.sql" | psql_su -d shop >/dev/null
+# The gateway's own store (approvals, audit): a database and login of its own, never the served
+# database; the gateway's Flyway migrations create the pgwarden schema in it at start.
+psql_su -d postgres -v store_password="$STORE_PASSWORD" >/dev/null <<'SQL'
+CREATE ROLE pgwarden_store LOGIN PASSWORD :'store_password';
+CREATE DATABASE pgwarden_store OWNER pgwarden_store;
+SQL
 
 echo "starting pgwarden on 127.0.0.1:$GW_PORT..."
 PGWARDEN_LISTEN_HOST=127.0.0.1 PGWARDEN_LISTEN_PORT="$GW_PORT" \
@@ -54,23 +62,35 @@ PGWARDEN_UPSTREAM_HOST=127.0.0.1 PGWARDEN_UPSTREAM_PORT="$PG_PORT" PGWARDEN_UPST
 PGWARDEN_UPSTREAM_USER=pgwarden_gw PGWARDEN_UPSTREAM_PASSWORD_FILE="$WORK/upstream.pw" \
 PGWARDEN_POLICY_FILE="$ROOT/deploy/policy.example.yaml" \
 PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$ISSUER_PORT" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/pgwarden_store" \
+QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PASSWORD" \
 QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$ISSUER_PORT" QUARKUS_HTTP_PORT="$HTTP_PORT" \
   java ${JAVA_OPTS:-} -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$WORK/pgwarden.log" 2>&1 &
 GW_PID=$!
 
+# Up = psql works through the gateway and readiness (upstream, policy, store) says UP.
+up=0
 for _ in $(seq 1 120); do
   TOKEN="$(curl -fs "http://127.0.0.1:$ISSUER_PORT/token.txt?sub=agent-7&groups=analysts" 2>/dev/null || true)"
   if [ -n "$TOKEN" ] && PGPASSWORD="$TOKEN" "$PG_BIN/psql" -X -q "host=127.0.0.1 port=$GW_PORT user=agent-7 dbname=shop" \
-       -c "select 1" >/dev/null 2>&1; then
+       -c "select 1" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$HTTP_PORT/q/health/ready" >/dev/null 2>&1; then
+    up=1
     break
   fi
   kill -0 "$GW_PID" 2>/dev/null || { echo "pgwarden failed to start:" >&2; tail -30 "$WORK/pgwarden.log" >&2; exit 1; }
   sleep 0.5
 done
+if [ "$up" != 1 ]; then
+  echo "pgwarden did not become ready within 60 s:" >&2
+  curl -s "http://127.0.0.1:$HTTP_PORT/q/health/ready" >&2 || true
+  tail -30 "$WORK/pgwarden.log" >&2
+  exit 1
+fi
 
 cat <<MSG
 
-pgwarden is running (log: $WORK/pgwarden.log). Connect as an analyst with a fresh token:
+pgwarden is running (log: $WORK/pgwarden.log; readiness: http://127.0.0.1:$HTTP_PORT/q/health/ready).
+Connect as an analyst with a fresh token:
 
   PGPASSWORD="\$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=agent-7&groups=analysts')" \\
     psql "host=127.0.0.1 port=$GW_PORT user=agent-7 dbname=shop"
