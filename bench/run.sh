@@ -60,6 +60,7 @@ done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
 has_gateway() { has_target pgwarden || has_target pgwarden-masked; }
 is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked ]]; }
+gw_store() { if [[ "$1" == pgwarden ]]; then echo pgwarden_store; else echo pgwarden_store_masked; fi; }  # its own store database
 
 # ------------------------------------------------------------------------------------------------
 # tools: install what is missing (Debian packages)
@@ -185,6 +186,7 @@ rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 BENCH_USER=bench_user
 BENCH_USER_PW="$(rand_pw)"
 GW_DB_PW="$(rand_pw)"
+STORE_PW="$(rand_pw)"   # the gateways' own store login (pgwarden_store)
 
 est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
@@ -230,6 +232,15 @@ CREATE ROLE $BENCH_USER LOGIN PASSWORD '$BENCH_USER_PW';
 GRANT bench_rw TO $BENCH_USER;
 EOF
 PG_VERSION="$(admin_psql -d bench -At -c 'SHOW server_version' | awk '{print $1}')"
+
+# each gateway's own store (approvals, audit): an empty database per gateway, owned by the store
+# login; the gateway's Flyway migrations create its pgwarden schema at start
+if has_gateway; then
+  admin_psql -d postgres -c "CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW'" >/dev/null
+  for t in pgwarden pgwarden-masked; do
+    if has_target "$t"; then admin_psql -d postgres -c "CREATE DATABASE $(gw_store "$t") OWNER pgwarden_store" >/dev/null; fi
+  done
+fi
 
 # the masked table: fake personal data, BENCH_ROWS rows (only needed by the large-result tests)
 CUSTOMERS_TARGETS=()
@@ -451,6 +462,8 @@ start_gateway() { # pgwarden | pgwarden-masked
       PGWARDEN_UPSTREAM_PASSWORD="$GW_DB_PW" PGWARDEN_UPSTREAM_SSL_MODE=disable \
       PGWARDEN_POLICY_FILE="$WORK/$gw/policy.yaml" \
       PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$issuer" \
+      QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$(gw_store "$gw")" \
+      QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PW" \
       QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$issuer" \
       QUARKUS_HTTP_PORT="$http" \
       "$JAVA" "${jopts[@]}" -jar "$RUN_JAR"
