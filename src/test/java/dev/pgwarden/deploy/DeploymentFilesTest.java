@@ -40,6 +40,13 @@ class DeploymentFilesTest {
     static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
     static final Path EXAMPLE_POLICY = Path.of("deploy/policy.example.yaml");
 
+    /** The parameter types of CloudFormation (the AWS-specific ones this template might use). */
+    static final Set<String> PARAMETER_TYPES = Set.of("String", "Number", "List<Number>", "CommaDelimitedList",
+            "AWS::EC2::VPC::Id", "AWS::EC2::Subnet::Id", "List<AWS::EC2::Subnet::Id>", "AWS::EC2::SecurityGroup::Id",
+            "List<AWS::EC2::SecurityGroup::Id>", "AWS::EC2::AvailabilityZone::Name", "List<AWS::EC2::AvailabilityZone::Name>",
+            "AWS::EC2::KeyPair::KeyName", "AWS::EC2::Image::Id", "AWS::Route53::HostedZone::Id", "AWS::SSM::Parameter::Name",
+            "AWS::SSM::Parameter::Value<String>");
+
     static final Set<String> PSEUDO_PARAMETERS = Set.of("AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
             "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
 
@@ -317,6 +324,11 @@ class DeploymentFilesTest {
         for (String p : List.of("VpcId", "Image", "UpstreamHost", "UpstreamPort", "UpstreamDatabase", "UpstreamUser",
                 "OidcIssuerUrl", "CertificateArn", "UpstreamPasswordSecretArn")) {
             assertTrue(parameters.contains(p), "parameter " + p);
+        }
+        // A type CloudFormation does not know fails the whole stack at deploy time.
+        for (var p : ((Map<String, Map<String, Object>>) template.get("Parameters")).entrySet()) {
+            assertTrue(PARAMETER_TYPES.contains(String.valueOf(p.getValue().get("Type"))),
+                    "parameter " + p.getKey() + " has type " + p.getValue().get("Type"));
         }
         // Every declared parameter is used.
         String text = Files.readString(ECS);
