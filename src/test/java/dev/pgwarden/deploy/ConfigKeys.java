@@ -21,12 +21,15 @@ import io.smallrye.config.WithName;
  */
 final class ConfigKeys {
     /** The Quarkus keys the deployment files may set, env form -> property (README documents each). */
-    static final Map<String, String> QUARKUS_ALLOWED = Map.of(
-            "QUARKUS_OIDC_AUTH_SERVER_URL", "quarkus.oidc.auth-server-url",
-            "QUARKUS_OIDC_TOKEN_AUDIENCE", "quarkus.oidc.token.audience",
-            "QUARKUS_OIDC_CLIENT_ID", "quarkus.oidc.client-id",
-            "QUARKUS_OIDC_TOKEN_PRINCIPAL_CLAIM", "quarkus.oidc.token.principal-claim",
-            "QUARKUS_HTTP_PORT", "quarkus.http.port");
+    static final Map<String, String> QUARKUS_ALLOWED = Map.ofEntries(
+            Map.entry("QUARKUS_OIDC_AUTH_SERVER_URL", "quarkus.oidc.auth-server-url"),
+            Map.entry("QUARKUS_OIDC_TOKEN_AUDIENCE", "quarkus.oidc.token.audience"),
+            Map.entry("QUARKUS_OIDC_CLIENT_ID", "quarkus.oidc.client-id"),
+            Map.entry("QUARKUS_OIDC_TOKEN_PRINCIPAL_CLAIM", "quarkus.oidc.token.principal-claim"),
+            Map.entry("QUARKUS_HTTP_PORT", "quarkus.http.port"),
+            Map.entry("QUARKUS_DATASOURCE_JDBC_URL", "quarkus.datasource.jdbc.url"),
+            Map.entry("QUARKUS_DATASOURCE_USERNAME", "quarkus.datasource.username"),
+            Map.entry("QUARKUS_DATASOURCE_PASSWORD", "quarkus.datasource.password"));
 
     private ConfigKeys() {
     }
