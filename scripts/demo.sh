@@ -54,6 +54,7 @@ sed -e "s/{{GATEWAY_PASSWORD}}/'$GW_PASSWORD'/" -e "s/{{MD5_PASSWORD}}/'$GW_PASS
 psql_su -d postgres -v store_password="$STORE_PASSWORD" >/dev/null <<'SQL'
 CREATE ROLE pgwarden_store LOGIN PASSWORD :'store_password';
 CREATE DATABASE pgwarden_store OWNER pgwarden_store;
+REVOKE ALL ON DATABASE pgwarden_store FROM PUBLIC;
 SQL
 
 echo "starting pgwarden on 127.0.0.1:$GW_PORT..."
