@@ -26,7 +26,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.policy.PolicyLoader;
+import dev.pgwarden.policy.RoleMapping;
+import io.smallrye.config.WithDefault;
 
 /**
  * The deployment files (compose, Kubernetes, CloudFormation, Dockerfile) parse, reference only
@@ -87,7 +90,10 @@ class DeploymentFilesTest {
         List<String> unknown = new ArrayList<>();
         for (var e : bySource.entrySet()) {
             assertFalse(e.getValue().isEmpty(), e.getKey() + " sets no pgwarden configuration?");
-            for (String name : e.getValue()) {
+            // Commented-out settings (Slack, TLS) are meant to be uncommented: they must be real keys too.
+            Set<String> names = new TreeSet<>(e.getValue());
+            names.addAll(commentedEnv(Path.of(e.getKey())));
+            for (String name : names) {
                 boolean ok = name.startsWith("PGWARDEN_") ? known.containsKey(name)
                         : ConfigKeys.QUARKUS_ALLOWED.containsKey(name);
                 if (!ok) {
@@ -100,7 +106,9 @@ class DeploymentFilesTest {
         // The keys the deploy issue asks every environment to set.
         for (String required : List.of("PGWARDEN_UPSTREAM_HOST", "PGWARDEN_UPSTREAM_DATABASE", "PGWARDEN_UPSTREAM_USER",
                 "PGWARDEN_UPSTREAM_PASSWORD", "PGWARDEN_POLICY_FILE", "PGWARDEN_IDENTITY_GROUPS_CLAIM",
-                "QUARKUS_OIDC_AUTH_SERVER_URL", "QUARKUS_OIDC_TOKEN_AUDIENCE")) {
+                "QUARKUS_OIDC_AUTH_SERVER_URL", "QUARKUS_OIDC_TOKEN_AUDIENCE",
+                // the gateway's store: it does not start without one
+                "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")) {
             for (String source : List.of(COMPOSE.toString(), K8S.toString(), ECS.toString())) {
                 assertTrue(bySource.get(source).contains(required), source + " does not set " + required);
             }
@@ -148,6 +156,19 @@ class DeploymentFilesTest {
                 m.find();) {
             assertTrue(init.contains("{{" + m.group(1) + "}}"), "initdb/10-shop.sh leaves " + m.group() + " unreplaced");
         }
+        // The store the gateway uses is the database initdb/20-store.sh creates, with its owner and password.
+        String storeInit = Files.readString(mounts.get("/docker-entrypoint-initdb.d/20-store.sh"));
+        Matcher created = Pattern.compile("CREATE DATABASE (\\w+) OWNER (\\w+)").matcher(storeInit);
+        assertTrue(created.find(), "initdb/20-store.sh creates the store database");
+        assertEquals("jdbc:postgresql://postgres:5432/" + created.group(1), env.get("QUARKUS_DATASOURCE_JDBC_URL"));
+        assertEquals(created.group(2), env.get("QUARKUS_DATASOURCE_USERNAME"));
+        Matcher storePassword = Pattern.compile("\\$\\{(\\w+)").matcher(env.get("QUARKUS_DATASOURCE_PASSWORD"));
+        assertTrue(storePassword.find(), "the store password comes from .env");
+        Map<String, String> postgresEnv = environment(((Map<String, Object>) services.get("postgres")).get("environment"));
+        assertTrue(postgresEnv.getOrDefault("STORE_DB_PASSWORD", "").startsWith("${" + storePassword.group(1)),
+                "initdb/20-store.sh reads STORE_DB_PASSWORD, bound to the same .env variable as the gateway's");
+        assertTrue(storeInit.contains("\"${STORE_DB_PASSWORD:?"), "initdb/20-store.sh fails without its password");
+
         // Every ${VAR} the compose file needs is in .env.example.
         String envExample = Files.readString(COMPOSE.getParent().resolve(".env.example"));
         for (Matcher m = Pattern.compile("\\$\\{([A-Z_]+)").matcher(Files.readString(COMPOSE)); m.find();) {
@@ -156,7 +177,8 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void keycloakRealmHasTheClientMappersGroupsAndUsers() throws IOException {
+    @SuppressWarnings("unchecked")
+    void keycloakRealmHasTheClientMappersGroupsAndUsers() throws Exception {
         JsonNode realm = new ObjectMapper().readTree(REALM.toFile());
         assertEquals("pgwarden", realm.get("realm").asText());
         JsonNode client = null;
@@ -179,11 +201,28 @@ class DeploymentFilesTest {
 
         Set<String> groupNames = new TreeSet<>();
         realm.get("groups").forEach(g -> groupNames.add(g.get("name").asText()));
-        assertEquals(Set.of("analysts", "support", "pgwarden-admins"), groupNames);
-        Map<String, String> userGroups = new LinkedHashMap<>();
-        realm.get("users").forEach(u -> userGroups.put(u.get("username").asText(), u.get("groups").get(0).asText()));
-        assertEquals("/analysts", userGroups.get("agent-7"));
-        assertTrue(userGroups.containsValue("/pgwarden-admins"), "an approver in pgwarden-admins");
+        Map<String, Set<String>> membersOf = new LinkedHashMap<>();
+        realm.get("users").forEach(u -> u.get("groups").forEach(
+                g -> membersOf.computeIfAbsent(g.asText().replaceFirst("^/", ""), k -> new TreeSet<>())
+                        .add(u.get("username").asText())));
+        assertTrue(groupNames.containsAll(membersOf.keySet()), "users only in groups the realm defines: " + membersOf);
+        assertEquals(Set.of("agent-7"), membersOf.get("analysts"));
+
+        // The groups the gateway checks, as compose configures it (or the default): someone is in each.
+        Map<String, String> composeEnv = environment(((Map<String, Object>) ((Map<String, Object>) yaml(COMPOSE)
+                .get("services")).get("pgwarden")).get("environment"));
+        for (RoleMapping mapping : PolicyLoader.load(EXAMPLE_POLICY).roles()) {
+            assertTrue(membersOf.containsKey(mapping.group()), "nobody in " + mapping.group() + ", mapped by the policy");
+        }
+        List<String> approverGroups = List.of(composeEnv.getOrDefault("PGWARDEN_APPROVALS_APPROVER_GROUPS",
+                configDefault(GatewayConfig.Approvals.class, "approverGroups")).split(","));
+        assertTrue(approverGroups.stream().anyMatch(membersOf::containsKey), "an approver in " + approverGroups);
+        List<String> adminGroups = List.of(configDefault(GatewayConfig.Api.class, "adminGroups").split(","));
+        assertTrue(adminGroups.contains("auditors") && membersOf.containsKey("auditors"), "an auditor in auditors");
+    }
+
+    private static String configDefault(Class<?> group, String method) throws NoSuchMethodException {
+        return group.getMethod(method).getAnnotation(WithDefault.class).value();
     }
 
     // --- Kubernetes -----------------------------------------------------------------------------
@@ -322,7 +361,8 @@ class DeploymentFilesTest {
         assertTrue(problems.isEmpty(), "unresolved references: " + problems);
         assertTrue(checked[0] > 40, "the walker saw the intrinsic functions (" + checked[0] + ")");
         for (String p : List.of("VpcId", "Image", "UpstreamHost", "UpstreamPort", "UpstreamDatabase", "UpstreamUser",
-                "OidcIssuerUrl", "CertificateArn", "UpstreamPasswordSecretArn")) {
+                "OidcIssuerUrl", "CertificateArn", "UpstreamPasswordSecretArn", "StoreJdbcUrl", "StoreUser",
+                "StorePasswordSecretArn", "SlackBotTokenSecretArn", "SlackSigningSecretArn", "SlackChannel")) {
             assertTrue(parameters.contains(p), "parameter " + p);
         }
         // A type CloudFormation does not know fails the whole stack at deploy time.
@@ -379,7 +419,7 @@ class DeploymentFilesTest {
         assertEquals("awslogs", ((Map<String, Object>) gateway.get("LogConfiguration")).get("LogDriver"));
         String policies = String.valueOf(resources.get("ExecutionRole"));
         for (var c : (List<Map<String, Object>>) task.get("ContainerDefinitions")) {
-            for (Map<String, Object> secret : (List<Map<String, Object>>) c.getOrDefault("Secrets", List.of())) {
+            for (Map<String, Object> secret : ecsEntries(c, "Secrets")) {
                 Object ref = ((Map<String, Object>) secret.get("ValueFrom")).get("Ref");
                 assertTrue(policies.contains("{Ref=" + ref + "}"), "execution role cannot read " + ref);
             }
@@ -540,7 +580,7 @@ class DeploymentFilesTest {
             }
             for (Map<String, Object> c : (List<Map<String, Object>>) map(res, "Properties").get("ContainerDefinitions")) {
                 for (String list : List.of("Environment", "Secrets")) {
-                    for (Map<String, Object> e : (List<Map<String, Object>>) c.getOrDefault(list, List.of())) {
+                    for (Map<String, Object> e : ecsEntries(c, list)) {
                         String n = String.valueOf(e.get("Name"));
                         if (configName(n)) {
                             names.add(n);
@@ -548,6 +588,38 @@ class DeploymentFilesTest {
                     }
                 }
             }
+        }
+        return names;
+    }
+
+    /**
+     * The entries of a container definition's list ({@code Environment}, {@code Secrets}); an entry made
+     * conditional with {@code Fn::If} counts with each branch that is an entry ({@code AWS::NoValue} drops out).
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> ecsEntries(Map<String, Object> container, String list) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> e : (List<Map<String, Object>>) container.getOrDefault(list, List.of())) {
+            if (e.get("Fn::If") instanceof List<?> branches) {
+                branches.subList(1, branches.size()).stream().map(b -> (Map<String, Object>) b)
+                        .filter(b -> b.containsKey("Name")).forEach(out::add);
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Settings left commented out for the user to enable ({@code # PGWARDEN_X: ...} in compose,
+     * {@code # - name: PGWARDEN_X} in Kubernetes).
+     */
+    static Set<String> commentedEnv(Path file) throws IOException {
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^\\s*#\\s*(?:- name:\\s*)?((?:PGWARDEN|QUARKUS)_[A-Z0-9_]+)(?::\\s|\\s*$|\\s+#)")
+                .matcher(Files.readString(file));
+        while (m.find()) {
+            names.add(m.group(1));
         }
         return names;
     }
