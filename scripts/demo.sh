@@ -98,6 +98,12 @@ Connect as an analyst with a fresh token:
 
 Try: SELECT current_user, name, email, ssn, card_number FROM customers LIMIT 3;   (masked by the policy)
      INSERT INTO items VALUES (1, 'x');   (refused: agents are read-only)
+     COPY customers TO STDOUT;   (held for approval by rule no-bulk-export; the NOTICE names its id)
+Approve it as alice (group pgwarden-approvers) from another shell; the held COPY then runs, masked:
+
+  curl -s -X POST -H "Authorization: Bearer \$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=alice&groups=pgwarden-approvers')" \\
+    -H 'Content-Type: application/json' -d '{"reason": "ok"}' http://127.0.0.1:$HTTP_PORT/api/approvals/<id>/approve
+
 Press Ctrl-C to stop everything.
 MSG
 wait "$GW_PID"
