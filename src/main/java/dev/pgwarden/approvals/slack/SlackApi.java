@@ -1,6 +1,7 @@
 package dev.pgwarden.approvals.slack;
 
 import java.io.IOException;
+import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -15,6 +16,8 @@ import com.slack.api.methods.response.users.UsersInfoResponse;
 import com.slack.api.model.User;
 import com.slack.api.model.block.LayoutBlock;
 import com.slack.api.webhook.WebhookResponse;
+
+import dev.pgwarden.approvals.CardText;
 
 /**
  * The few Slack Web API calls the gateway makes, through slack-api-client, with failures turned
@@ -32,6 +35,9 @@ public final class SlackApi implements AutoCloseable {
      * @param botToken the bot token; without one only {@link #respond} works
      */
     public SlackApi(String apiUrl, Optional<String> botToken) {
+        if (!CardText.isAbsoluteWebUrl(apiUrl) || URI.create(apiUrl).getHost() == null) {
+            throw new IllegalArgumentException("pgwarden.slack.api-url must be an absolute http(s) URL");
+        }
         SlackConfig config = new SlackConfig();
         config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
         config.setHttpClientCallTimeoutMillis(TIMEOUT_MILLIS);

@@ -49,15 +49,18 @@ final class SlackCards {
         return blocks;
     }
 
-    /** The notification text (push notifications, screen readers, clients without blocks). */
+    /**
+     * The notification text (push notifications, screen readers, clients without blocks). Slack reads
+     * it as mrkdwn too, so it is escaped like the blocks.
+     */
     static String fallback(ApprovalCard card) {
-        return CardText.truncate("Approval requested: " + card.subject() + " on " + card.database()
+        return SlackText.escapeWithin("Approval requested: " + card.subject() + " on " + card.database()
                 + " (rule " + card.rule() + ")", 300);
     }
 
     static String fallback(ApprovalCard card, ApprovalOutcome outcome) {
-        return CardText.truncate(plainOutcome(outcome) + ": request by " + card.subject() + " on " + card.database(),
-                300);
+        return SlackText.escapeWithin(plainOutcome(outcome) + ": request by " + card.subject() + " on "
+                + card.database(), 300);
     }
 
     static String outcomeText(ApprovalOutcome outcome) {

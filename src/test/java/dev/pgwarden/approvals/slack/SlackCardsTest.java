@@ -111,6 +111,8 @@ class SlackCardsTest {
         String fields = json(SlackCards.request(c)).get(1).get("fields").toString();
         assertTrue(fields.contains("&lt;!here&gt; (a&amp;b)"), fields);
         assertTrue(fields.contains("&lt;https://x|y&gt;"), fields);
+        assertEquals("Approval requested: &lt;!here&gt; on db (rule &lt;https://x|y&gt;)", SlackCards.fallback(c),
+                "the notification text is mrkdwn too");
     }
 
     @Test

@@ -160,6 +160,13 @@ class SlackChannelTest {
         assertTrue(slack.requests().isEmpty());
     }
 
+    @Test
+    void aMalformedApiUrlIsRefusedAtOnce() {
+        for (String bad : new String[] { "slack.com/api", "", "https:///api/" }) {
+            assertThrows(IllegalArgumentException.class, () -> new SlackApi(bad, Optional.of(TOKEN)), bad);
+        }
+    }
+
     /** Neither the exception nor any cause mentions the secret, in its message or its string form. */
     static void assertNoSecret(Throwable e, String secret) {
         for (Throwable t = e; t != null; t = t.getCause()) {
