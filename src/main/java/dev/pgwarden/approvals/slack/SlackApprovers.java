@@ -25,11 +25,6 @@ public final class SlackApprovers {
         return userIds.isEmpty() && emails.isEmpty();
     }
 
-    /** Whether some entries are e-mails, so a click needs the user's e-mail from {@code users.info}. */
-    public boolean listsEmails() {
-        return !emails.isEmpty();
-    }
-
     public boolean byUserId(String userId) {
         return userIds.contains(userId);
     }

@@ -40,15 +40,16 @@ public class SlackInteractivityResource {
         if (verifier.isEmpty()) {
             return Response.status(Response.Status.NOT_FOUND).entity("Slack is not configured\n").build();
         }
+        byte[] raw = body == null ? new byte[0] : body;
         try {
-            verifier.get().verify(timestamp, signature, body == null ? new byte[0] : body);
+            verifier.get().verify(timestamp, signature, raw);
         } catch (SlackSignatureVerifier.Rejected e) {
             LOG.warnf("Slack interactivity request refused: %s", e.getMessage());
             return Response.status(Response.Status.UNAUTHORIZED).entity("invalid Slack request signature\n").build();
         }
         SlackInteraction click;
         try {
-            click = SlackInteraction.parse(body);
+            click = SlackInteraction.parse(raw);
         } catch (SlackInteraction.Malformed e) {
             LOG.warnf("Slack interactivity request refused: %s", e.getMessage());
             return Response.status(Response.Status.BAD_REQUEST).entity(e.getMessage() + "\n").build();
