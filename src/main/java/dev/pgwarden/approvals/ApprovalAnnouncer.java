@@ -9,8 +9,6 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Any;
-import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
@@ -27,8 +25,7 @@ public class ApprovalAnnouncer {
     private static final Logger LOG = Logger.getLogger(ApprovalAnnouncer.class);
 
     @Inject
-    @Any
-    Instance<ApprovalChannel> channels;
+    ApprovalChannels channels;
     @Inject
     ApprovalStore store;
     @Inject
@@ -45,7 +42,7 @@ public class ApprovalAnnouncer {
         ApprovalCard card = card(request);
         executor.execute(() -> {
             List<String> refs = new ArrayList<>();
-            for (ApprovalChannel channel : channels) {
+            for (ApprovalChannel channel : channels.all()) {
                 try {
                     Optional<String> ref = channel.announce(card);
                     refs.add(channel.name() + "=" + ref.orElse(""));
@@ -85,7 +82,7 @@ public class ApprovalAnnouncer {
             int eq = line.indexOf('=');
             String name = line.substring(0, eq);
             String ref = line.substring(eq + 1);
-            for (ApprovalChannel channel : channels) {
+            for (ApprovalChannel channel : channels.all()) {
                 if (channel.name().equals(name)) {
                     try {
                         channel.update(ref, card, request.outcome());
