@@ -64,6 +64,7 @@ public final class FakeSlackServer implements AutoCloseable {
     private final Set<String> channels = ConcurrentHashMap.newKeySet();
     private final Map<String, User> users = new ConcurrentHashMap<>();
     private final Map<String, String> messages = new ConcurrentHashMap<>();
+    private final List<String> posted = new CopyOnWriteArrayList<>();
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_700_000_000_000_100L);
@@ -111,6 +112,11 @@ public final class FakeSlackServer implements AutoCloseable {
     /** The next call of {@code method} answers this HTTP status with a non-JSON body. */
     public void failNextWithStatus(String method, int status) {
         failures.put(method, new Failure(status, null));
+    }
+
+    /** {@code channel:ts} of every message posted, in order. */
+    public List<String> posted() {
+        return List.copyOf(posted);
     }
 
     public List<Request> requests() {
@@ -189,6 +195,7 @@ public final class FakeSlackServer implements AutoCloseable {
         long t = clock.incrementAndGet();
         String ts = t / 1_000_000 + "." + String.format("%06d", t % 1_000_000);
         messages.put(channel + ":" + ts, p.getOrDefault("text", ""));
+        posted.add(channel + ":" + ts);
         out.put("ok", true).put("channel", channel).put("ts", ts);
         ObjectNode message = out.putObject("message");
         message.put("type", "message").put("text", p.get("text")).put("ts", ts).put("bot_id", "B0PGWARDEN");
