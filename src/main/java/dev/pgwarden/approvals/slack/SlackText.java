@@ -22,17 +22,7 @@ final class SlackText {
      * {@code <https://x|label>}); everything else is shown as written.
      */
     static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+        return fit(text, Integer.MAX_VALUE, false).text();
     }
 
     /** An escaped value cut to fit {@code maxChars} after escaping, never inside an entity or a surrogate pair. */
