@@ -32,7 +32,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.pgwarden.identity.dev.DevIssuer;
+import dev.pgwarden.testing.FakeSlackServer;
 import dev.pgwarden.testing.GatewayProcess;
+import dev.pgwarden.testing.SlackCallbacks;
 import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
 
@@ -44,7 +46,12 @@ class TwoReplicasIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    static final String SLACK_TOKEN = "xoxb-replicas-bot-token";
+    static final String SLACK_SECRET = "replicas-test-signing-secret";
+    static final String SLACK_CHANNEL = "C0REPLICAS";
+
     static DevIssuer issuer;
+    static FakeSlackServer slack;
     static GatewayProcess a;
     static GatewayProcess b;
 
@@ -53,6 +60,8 @@ class TwoReplicasIT {
         PostgresFixture pg = PostgresFixture.shared();
         String store = pg.createStore("pgwarden_store_replicas");
         issuer = DevIssuer.start("127.0.0.1", 0, "pgwarden");
+        slack = FakeSlackServer.start(SLACK_TOKEN, SLACK_CHANNEL);
+        slack.addUser("U0ALICE", "alice", "alice@example.com");
         Path policy = Files.createTempFile("pgwarden-replicas-policy", ".yaml");
         Files.writeString(policy, ApprovalsProfile.POLICY);
         Map<String, String> env = new HashMap<>();
@@ -63,11 +72,17 @@ class TwoReplicasIT {
         env.put("PGWARDEN_UPSTREAM_PASSWORD", PostgresFixture.GATEWAY_PASSWORD);
         env.put("PGWARDEN_POLICY_FILE", policy.toString());
         env.put("PGWARDEN_APPROVALS_TIMEOUT", "PT60S");
+        env.put("QUARKUS_LOG_CATEGORY__DEV_PGWARDEN__LEVEL", "DEBUG");
         env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuer());
         env.put("QUARKUS_OIDC_TOKEN_AUDIENCE", issuer.audience());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", store);
         env.put("QUARKUS_DATASOURCE_USERNAME", PostgresFixture.STORE_USER);
         env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresFixture.STORE_PASSWORD);
+        env.put("PGWARDEN_SLACK_API_URL", slack.apiUrl());
+        env.put("PGWARDEN_SLACK_BOT_TOKEN", SLACK_TOKEN);
+        env.put("PGWARDEN_SLACK_CHANNEL", SLACK_CHANNEL);
+        env.put("PGWARDEN_SLACK_SIGNING_SECRET", SLACK_SECRET);
+        env.put("PGWARDEN_SLACK_APPROVERS", "U0ALICE");
         a = GatewayProcess.start("replica-a", env);
         b = GatewayProcess.start("replica-b", env);
     }
@@ -82,6 +97,9 @@ class TwoReplicasIT {
         }
         if (issuer != null) {
             issuer.close();
+        }
+        if (slack != null) {
+            slack.close();
         }
     }
 
@@ -120,6 +138,45 @@ class TwoReplicasIT {
         }
     }
 
+    @Test
+    void aSlackClickLandingOnTheOtherReplicaResumesTheSession() throws Exception {
+        slack.clear();
+        try (Connection c = connect(a, "agent-slack-a"); Statement st = c.createStatement()) {
+            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> {
+                try (ResultSet rs = st.executeQuery("SELECT id FROM orders")) {
+                    List<String> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                    return out;
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            FakeSlackServer.Request card = slack.await("chat.postMessage", 1, Duration.ofSeconds(30)).get(0);
+            JsonNode approve = card.jsonParam("blocks").findValues("elements").stream()
+                    .filter(e -> e.isArray() && e.size() > 0 && e.get(0).has("action_id")).findFirst().orElseThrow().get(0);
+            String id = approve.path("value").asText();
+            String ts = slack.posted().get(0).substring(SLACK_CHANNEL.length() + 1);
+            byte[] body = SlackCallbacks.form(SlackCallbacks.blockActions("U0ALICE", "alice",
+                    approve.path("action_id").asText(), id, SLACK_CHANNEL, ts, slack.responseUrl("U0ALICE")));
+            SlackCallbacks.Signed signed = SlackCallbacks.sign(SLACK_SECRET, java.time.Instant.now(), body);
+            long clicked = System.nanoTime();
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(b.httpUri("/slack/interactivity"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("X-Slack-Request-Timestamp", signed.timestamp())
+                    .header("X-Slack-Signature", signed.signature())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(PostgresFixture.ORDER_COUNT, rows.get(30, TimeUnit.SECONDS).size());
+            System.out.printf("approvals across replicas: Slack click on B to rows on A: %d ms%n",
+                    (System.nanoTime() - clicked) / 1_000_000);
+            String updated = slack.await("chat.update", 1, Duration.ofSeconds(30)).get(0).jsonParam("blocks").toString();
+            assertTrue(updated.contains("alice (Slack)"), updated);
+            assertEquals("APPROVED", get(a, "/api/approvals/" + id).path("status").asText());
+        }
+    }
+
     static Connection connect(GatewayProcess g, String subject) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", subject);
@@ -132,7 +189,7 @@ class TwoReplicasIT {
     }
 
     static String awaitPending(GatewayProcess g, String subject) throws Exception {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 60_000; // a cold replica on a loaded CI machine
         while (System.currentTimeMillis() < deadline) {
             for (JsonNode r : get(g, "/api/approvals?status=PENDING")) {
                 if (subject.equals(r.path("subject").asText())) {
