@@ -2,6 +2,7 @@ package dev.pgwarden.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -204,7 +205,21 @@ public interface GatewayConfig {
         @WithDefault("8180")
         int port();
 
+        /** The {@code aud} of its tokens, and the client id of its login flow. */
         @WithDefault("pgwarden")
         String audience();
+
+        /** The login client's secret (the console's {@code quarkus.oidc.console.credentials.secret}); no login without it. */
+        @WithName("client-secret")
+        Optional<String> clientSecret();
+
+        /** People who may log in through its form, by name: {@code users.alice.password}, {@code users.alice.groups}. */
+        Map<String, User> users();
+
+        interface User {
+            String password();
+
+            List<String> groups();
+        }
     }
 }

@@ -1,15 +1,12 @@
 package dev.pgwarden.identity.dev;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,11 +25,18 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A minimal OpenID Connect issuer (discovery, JWKS, a token endpoint) for demos and tests.
- * Tokens are real RS256 JWTs, so the gateway validates them exactly as it would Keycloak's.
- * It hands a token to anyone who asks: never expose it beyond localhost or enable it in production.
+ * A minimal OpenID Connect issuer for demos and tests: discovery, JWKS, a shortcut that hands an
+ * access token to anyone who asks ({@code /token}, {@code /token.txt}), and, when given a client
+ * secret and users, the authorization code flow with a login form ({@code /authorize},
+ * {@code /oauth/token}, {@code /logout}). Tokens are real RS256 JWTs, so the gateway validates them
+ * exactly as it would Keycloak's. Never expose it beyond localhost or enable it in production.
  */
 public final class DevIssuer implements AutoCloseable {
+    /** How long tokens from the code flow live. */
+    static final Duration LOGIN_TOKEN_LIFETIME = Duration.ofMinutes(30);
+    /** How long an authorization code may wait to be redeemed. */
+    static final Duration CODE_LIFETIME = Duration.ofSeconds(60);
+
     private final HttpServer server;
     private final String issuer;
     private final String audience;
@@ -47,14 +51,32 @@ public final class DevIssuer implements AutoCloseable {
         published.add(signingKey);
     }
 
+    /** An issuer without the login flow (its authorization endpoint says so). */
     public static DevIssuer start(String host, int port, String audience) throws IOException {
+        return start(host, port, audience, null, Clock.systemUTC());
+    }
+
+    /** An issuer that also logs {@code login}'s users in; its client id is {@code audience}. */
+    public static DevIssuer start(String host, int port, String audience, CodeFlowSettings login) throws IOException {
+        return start(host, port, audience, login, Clock.systemUTC());
+    }
+
+    /** As above with a clock for authorization codes' expiry (tests). */
+    public static DevIssuer start(String host, int port, String audience, CodeFlowSettings login, Clock clock)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
         String issuer = "http://" + host + ":" + server.getAddress().getPort();
         DevIssuer dev = new DevIssuer(server, issuer, audience);
+        AuthorizationCodes codes = new AuthorizationCodes(clock, CODE_LIFETIME);
+        LoginEndpoint loginEndpoint = new LoginEndpoint(audience, login, codes);
+        TokenEndpoint tokenEndpoint = new TokenEndpoint(audience, login, codes, dev.signer());
         server.createContext("/.well-known/openid-configuration", dev::discovery);
         server.createContext("/jwks", dev::jwks);
         server.createContext("/token.txt", ex -> dev.token(ex, false));
         server.createContext("/token", ex -> dev.token(ex, true));
+        server.createContext("/authorize", loginEndpoint::authorize);
+        server.createContext("/oauth/token", tokenEndpoint::handle);
+        server.createContext("/logout", loginEndpoint::logout);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "dev-issuer");
             t.setDaemon(true);
@@ -134,26 +156,64 @@ public final class DevIssuer implements AutoCloseable {
         }
     }
 
+    /** ID and access tokens for a redeemed code, signed with the current key. */
+    private TokenEndpoint.Signer signer() {
+        return new TokenEndpoint.Signer() {
+            @Override
+            public String idToken(AuthorizationCodes.Grant grant) {
+                JwtClaims c = claims(grant.user().name(), grant.user().groups(), issuer, grant.clientId(),
+                        Instant.now().plus(LOGIN_TOKEN_LIFETIME));
+                c.setClaim("azp", grant.clientId());
+                c.setClaim("auth_time", grant.authTime().getEpochSecond());
+                if (grant.nonce() != null) {
+                    c.setClaim("nonce", grant.nonce());
+                }
+                return sign(c, signingKey);
+            }
+
+            @Override
+            public String accessToken(DevUser user) {
+                return token(user.name(), user.groups(), LOGIN_TOKEN_LIFETIME);
+            }
+
+            @Override
+            public long lifetimeSeconds() {
+                return LOGIN_TOKEN_LIFETIME.toSeconds();
+            }
+        };
+    }
+
     private void discovery(HttpExchange ex) throws IOException {
         String json = "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/jwks\","
-                + "\"token_endpoint\":\"" + issuer + "/token\","
+                + "\"authorization_endpoint\":\"" + issuer + "/authorize\","
+                + "\"token_endpoint\":\"" + issuer + "/oauth/token\","
+                + "\"end_session_endpoint\":\"" + issuer + "/logout\","
+                + "\"response_types_supported\":[\"code\"],\"grant_types_supported\":[\"authorization_code\"],"
+                + "\"subject_types_supported\":[\"public\"],\"scopes_supported\":[\"openid\"],"
+                + "\"code_challenge_methods_supported\":[\"S256\"],"
+                + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"client_secret_post\"],"
+                + "\"claims_supported\":[\"sub\",\"preferred_username\",\"groups\",\"nonce\",\"auth_time\"],"
                 + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}";
-        respond(ex, 200, "application/json", json);
+        DevHttp.respond(ex, 200, "application/json", json);
     }
 
     private void jwks(HttpExchange ex) throws IOException {
         JsonWebKeySet set = new JsonWebKeySet(new ArrayList<>(published));
-        respond(ex, 200, "application/json", set.toJson());
+        DevHttp.respond(ex, 200, "application/json", set.toJson());
     }
 
+    /** The shortcut: a token for whatever subject and groups the caller names. */
     private void token(HttpExchange ex, boolean json) throws IOException {
-        Map<String, String> params = new HashMap<>(parse(ex.getRequestURI().getRawQuery()));
-        if ("POST".equals(ex.getRequestMethod())) {
-            params.putAll(parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        Map<String, String> params;
+        try {
+            params = DevHttp.parameters(ex);
+        } catch (IllegalArgumentException e) {
+            DevHttp.respond(ex, 400, "text/plain", e.getMessage() + "\n");
+            return;
         }
         String sub = params.get("sub");
         if (sub == null || sub.isBlank()) {
-            respond(ex, 400, "text/plain", "sub is required\n");
+            DevHttp.respond(ex, 400, "text/plain", "sub is required\n");
             return;
         }
         List<String> groups = Arrays.stream(params.getOrDefault("groups", "").split(","))
@@ -161,34 +221,10 @@ public final class DevIssuer implements AutoCloseable {
         long ttl = Long.parseLong(params.getOrDefault("ttl", "3600"));
         String token = token(sub, groups, Duration.ofSeconds(ttl));
         if (json) {
-            respond(ex, 200, "application/json", "{\"access_token\":\"" + token
+            DevHttp.respond(ex, 200, "application/json", "{\"access_token\":\"" + token
                     + "\",\"token_type\":\"Bearer\",\"expires_in\":" + ttl + "}");
         } else {
-            respond(ex, 200, "text/plain", token);
-        }
-    }
-
-    private static Map<String, String> parse(String form) {
-        Map<String, String> out = new HashMap<>();
-        if (form == null || form.isEmpty()) {
-            return out;
-        }
-        for (String pair : form.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return out;
-    }
-
-    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+            DevHttp.respond(ex, 200, "text/plain", token);
         }
     }
 
