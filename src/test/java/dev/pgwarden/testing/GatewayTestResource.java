@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
+import dev.pgwarden.identity.dev.CodeFlowSettings;
 import dev.pgwarden.identity.dev.DevIssuer;
+import dev.pgwarden.identity.dev.DevUser;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -26,6 +29,15 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                 role: support_ro
             """;
 
+    /** People the issuer's login form knows; each one's password is {@link #password}. */
+    public static final List<DevUser> PEOPLE = List.of(
+            new DevUser("alice", password("alice"), List.of("auditors")),
+            new DevUser("ann", password("ann"), List.of("pgwarden-approvers")),
+            new DevUser("paul", password("paul"), List.of("pgwarden-admins")),
+            new DevUser("agent", password("agent"), List.of("analysts")));
+    /** The console's client secret at the issuer (random per run). */
+    private static final String CONSOLE_SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
+
     private static DevIssuer issuer;
     private static int gatewayPort;
     private static Path workDir;
@@ -35,7 +47,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         PostgresFixture pg = PostgresFixture.shared();
         try {
             if (issuer == null) {
-                issuer = DevIssuer.start("127.0.0.1", 0, "pgwarden");
+                issuer = DevIssuer.start("127.0.0.1", 0, "pgwarden", new CodeFlowSettings(CONSOLE_SECRET, PEOPLE));
                 workDir = Files.createTempDirectory("pgwarden-gw-test");
                 Files.writeString(workDir.resolve("policy.yaml"), POLICY);
                 SelfSignedCertificate.create(workDir);
@@ -63,6 +75,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         cfg.put("quarkus.datasource.password", PostgresFixture.STORE_PASSWORD);
         cfg.put("quarkus.oidc.auth-server-url", issuer.issuer());
         cfg.put("quarkus.oidc.token.audience", issuer.audience());
+        cfg.put("quarkus.oidc.console.credentials.secret", CONSOLE_SECRET);
         cfg.put("quarkus.http.test-port", "0");
         return cfg;
     }
@@ -92,6 +105,11 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** The login password of one of {@link #PEOPLE}. */
+    public static String password(String user) {
+        return user + "-test-pw";
     }
 
     /** A token for {@code subject} in {@code groups}, valid for ten minutes. */
