@@ -75,10 +75,25 @@ final class DevHttp {
 
     /** An HTML page that runs no script and cannot be framed. */
     static void page(HttpExchange ex, int status, String html) throws IOException {
-        ex.getResponseHeaders().set("Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        page(ex, status, html, null);
+    }
+
+    /**
+     * As above; {@code formRedirectOrigin} is where the page's form submission may end up: browsers
+     * apply form-action to the redirects that follow a submission too.
+     */
+    static void page(HttpExchange ex, int status, String html, String formRedirectOrigin) throws IOException {
+        String formAction = "'self'" + (formRedirectOrigin == null ? "" : " " + formRedirectOrigin);
+        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
+                + "form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'");
         ex.getResponseHeaders().set("X-Frame-Options", "DENY");
         respond(ex, status, "text/html; charset=utf-8", html);
+    }
+
+    /** scheme://host[:port] of an absolute URI. */
+    static String origin(String uri) {
+        URI u = URI.create(uri);
+        return u.getScheme() + "://" + u.getRawAuthority();
     }
 
     static String escapeHtml(String s) {

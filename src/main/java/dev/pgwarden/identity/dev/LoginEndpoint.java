@@ -56,16 +56,17 @@ final class LoginEndpoint {
             DevHttp.redirect(ex, DevHttp.withQuery(r.redirectUri(), q));
             return;
         }
+        AuthorizationRequest request = check.valid();
+        String client = DevHttp.origin(request.redirectUri());
         if ("GET".equals(ex.getRequestMethod())) {
-            DevHttp.page(ex, 200, LoginPage.form(params, null));
+            DevHttp.page(ex, 200, LoginPage.form(params, null), client);
             return;
         }
         Optional<DevUser> user = authenticate(params.get("username"), params.get("password"));
         if (user.isEmpty()) {
-            DevHttp.page(ex, 401, LoginPage.form(params, "Wrong username or password."));
+            DevHttp.page(ex, 401, LoginPage.form(params, "Wrong username or password."), client);
             return;
         }
-        AuthorizationRequest request = check.valid();
         String code = codes.issue(request.clientId(), request.redirectUri(), user.get(), request.nonce(),
                 request.codeChallenge());
         Map<String, String> q = new LinkedHashMap<>();

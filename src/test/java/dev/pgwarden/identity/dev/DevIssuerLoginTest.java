@@ -181,7 +181,10 @@ class DevIssuerLoginTest {
         HttpResponse<String> form = get("/authorize?" + form(params));
         assertEquals(200, form.statusCode());
         assertTrue(form.body().contains("name=\"password\""), form.body());
-        assertTrue(form.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'none'"));
+        String csp = form.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp.contains("default-src 'none'"), csp);
+        // Browsers check form-action on the redirect after the submission too: the client's origin is allowed.
+        assertTrue(csp.contains("form-action 'self' http://127.0.0.1:9;"), csp);
 
         URI back = login(params, "alice", "alice-pw");
         assertEquals("/console/callback", back.getPath());
