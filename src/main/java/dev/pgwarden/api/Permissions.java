@@ -44,8 +44,9 @@ public class Permissions {
 
     public Capabilities of(SecurityIdentity identity) {
         Set<String> groups = groupsOf(identity);
-        return new Capabilities(any(groups, config.api().adminGroups()), any(groups, auditorGroups()),
-                any(groups, config.approvals().approverGroups()));
+        boolean admin = any(groups, config.api().adminGroups());
+        boolean approver = any(groups, config.approvals().approverGroups());
+        return new Capabilities(admin, any(groups, auditorGroups()), approver || admin, approver);
     }
 
     /** Every group that lets its members use the console for something. */

@@ -29,22 +29,36 @@
     add('Estimated rows', el('span', { class: 'estimate' },
         a.estimatedRows === null || a.estimatedRows === undefined ? 'not estimated' : number(a.estimatedRows)));
     add('Requested', timeEl(a.createdAt));
+    if (a.policyVersion) add('Policy version', el('span', { class: 'mono' }, a.policyVersion));
     if (a.status === 'PENDING') {
       add('Expires', timeEl(a.expiresAt), ' (' + expiresIn(a.expiresAt) + ')');
     } else {
       add('Decided', a.decidedBy ? el('strong', { class: 'decided-by' }, a.decidedBy) : '—', ' ',
           a.decidedAt ? timeEl(a.decidedAt) : '');
       if (a.reason) add('Reason', el('span', { class: 'decision-reason' }, a.reason));
+      if (a.grantUntil) add('Also covers', 'the same statement by ' + a.subject + ' until ', timeEl(a.grantUntil));
     }
     return list;
+  }
+
+  /** Shows an outcome in the card and in the page's decision line, which survives the refresh. */
+  function tell(message, kind, text, result) {
+    for (const node of [message, $('decision')]) {
+      node.className = 'notice ' + kind + (node === message ? ' outcome' : '');
+      node.textContent = text;
+      node.hidden = false;
+      if (result) {
+        node.dataset.result = result;
+      } else {
+        delete node.dataset.result;
+      }
+    }
   }
 
   async function decide(a, approve, reasonInput, message, buttons) {
     const reason = reasonInput.value.trim();
     if (!approve && !reason) {
-      message.className = 'notice bad';
-      message.textContent = 'Say why you deny it: the requester sees the reason.';
-      message.hidden = false;
+      tell(message, 'bad', 'Say why you deny it: the requester sees the reason.');
       reasonInput.focus();
       return;
     }
@@ -52,16 +66,14 @@
     try {
       const r = await api('/api/approvals/' + encodeURIComponent(a.id) + '/' + (approve ? 'approve' : 'deny'),
           { method: 'POST', body: { reason } });
-      message.className = 'notice ' + (r.result === 'DECIDED' ? 'ok' : 'bad');
-      message.textContent = r.message || (r.result + ': ' + r.status);
-      message.dataset.result = r.result;
+      tell(message, r.result === 'DECIDED' ? 'ok' : 'bad', a.id + ': ' + (r.message || (r.result + ', ' + r.status)),
+          r.result);
+      reasonInput.value = '';
+      setTimeout(refresh, 1000);
     } catch (e) {
-      message.className = 'notice bad';
-      message.textContent = e.message;
+      tell(message, 'bad', e.message);
       buttons.forEach(b => { b.disabled = false; });
     }
-    message.hidden = false;
-    setTimeout(refresh, 1500);
   }
 
   function card(a, highlight) {
@@ -137,8 +149,8 @@
 
   PG.me().then(me => {
     who = me;
-    if (!who.may.approve && !who.may.audit) {
-      status('Approvals are for the approver groups.', 'bad');
+    if (!who.may.readApprovals) {
+      status('Approvals are for the approver and admin groups.', 'bad');
       return;
     }
     $('approver-note').hidden = who.may.approve;

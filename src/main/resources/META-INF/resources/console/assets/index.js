@@ -1,7 +1,7 @@
 'use strict';
 // Overview: the count of pending approvals, for those who may see them.
 PG.me().then(async who => {
-  if (!who.may.approve && !who.may.audit) return;
+  if (!who.may.readApprovals) return;
   try {
     const pending = await PG.api('/api/approvals?status=PENDING');
     const badge = PG.$('pending-count');
