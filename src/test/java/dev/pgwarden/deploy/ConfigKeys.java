@@ -29,7 +29,13 @@ final class ConfigKeys {
             Map.entry("QUARKUS_HTTP_PORT", "quarkus.http.port"),
             Map.entry("QUARKUS_DATASOURCE_JDBC_URL", "quarkus.datasource.jdbc.url"),
             Map.entry("QUARKUS_DATASOURCE_USERNAME", "quarkus.datasource.username"),
-            Map.entry("QUARKUS_DATASOURCE_PASSWORD", "quarkus.datasource.password"));
+            Map.entry("QUARKUS_DATASOURCE_PASSWORD", "quarkus.datasource.password"),
+            Map.entry("QUARKUS_OIDC_CONSOLE_CLIENT_ID", "quarkus.oidc.console.client-id"),
+            Map.entry("QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET", "quarkus.oidc.console.credentials.secret"),
+            Map.entry("QUARKUS_OIDC_CONSOLE_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME",
+                    "quarkus.oidc.console.authentication.force-redirect-https-scheme"),
+            Map.entry("QUARKUS_OIDC_CONSOLE_AUTHENTICATION_COOKIE_FORCE_SECURE",
+                    "quarkus.oidc.console.authentication.cookie-force-secure"));
 
     private ConfigKeys() {
     }

@@ -225,6 +225,36 @@ class DeploymentFilesTest {
         return group.getMethod(method).getAnnotation(WithDefault.class).value();
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void theConsoleLoginClientIsInTheRealmAndItsSecretComesFromSecrets() throws Exception {
+        JsonNode console = null;
+        for (JsonNode c : new ObjectMapper().readTree(REALM.toFile()).get("clients")) {
+            if (c.get("clientId").asText().equals("pgwarden-console")) {
+                console = c;
+            }
+        }
+        assertNotNull(console, "client pgwarden-console");
+        assertFalse(console.get("publicClient").asBoolean(), "a confidential client: the gateway holds its secret");
+        assertEquals("${CONSOLE_CLIENT_SECRET}", console.get("secret").asText(), "the secret comes from .env, not the file");
+        assertTrue(console.get("redirectUris").toString().contains("/console/callback"));
+        assertEquals("S256", console.get("attributes").get("pkce.code.challenge.method").asText());
+
+        Map<String, Object> services = (Map<String, Object>) yaml(COMPOSE).get("services");
+        Map<String, String> gw = environment(((Map<String, Object>) services.get("pgwarden")).get("environment"));
+        Map<String, String> kc = environment(((Map<String, Object>) services.get("keycloak")).get("environment"));
+        assertEquals("pgwarden-console", gw.get("QUARKUS_OIDC_CONSOLE_CLIENT_ID"));
+        assertTrue(gw.get("QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET").startsWith("${CONSOLE_CLIENT_SECRET"));
+        assertEquals(gw.get("QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET"), kc.get("CONSOLE_CLIENT_SECRET"));
+
+        String k8s = Files.readString(K8S);
+        assertTrue(Pattern.compile("name: QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET\\s+valueFrom:\\s+secretKeyRef:").matcher(k8s)
+                .find(), "Kubernetes takes the console secret from a Secret");
+        String ecs = Files.readString(ECS);
+        assertTrue(Pattern.compile("Name: QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET\\s+ValueFrom: !Ref ConsoleClientSecretArn")
+                .matcher(ecs).find(), "ECS takes the console secret from Secrets Manager");
+    }
+
     // --- Kubernetes -----------------------------------------------------------------------------
 
     @Test
