@@ -34,6 +34,8 @@ SU_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STORE_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 echo "$SU_PASSWORD" > "$WORK/su.pw"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/su.pw"
 echo "$GW_PASSWORD" > "$WORK/upstream.pw"; chmod 600 "$WORK/upstream.pw"
+# The console's login: the development issuer and the gateway share this client secret.
+CONSOLE_SECRET="$(head -c 36 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 
 echo "starting PostgreSQL on 127.0.0.1:$PG_PORT..."
 as_pg "$PG_BIN/initdb" -D "$WORK/pgdata" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
@@ -65,6 +67,7 @@ PGWARDEN_POLICY_FILE="$ROOT/deploy/policy.example.yaml" \
 PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$ISSUER_PORT" \
 QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/pgwarden_store" \
 QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PASSWORD" \
+PGWARDEN_DEV_ISSUER_CLIENT_SECRET="$CONSOLE_SECRET" QUARKUS_OIDC_CONSOLE_CREDENTIALS_SECRET="$CONSOLE_SECRET" \
 QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$ISSUER_PORT" QUARKUS_HTTP_PORT="$HTTP_PORT" \
   java ${JAVA_OPTS:-} -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$WORK/pgwarden.log" 2>&1 &
 GW_PID=$!
@@ -99,11 +102,13 @@ Connect as an analyst with a fresh token:
 Try: SELECT current_user, name, email, ssn, card_number FROM customers LIMIT 3;   (masked by the policy)
      INSERT INTO items VALUES (1, 'x');   (refused: agents are read-only)
      COPY customers TO STDOUT;   (held for approval by rule no-bulk-export; the NOTICE names its id)
-Approve it as alice (group pgwarden-approvers) from another shell; the held COPY then runs, masked:
+Approve it in the console (below) as ann, or from another shell; the held COPY then runs, masked:
 
-  curl -s -X POST -H "Authorization: Bearer \$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=alice&groups=pgwarden-approvers')" \\
+  curl -s -X POST -H "Authorization: Bearer \$(curl -s 'http://127.0.0.1:$ISSUER_PORT/token.txt?sub=ann&groups=pgwarden-approvers')" \\
     -H 'Content-Type: application/json' -d '{"reason": "ok"}' http://127.0.0.1:$HTTP_PORT/api/approvals/<id>/approve
 
+The console: http://127.0.0.1:$HTTP_PORT/console/  (log in as alice / alice-demo: auditor;
+ann / ann-demo: approver; agent / agent-demo: an analyst, whom the console refuses)
 Press Ctrl-C to stop everything.
 MSG
 wait "$GW_PID"
