@@ -117,7 +117,7 @@
     }
     fact(facts, 'Started', timeEl(s.startedAt));
     fact(facts, 'Took', el('span', { id: 'took' }, durationMs(s.startedAt, s.finishedAt)));
-    fact(facts, 'Rows', number(s.rows));
+    fact(facts, 'Rows', s.rows === null || s.rows === undefined ? '—' : number(s.rows));
     fact(facts, 'Bytes', number(s.bytes));
     fact(facts, 'Record hash', el('span', { class: 'mono' }, s.hash || ''));
     const error = $('statement-error');
@@ -166,7 +166,7 @@
       return;
     }
     if (complete && current >= statements.length - 1) show(0);
-    $('play').textContent = '\u23F8 Pause';
+    $('play').textContent = 'Pause';
     timer = setInterval(async () => {
       if (complete && current >= statements.length - 1) {
         stopPlaying();

@@ -72,6 +72,7 @@
     try {
       const sessions = await api('/api/sessions?' + q.toString());
       fill($('sessions').tBodies[0], sessions.map(row));
+      $('sessions').dataset.query = q.toString(); // which search the table shows
       $('count').textContent = sessions.length === 0 ? 'No sessions match.'
           : sessions.length + ' session' + (sessions.length === 1 ? '' : 's') + ', newest first.';
       status('');
