@@ -103,6 +103,16 @@ class ConsoleLoginTest {
     }
 
     @Test
+    void theRefusalPageShowsNamesAsText() throws Exception {
+        HttpLogin browser = new HttpLogin(gateway);
+        HttpResponse<String> page = browser.login("/console/", "<i>eve</i>");
+        assertEquals(403, page.statusCode());
+        assertTrue(page.body().contains("<strong id=\"who\">&lt;i&gt;eve&lt;/i&gt;</strong>"), page.body());
+        assertTrue(page.body().contains("&lt;b&gt;analysts&lt;/b&gt;"), page.body());
+        assertFalse(page.body().contains("<i>eve") || page.body().contains("<b>analysts"), page.body());
+    }
+
+    @Test
     void scriptsKeepBearerTokensAnd401() {
         given().when().get("/api/policy").then().statusCode(401);
         given().header(SCRIPT, "JavaScript").when().get("/api/policy").then().statusCode(401);

@@ -34,7 +34,8 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             new DevUser("alice", password("alice"), List.of("auditors")),
             new DevUser("ann", password("ann"), List.of("pgwarden-approvers")),
             new DevUser("paul", password("paul"), List.of("pgwarden-admins")),
-            new DevUser("agent", password("agent"), List.of("analysts")));
+            new DevUser("agent", password("agent"), List.of("analysts")),
+            new DevUser("<i>eve</i>", password("<i>eve</i>"), List.of("<b>analysts</b>")));
     /** The console's client secret at the issuer (random per run). */
     private static final String CONSOLE_SECRET = UUID.randomUUID() + "-" + UUID.randomUUID();
 
