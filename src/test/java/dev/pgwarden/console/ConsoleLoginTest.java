@@ -82,6 +82,16 @@ class ConsoleLoginTest {
     }
 
     @Test
+    void theConsolesScriptGets499NotARedirectWhenItsSessionIsNoGood() throws Exception {
+        // A session cookie the gateway cannot decrypt (forged, or from before a secret rotation).
+        given().header(SCRIPT, "JavaScript").cookie("q_session_console", "not-a-session").redirects().follow(false)
+                .when().get("/api/policy").then().statusCode(499);
+        // The same cookie on a page load starts the login instead.
+        given().cookie("q_session_console", "not-a-session").redirects().follow(false)
+                .when().get("/console/").then().statusCode(302);
+    }
+
+    @Test
     void theDeepLinkSurvivesTheLogin() throws Exception {
         HttpLogin browser = new HttpLogin(gateway);
         HttpResponse<String> page = browser.login("/console/approvals.html?id=a-1b2c", "ann");
