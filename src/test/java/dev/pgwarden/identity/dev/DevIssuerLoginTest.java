@@ -208,6 +208,22 @@ class DevIssuerLoginTest {
     }
 
     @Test
+    void tokensAreSignedWithTheCurrentKeyAfterARotation() throws Exception {
+        issuer.rotateKey();
+        JsonNode keys = JSON.readTree(get("/jwks").body()).get("keys");
+        String newest = keys.get(keys.size() - 1).get("kid").asText();
+        Pkce pkce = Pkce.create();
+        String code = query(login(authorizeParams(pkce, "s", "n"), "alice", "alice-pw")).get("code");
+        JsonNode t = JSON.readTree(redeem(code, pkce.verifier(), SECRET).body());
+        for (String jwt : List.of(t.get("id_token").asText(), t.get("access_token").asText())) {
+            String header = new String(Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.'))),
+                    StandardCharsets.UTF_8);
+            assertEquals(newest, JSON.readTree(header).get("kid").asText());
+            verified(jwt, "pgwarden");
+        }
+    }
+
+    @Test
     void aCodeWorksOnce() throws Exception {
         Pkce pkce = Pkce.create();
         String code = query(login(authorizeParams(pkce, "s", "n"), "agent", "agent-pw")).get("code");
