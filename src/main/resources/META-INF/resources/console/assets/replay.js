@@ -10,6 +10,7 @@
 
   const id = param('id');
   let session = null;
+  let approvals = [];
   const statements = [];
   let complete = false;
   let current = -1;
@@ -20,6 +21,7 @@
     const fromSeq = statements.length ? statements[statements.length - 1].seq + 1 : 1;
     const detail = await api('/api/sessions/' + encodeURIComponent(id) + '?fromSeq=' + fromSeq + '&limit=' + PAGE);
     session = detail.session;
+    approvals = detail.approvals || approvals;
     statements.push(...detail.statements);
     complete = detail.statements.length < PAGE;
     renderTimeline();
@@ -44,6 +46,12 @@
         session.endReason ? ' — ' + session.endReason : '');
     fact(facts, 'Totals', number(session.statements) + ' statements, ' + number(session.rows) + ' rows, '
         + number(session.bytes) + ' bytes');
+    if (approvals.length) {
+      fact(facts, 'Approval requests', el('ul', { id: 'session-approvals' }, approvals.map(a => el('li', {},
+          el('a', { href: '/console/approvals.html?id=' + encodeURIComponent(a.id) }, a.id), ' ', badge(a.status),
+          a.decidedBy ? ' by ' + a.decidedBy : '', a.reason ? ' (' + a.reason + ')' : '', ' — ',
+          el('span', { class: 'mono' }, a.rule || '')))));
+    }
   }
 
   function renderTimeline() {
