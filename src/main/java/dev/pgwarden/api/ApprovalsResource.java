@@ -28,7 +28,6 @@ import dev.pgwarden.approvals.ApprovalStatus;
 import dev.pgwarden.approvals.ApprovalStore;
 import dev.pgwarden.approvals.Approver;
 import dev.pgwarden.config.GatewayConfig;
-import dev.pgwarden.identity.GroupsClaim;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -50,11 +49,11 @@ public class ApprovalsResource {
     @Inject
     ApprovalDecider decider;
     @Inject
-    JsonWebToken token;
-    @Inject
     SecurityIdentity identity;
     @Inject
     GatewayConfig config;
+    @Inject
+    Permissions permissions;
 
     public record ApprovalView(String id, ApprovalStatus status, String subject, List<String> groups,
             String clientAddress, String sessionId, String database, String statement, Long estimatedRows,
@@ -110,7 +109,7 @@ public class ApprovalsResource {
     }
 
     private DecisionResponse decide(String id, boolean approve, DecisionRequest body) {
-        if (!inAny(config.approvals().approverGroups())) {
+        if (!permissions.of(identity).approve()) {
             throw new ForbiddenException("deciding approvals requires membership of one of "
                     + config.approvals().approverGroups());
         }
@@ -121,29 +120,30 @@ public class ApprovalsResource {
         return new DecisionResponse(o.result(), o.status(), o.message());
     }
 
-    /** Every name the caller is known by, so the requester is recognised whichever claim named them. */
+    /**
+     * Every name the caller is known by (from the token the identity was verified with: the
+     * access token of a script, the ID token of a console login), so the requester is recognised
+     * whichever claim named them.
+     */
     private Approver approver() {
         Set<String> names = new LinkedHashSet<>();
         names.add(identity.getPrincipal().getName());
-        if (token.getSubject() != null) {
-            names.add(token.getSubject());
-        }
-        String email = token.getClaim("email");
-        if (email != null) {
-            names.add(email);
+        if (identity.getPrincipal() instanceof JsonWebToken verified) {
+            if (verified.getSubject() != null) {
+                names.add(verified.getSubject());
+            }
+            Object email = verified.getClaim("email");
+            if (email != null) {
+                names.add(email.toString());
+            }
         }
         return new Approver(identity.getPrincipal().getName(), Set.copyOf(names));
     }
 
     private void requireReader() {
-        if (!inAny(config.approvals().approverGroups()) && !inAny(config.api().adminGroups())) {
+        if (!permissions.of(identity).readApprovals()) {
             throw new ForbiddenException("reading approvals requires membership of one of "
                     + config.approvals().approverGroups() + " or " + config.api().adminGroups());
         }
-    }
-
-    private boolean inAny(List<String> wanted) {
-        Set<String> groups = new GroupsClaim(config.identity().groupsClaim()).read(token.getRawToken());
-        return wanted.stream().anyMatch(groups::contains);
     }
 }
