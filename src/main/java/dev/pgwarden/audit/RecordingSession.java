@@ -85,8 +85,11 @@ final class RecordingSession implements SessionRecorder {
     private record SyncX() {
     }
 
-    /** A statement the trail could not take: its error comes back and nothing is recorded. */
-    private record NotAdmittedX(boolean endsWithReady) {
+    /**
+     * An answer that belongs to no record: a statement the trail could not take (its error comes
+     * back), or an empty query (a driver's liveness ping runs nothing).
+     */
+    private record UnrecordedX(boolean endsWithReady) {
     }
 
     private static final BindX BIND = new BindX();
@@ -126,16 +129,28 @@ final class RecordingSession implements SessionRecorder {
     // ---- client side ----
 
     @Override
-    public PgError admit(byte type) {
+    public PgError admit(byte type, StatementGate.Verdict verdict) {
+        if (isEmptyQuery(type, verdict)) {
+            return null; // runs nothing: nothing to record, so nothing to refuse
+        }
         PgError error = failClosed ? writer.admissionError() : null;
         if (error != null) {
-            expected.add(new NotAdmittedX(type == MessageTypes.QUERY || type == MessageTypes.FUNCTION_CALL));
+            expected.add(new UnrecordedX(type == MessageTypes.QUERY || type == MessageTypes.FUNCTION_CALL));
         }
         return error;
     }
 
+    private static boolean isEmptyQuery(byte type, StatementGate.Verdict verdict) {
+        return type == MessageTypes.QUERY && verdict != null && verdict.refusal() == null
+                && verdict.statements().isEmpty();
+    }
+
     @Override
     public void decided(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
+        if (isEmptyQuery(type, verdict)) {
+            expected.add(new UnrecordedX(true));
+            return;
+        }
         switch (type) {
             case MessageTypes.QUERY -> {
                 String sql = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
@@ -387,7 +402,7 @@ final class RecordingSession implements SessionRecorder {
     }
 
     private void onError(Object head, PgError error) {
-        if (head instanceof NotAdmittedX na) {
+        if (head instanceof UnrecordedX na) {
             if (!na.endsWithReady()) {
                 expected.poll();
                 skipToSync();
@@ -449,7 +464,7 @@ final class RecordingSession implements SessionRecorder {
                 }
                 return;
             }
-            if (e instanceof SyncX || (e instanceof NotAdmittedX na && na.endsWithReady())) {
+            if (e instanceof SyncX || (e instanceof UnrecordedX na && na.endsWithReady())) {
                 return;
             }
         }

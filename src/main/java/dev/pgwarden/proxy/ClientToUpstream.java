@@ -74,7 +74,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             }
             case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
                     MessageTypes.SYNC -> {
-                PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type) : null;
+                PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, null) : null;
                 if (results != null) {
                     track(type, buf, start, end);
                 }
@@ -214,7 +214,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * closed), with the trail's error.
      */
     private StatementGate.Verdict recorded(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
-        PgError unrecorded = recorder.admit(type);
+        PgError unrecorded = recorder.admit(type, verdict);
         if (unrecorded != null) {
             return StatementGate.Verdict.refuse(unrecorded);
         }

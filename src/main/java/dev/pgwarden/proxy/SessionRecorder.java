@@ -14,11 +14,12 @@ public interface SessionRecorder {
     /**
      * Asked before a statement may run (Query, Parse, Execute, an allowed FunctionCall).
      *
+     * @param verdict the gate's verdict (null for Execute: its statement was decided at Parse)
      * @return null to let it run (the call is then followed by {@link #decided} or {@link #fromClient});
      *         otherwise the error it is refused with because the trail cannot take it (fail closed).
      *         The recorder then expects that error back and records nothing for it.
      */
-    PgError admit(byte type);
+    PgError admit(byte type, StatementGate.Verdict verdict);
 
     /** A Query, Parse or FunctionCall and the gate's verdict on it (refusals too), before it goes upstream. */
     void decided(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict);
@@ -54,7 +55,7 @@ public interface SessionRecorder {
     /** Records nothing (recording disabled, tests of the bare relay). */
     SessionRecorder NONE = new SessionRecorder() {
         @Override
-        public PgError admit(byte type) {
+        public PgError admit(byte type, StatementGate.Verdict verdict) {
             return null;
         }
 
