@@ -16,12 +16,15 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 
 import dev.pgwarden.api.AuditViews.SessionDetail;
 import dev.pgwarden.api.AuditViews.SessionView;
 import dev.pgwarden.api.AuditViews.StatementView;
 import dev.pgwarden.audit.AuditSession;
 import dev.pgwarden.audit.AuditStatement;
+import dev.pgwarden.audit.TrailExport;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 
@@ -35,6 +38,8 @@ public class SessionsResource {
 
     @Inject
     AuditorAccess access;
+    @Inject
+    StoreCursor cursor;
 
     /**
      * Sessions, newest first. {@code from}/{@code to} bound the start time (ISO-8601 instants),
@@ -82,6 +87,29 @@ public class SessionsResource {
         List<StatementView> statements = AuditStatement.ofSession(id, fromSeq, limit(limit)).stream()
                 .map(StatementView::of).toList();
         return new SessionDetail(SessionView.of(s), statements);
+    }
+
+    /** One session with its statements and its global chain entry, as JSON Lines or CSV (one row per statement). */
+    @GET
+    @Path("/{id}/export")
+    public Response export(@PathParam("id") String id, @QueryParam("format") @DefaultValue("jsonl") String format) {
+        access.require();
+        if (!"jsonl".equals(format) && !"csv".equals(format)) {
+            throw new BadRequestException("format must be jsonl or csv");
+        }
+        if (AuditSession.findById(id) == null) {
+            throw new NotFoundException("no recorded session " + id);
+        }
+        boolean csv = "csv".equals(format);
+        StreamingOutput body = out -> cursor.stream(c -> {
+            if (csv) {
+                TrailExport.csv(c, null, null, id, out);
+            } else {
+                TrailExport.jsonl(c, null, null, id, out);
+            }
+        });
+        return Response.ok(body, csv ? "text/csv; charset=utf-8" : AuditResource.JSONL)
+                .header("Content-Disposition", "attachment; filename=\"session-" + id + "." + format + "\"").build();
     }
 
     static Instant instant(String name, String value) {

@@ -52,13 +52,17 @@ class AuditTrailTest {
 
     /** The one session of {@code subject}, once its end has been recorded. */
     static JsonPath sessionOf(String subject) throws InterruptedException {
+        return sessionOf(subject, auditor());
+    }
+
+    static JsonPath sessionOf(String subject, String auditorToken) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (true) {
-            JsonPath list = given().auth().oauth2(auditor()).queryParam("subject", subject)
+            JsonPath list = given().auth().oauth2(auditorToken).queryParam("subject", subject)
                     .when().get("/api/sessions").then().statusCode(200).extract().jsonPath();
             if (list.getList("$").size() == 1 && list.getString("[0].endedAt") != null) {
                 String id = list.getString("[0].id");
-                return given().auth().oauth2(auditor()).when().get("/api/sessions/" + id)
+                return given().auth().oauth2(auditorToken).when().get("/api/sessions/" + id)
                         .then().statusCode(200).extract().jsonPath();
             }
             assertTrue(System.nanoTime() < deadline, "session of " + subject + " not recorded: " + list.prettify());
