@@ -35,6 +35,8 @@ public final class AuditViews {
         }
     }
 
-    public record SessionDetail(SessionView session, List<StatementView> statements) {
+    /** A session's timeline: its statements in order and the approval requests it made. */
+    public record SessionDetail(SessionView session, List<StatementView> statements,
+            List<ApprovalsResource.ApprovalView> approvals) {
     }
 }

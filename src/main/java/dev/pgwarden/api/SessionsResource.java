@@ -22,6 +22,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import dev.pgwarden.api.AuditViews.SessionDetail;
 import dev.pgwarden.api.AuditViews.SessionView;
 import dev.pgwarden.api.AuditViews.StatementView;
+import dev.pgwarden.approvals.ApprovalRequest;
 import dev.pgwarden.audit.AuditSession;
 import dev.pgwarden.audit.AuditStatement;
 import dev.pgwarden.audit.TrailExport;
@@ -74,7 +75,10 @@ public class SessionsResource {
         return sessions.stream().map(SessionView::of).toList();
     }
 
-    /** One session with its statements in order (from {@code fromSeq}, at most {@code limit}: page long sessions). */
+    /**
+     * One session with its statements in order (from {@code fromSeq}, at most {@code limit}: page
+     * long sessions) and the approval requests it made.
+     */
     @GET
     @Path("/{id}")
     public SessionDetail get(@PathParam("id") String id, @QueryParam("fromSeq") @DefaultValue("1") int fromSeq,
@@ -86,7 +90,9 @@ public class SessionsResource {
         }
         List<StatementView> statements = AuditStatement.ofSession(id, fromSeq, limit(limit)).stream()
                 .map(StatementView::of).toList();
-        return new SessionDetail(SessionView.of(s), statements);
+        List<ApprovalsResource.ApprovalView> approvals = ApprovalRequest.<ApprovalRequest>list(
+                "sessionId = ?1 order by createdAt", id).stream().map(ApprovalsResource.ApprovalView::of).toList();
+        return new SessionDetail(SessionView.of(s), statements, approvals);
     }
 
     /** One session with its statements and its global chain entry, as JSON Lines or CSV (one row per statement). */

@@ -18,8 +18,10 @@ import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.SessionRecorder;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 
 /** Gives every session a recorder writing to the gateway's store (unless recording is disabled). */
+@Startup // the writer runs (and bad settings fail) from the start, not from the first session
 @ApplicationScoped
 public class AuditRecording implements SessionRecorder.Factory {
     private static final Logger LOG = Logger.getLogger(AuditRecording.class);

@@ -32,14 +32,15 @@ final class RecordingSession implements SessionRecorder {
     static final String ALLOWED = "allowed";
     static final String MASKED = "masked";
     static final String REFUSED = "refused";
+    static final String APPROVED = "approved";
     private static final Pattern REFUSAL_DETAIL = Pattern.compile("^policy (\\S+)(?:, rule (.+))?$");
 
-    /** A prepared statement as the client parsed it. */
-    private record Prepared(String sql, int[] paramTypes, boolean refused, PgError refusal,
+    /** A prepared statement as the client parsed it, with the verdict on it. */
+    private record Prepared(String sql, int[] paramTypes, PgError refusal, String approvalId,
             List<ResultCapture.Column>[] described) {
         @SuppressWarnings("unchecked")
-        Prepared(String sql, int[] paramTypes, boolean refused, PgError refusal) {
-            this(sql, paramTypes, refused, refusal, new List[1]);
+        Prepared(String sql, int[] paramTypes, PgError refusal, String approvalId) {
+            this(sql, paramTypes, refusal, approvalId, new List[1]);
         }
     }
 
@@ -56,14 +57,18 @@ final class RecordingSession implements SessionRecorder {
         final String sql;
         final List<String> texts;
         final PgError refusal;
+        final String approvalId;
         int index;
         StatementRecord current;
         boolean abandoned;
+        /** When the next statement of the string started: the Query's arrival, then the previous one's end. */
+        long nextStart = Micros.now();
 
-        QueryX(String sql, List<String> texts, PgError refusal) {
+        QueryX(String sql, List<String> texts, StatementGate.Verdict verdict) {
             this.sql = sql;
             this.texts = texts;
-            this.refusal = refusal;
+            this.refusal = verdict.refusal();
+            this.approvalId = verdict.approvalId();
         }
     }
 
@@ -95,7 +100,7 @@ final class RecordingSession implements SessionRecorder {
     private static final BindX BIND = new BindX();
     private static final CloseX CLOSE = new CloseX();
     private static final SyncX SYNC = new SyncX();
-    private static final Prepared UNKNOWN = new Prepared("", new int[0], false, null);
+    private static final Prepared UNKNOWN = new Prepared("", new int[0], null, null);
 
     private final SessionRecord session;
     private final AuditWriter writer;
@@ -154,20 +159,19 @@ final class RecordingSession implements SessionRecorder {
         switch (type) {
             case MessageTypes.QUERY -> {
                 String sql = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
-                expected.add(new QueryX(sql, verdict.refusal() == null ? verdict.statements() : List.of(sql),
-                        verdict.refusal()));
+                expected.add(new QueryX(sql, verdict.refusal() == null ? verdict.statements() : List.of(sql), verdict));
             }
             case MessageTypes.PARSE -> {
                 int nameEnd = Frames.stringEnd(buf, start + 5, end);
                 int sqlEnd = Frames.stringEnd(buf, nameEnd + 1, end);
                 Prepared p = new Prepared(Frames.string(buf, nameEnd + 1, sqlEnd), paramTypes(buf, sqlEnd + 1),
-                        verdict.refusal() != null, verdict.refusal());
+                        verdict.refusal(), verdict.approvalId());
                 prepared.put(Frames.string(buf, start + 5, nameEnd), p);
                 expected.add(new ParseX(p));
             }
             case MessageTypes.FUNCTION_CALL -> {
                 QueryX call = new QueryX("", List.of("FunctionCall (function OID " + buf.getInt(start + 5) + ")"),
-                        verdict.refusal());
+                        verdict);
                 expected.add(call);
             }
             default -> {
@@ -203,7 +207,7 @@ final class RecordingSession implements SessionRecorder {
                     portal = new Portal(UNKNOWN, BindParameters.NONE, null);
                 }
                 Prepared p = portal.statement();
-                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), p.refusal()), portal));
+                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), p.refusal(), p.approvalId()), portal));
             }
             case MessageTypes.CLOSE -> {
                 String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));
@@ -221,7 +225,7 @@ final class RecordingSession implements SessionRecorder {
         }
     }
 
-    private StatementRecord newRecord(String text, BindParameters params, PgError refusal) {
+    private StatementRecord newRecord(String text, BindParameters params, PgError refusal, String approvalId) {
         String rule = null;
         String version = null;
         if (refusal != null && refusal.detail() != null) {
@@ -235,9 +239,9 @@ final class RecordingSession implements SessionRecorder {
         if (version == null) {
             version = policyVersion.get();
         }
-        return new StatementRecord(failClosed ? Promise.promise() : null, session, text, params,
-                refusal != null ? REFUSED : ALLOWED, rule, version, null, Micros.now(),
-                new ResultCapture(captureRows, captureBytes));
+        String decision = refusal != null ? REFUSED : approvalId != null ? APPROVED : ALLOWED;
+        return new StatementRecord(failClosed ? Promise.promise() : null, session, text, params, decision, rule,
+                version, approvalId, Micros.now(), new ResultCapture(captureRows, captureBytes));
     }
 
     // ---- server side, as the client receives it ----
@@ -337,7 +341,8 @@ final class RecordingSession implements SessionRecorder {
         if (head instanceof QueryX q && !q.abandoned) {
             if (q.current == null && create) {
                 String text = q.index < q.texts.size() ? q.texts.get(q.index) : q.sql;
-                q.current = newRecord(text, null, q.refusal);
+                q.current = newRecord(text, null, q.refusal, q.approvalId);
+                q.current.startedAt = q.nextStart;
             }
             return q.current;
         }
@@ -396,6 +401,7 @@ final class RecordingSession implements SessionRecorder {
         if (head instanceof ExecuteX) {
             expected.poll();
         } else if (head instanceof QueryX q) {
+            q.nextStart = running.finishedAt;
             q.current = null;
             q.index++;
         }
@@ -424,7 +430,7 @@ final class RecordingSession implements SessionRecorder {
         if (r == null) {
             // A Parse, Bind or Describe failed with no Execute queued: record the statement it was for.
             Prepared p = head instanceof ParseX px ? px.statement() : head instanceof DescribeX d ? d.statement() : UNKNOWN;
-            r = newRecord(p.sql(), null, p.refusal());
+            r = newRecord(p.sql(), null, p.refusal(), p.approvalId());
         }
         failed(r, error);
         skipToSync();

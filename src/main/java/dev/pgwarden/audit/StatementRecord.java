@@ -16,7 +16,7 @@ final class StatementRecord extends AuditEvent {
     final String rule;
     final String policyVersion;
     final String approvalId;
-    final long startedAt;
+    long startedAt;
     long finishedAt;
     Long rowCount;
     String sqlState;
