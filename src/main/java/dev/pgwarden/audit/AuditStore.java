@@ -1,5 +1,7 @@
 package dev.pgwarden.audit;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,12 +13,16 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import org.postgresql.PGConnection;
+
 /**
- * Writes a batch of events in one transaction: session starts, every statement of the batch in one
- * multi-row INSERT (arrays unnested server-side: one round trip however many statements), session
- * ends with their links in the global chain. Hashes and JSON are computed once per event, so a
- * batch retried after a failure writes exactly the same rows; ON CONFLICT makes the retry of a
- * batch whose commit was in doubt harmless. Writer thread only.
+ * Writes a batch of events in one transaction: session starts, the batch's statements, session
+ * ends with their links in the global chain. A batch of only a few statements (the steady state
+ * when clients wait for their records) is one multi-row INSERT in autocommit: a single round trip.
+ * A large one goes in with COPY, PostgreSQL's cheapest way in. Hashes and JSON are computed once
+ * per event, so a retried batch writes exactly the same rows; the INSERT skips rows already there
+ * (ON CONFLICT DO NOTHING), and a COPY that collides with its own rows (a commit that went through
+ * after all) is written again as INSERT. Writer thread only.
  */
 final class AuditStore implements AuditWriter.Store {
     static final String INSERT_SESSION = """
@@ -64,14 +70,21 @@ final class AuditStore implements AuditWriter.Store {
     @Override
     public void write(List<AuditEvent> batch) throws SQLException {
         try {
-            writeBatch(batch);
+            try {
+                writeBatch(batch, batch.size() > COPY_FROM);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                writeBatch(batch, false); // an earlier attempt committed after all: skip what is there
+            }
         } catch (SQLException e) {
             discardBrokenConnections.run();
             throw e;
         }
     }
 
-    private void writeBatch(List<AuditEvent> batch) throws SQLException {
+    private void writeBatch(List<AuditEvent> batch, boolean copy) throws SQLException {
         List<SessionRecord> starts = new ArrayList<>();
         List<StatementRecord> statements = new ArrayList<>();
         List<SessionRecord.Ended> ends = new ArrayList<>();
@@ -89,10 +102,19 @@ final class AuditStore implements AuditWriter.Store {
             }
         }
         try (Connection c = dataSource.getConnection()) {
+            if (starts.isEmpty() && ends.isEmpty() && !copy) {
+                c.setAutoCommit(true); // one statement, its own transaction: one round trip
+                insertStatements(c, statements);
+                return;
+            }
             c.setAutoCommit(false);
             try {
                 insertSessions(c, starts);
-                insertStatements(c, statements);
+                if (copy) {
+                    copyStatements(c, statements);
+                } else {
+                    insertStatements(c, statements);
+                }
                 endSessions(c, ends);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -133,6 +155,44 @@ final class AuditStore implements AuditWriter.Store {
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+    }
+
+    static final String COPY_STATEMENTS = """
+            COPY pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
+                approval_id, started_at, finished_at, row_count, sql_state, message, byte_count, result, hash)
+            FROM STDIN""";
+    private static final String UNIQUE_VIOLATION = "23505";
+    /** Batches larger than this go in with COPY. */
+    private static final int COPY_FROM = 64;
+
+    private static void copyStatements(Connection c, List<StatementRecord> rs) throws SQLException {
+        if (rs.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(rs.size() * 256);
+        for (StatementRecord r : rs) {
+            CopyText.field(sb, r.session.id).append('\t');
+            sb.append(r.seq).append('\t');
+            CopyText.field(sb, r.text).append('\t');
+            CopyText.field(sb, r.parametersJson).append('\t');
+            CopyText.field(sb, r.decision).append('\t');
+            CopyText.field(sb, r.rule).append('\t');
+            CopyText.field(sb, r.policyVersion).append('\t');
+            CopyText.field(sb, r.approvalId).append('\t');
+            sb.append(Micros.toInstant(r.startedAt)).append('\t');
+            sb.append(Micros.toInstant(r.finishedAt)).append('\t');
+            CopyText.field(sb, r.rowCount == null ? null : r.rowCount.toString()).append('\t');
+            CopyText.field(sb, r.sqlState).append('\t');
+            CopyText.field(sb, r.message).append('\t');
+            sb.append(r.byteCount).append('\t');
+            CopyText.field(sb, r.resultJson).append('\t');
+            sb.append(r.hash).append('\n');
+        }
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_STATEMENTS, new StringReader(sb.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY to the audit store failed: " + e.getMessage(), "08006", e);
         }
     }
 
