@@ -1,27 +1,24 @@
 package dev.pgwarden.api;
 
-import java.util.Set;
-
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ForbiddenException;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import dev.pgwarden.config.GatewayConfig;
-import dev.pgwarden.identity.GroupsClaim;
+import io.quarkus.security.identity.SecurityIdentity;
 
-/** Lets members of the auditor groups read the audit trail; agents' tokens get 403. */
+/** Lets members of the auditor groups read the audit trail (scripts and the console alike); agents get 403. */
 @RequestScoped
 public class AuditorAccess {
     @Inject
-    JsonWebToken token;
+    SecurityIdentity identity;
+    @Inject
+    Permissions permissions;
     @Inject
     GatewayConfig config;
 
     public void require() {
-        Set<String> groups = new GroupsClaim(config.identity().groupsClaim()).read(token.getRawToken());
-        if (config.audit().auditorGroups().stream().noneMatch(groups::contains)) {
+        if (!permissions.of(identity).audit()) {
             throw new ForbiddenException("requires membership of one of " + config.audit().auditorGroups());
         }
     }
