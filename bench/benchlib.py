@@ -444,11 +444,16 @@ def cmd_report(args):
 
     ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
                    ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"),
+                   ("pgwarden-audit", "pgwarden"), ("pgwarden-audit", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
         if any((a, m) in pg and (b, m) in pg for m in modes):
             ratio_rows.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(tps(a, m), tps(b, m))} |" for m in modes))
+    if meta.get("audit_records"):
+        L.append(f"pgwarden-audit records every statement and result (fail-closed: each acknowledgement waits for "
+                 f"its record's commit): {meta['audit_records']}.")
+        L.append("")
     if ratio_rows:
         L.append("### TPS ratios (1.00× = same throughput; below 1 = slower than the reference)")
         L.append("")

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden
-# (pass-through policy) vs pgwarden-masked (masking, detectors and a rule on), all on this machine,
-# in one run. See bench/README.md.
+# (pass-through policy, audit recording off) vs pgwarden-masked (masking, detectors and a rule on) vs
+# pgwarden-audit (pass-through policy, audit recording on), all on this machine, in one run.
+# See bench/README.md.
 #
 #   bench/run.sh                      # full run (30 s per measurement)
 #   BENCH_SECONDS=5 bench/run.sh      # quick run
 #   BENCH_TARGETS=direct,pgbouncer,haproxy bench/run.sh   # without pgwarden
 #   BENCH_TARGETS=direct,pgwarden,pgwarden-masked bench/run.sh   # only the masking comparison
+#   BENCH_TARGETS=direct,pgwarden,pgwarden-audit bench/run.sh    # only the recording comparison
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +26,7 @@ BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
 BENCH_MODES="${BENCH_MODES:-simple,prepared}"
-BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden,pgwarden-masked}"
+BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit}"
 BENCH_LARGE="${BENCH_LARGE:-1}"               # 0 = skip the large-result tests
 BENCH_SAMPLES="${BENCH_SAMPLES:-5}"           # customers rows whose raw values are looked for in the output
 BENCH_GRACE="${BENCH_GRACE:-30}"              # a pgbench run still going this long after its -T is hung: killed
@@ -33,6 +35,8 @@ BENCH_LARGE_REPEAT="${BENCH_LARGE_REPEAT:-3}" # timed runs per large-result test
 BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"         # 1 = keep the temp dir (cluster, configs, logs)
 BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar even if present
 BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}"
+BENCH_STORE_FSYNC="${BENCH_STORE_FSYNC:-on}"   # the gateways' store cluster: on = durable commits (as in production)
+BENCH_AUDIT_FAIL_CLOSED="${BENCH_AUDIT_FAIL_CLOSED:-true}"  # pgwarden-audit: pgwarden.audit.fail-closed
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
@@ -49,18 +53,21 @@ done
 IFS=',' read -ra TARGETS <<<"$BENCH_TARGETS"
 IFS=',' read -ra MODES <<<"$BENCH_MODES"
 ((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS is empty"
-ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked"
+ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit"
 for t in "${TARGETS[@]}"; do
-  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked) ;; *) die "unknown target '$t' (known: $ALL_TARGETS)";; esac
+  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked|pgwarden-audit) ;;
+    *) die "unknown target '$t' (known: $ALL_TARGETS)";; esac
 done
 [[ "$(printf '%s\n' "${TARGETS[@]}" | sort | uniq -d)" == "" ]] || die "BENCH_TARGETS lists a target twice"
+[[ "$BENCH_STORE_FSYNC" == on || "$BENCH_STORE_FSYNC" == off ]] || die "BENCH_STORE_FSYNC must be on or off"
+[[ "$BENCH_AUDIT_FAIL_CLOSED" == true || "$BENCH_AUDIT_FAIL_CLOSED" == false ]] \
+  || die "BENCH_AUDIT_FAIL_CLOSED must be true or false"
 for m in "${MODES[@]}"; do
   case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
-has_gateway() { has_target pgwarden || has_target pgwarden-masked; }
-is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked ]]; }
-gw_store() { if [[ "$1" == pgwarden ]]; then echo pgwarden_store; else echo pgwarden_store_masked; fi; }  # its own store database
+has_gateway() { has_target pgwarden || has_target pgwarden-masked || has_target pgwarden-audit; }
+is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked || "$1" == pgwarden-audit ]]; }
 
 # ------------------------------------------------------------------------------------------------
 # tools: install what is missing (Debian packages)
@@ -124,6 +131,9 @@ GW_STALE=""
 MASKED_SMOKE=""
 GW_PID=""      # pgwarden (pass-through policy)
 GWM_PID=""     # pgwarden-masked
+GWA_PID=""     # pgwarden-audit
+STORE_STARTED=0
+STORE_DATA=""
 HAP_PID=""
 PGB_PID=""
 
@@ -150,6 +160,8 @@ cleanup() {
     echo "[bench] FAILED (exit $rc); logs follow" >&2
     show_tail "$WORK/pgwarden.log" "pgwarden stdout/stderr" 60
     show_tail "$WORK/pgwarden-masked.log" "pgwarden-masked stdout/stderr" 60
+    show_tail "$WORK/pgwarden-audit.log" "pgwarden-audit stdout/stderr" 60
+    show_tail "$WORK/store.log" "store postgres log"
     show_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
     show_tail "$WORK/haproxy.log" "haproxy log"
     show_tail "$WORK/postgres.log" "postgres log"
@@ -157,11 +169,16 @@ cleanup() {
   fi
   stop_pid "$GW_PID" pgwarden
   stop_pid "$GWM_PID" pgwarden-masked
+  stop_pid "$GWA_PID" pgwarden-audit
   stop_pid "$HAP_PID" haproxy
   stop_pid "$PGB_PID" pgbouncer
   if [[ $PG_STARTED == 1 ]]; then
     "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
       || "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+  fi
+  if [[ $STORE_STARTED == 1 ]]; then
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$STORE_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
+      || "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$STORE_DATA" -m immediate -w stop >/dev/null 2>&1
   fi
   if [[ "$BENCH_KEEP_TMP" == 1 || ( $rc -ne 0 && "${BENCH_KEEP_TMP_ON_FAIL:-0}" == 1 ) ]]; then
     echo "[bench] temp dir kept: $WORK" >&2
@@ -180,17 +197,17 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEF
 export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
 
 read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT GWM_PORT GWM_ISSUER_PORT GWM_HTTP_PORT \
-  < <(python3 "$LIB" ports 9)
-[[ -n "$GWM_HTTP_PORT" ]] || die "could not pick free ports"
+  GWA_PORT GWA_ISSUER_PORT GWA_HTTP_PORT STORE_PORT < <(python3 "$LIB" ports 13)
+[[ -n "$STORE_PORT" ]] || die "could not pick free ports"
 rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 BENCH_USER=bench_user
 BENCH_USER_PW="$(rand_pw)"
 GW_DB_PW="$(rand_pw)"
-STORE_PW="$(rand_pw)"   # the gateways' own store login (pgwarden_store)
+STORE_PW="$(rand_pw)"
 
 est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
-log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT)"
+log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT) pgwarden-audit=$GWA_PORT (dev issuer $GWA_ISSUER_PORT, http $GWA_HTTP_PORT) store=$STORE_PORT"
 
 # ------------------------------------------------------------------------------------------------
 # PostgreSQL
@@ -233,13 +250,35 @@ GRANT bench_rw TO $BENCH_USER;
 EOF
 PG_VERSION="$(admin_psql -d bench -At -c 'SHOW server_version' | awk '{print $1}')"
 
-# each gateway's own store (approvals, audit): an empty database per gateway, owned by the store
-# login; the gateway's Flyway migrations create its pgwarden schema at start
+# the gateways' own store (approvals, audit trail): a cluster of its own, durable unless
+# BENCH_STORE_FSYNC=off, with one database per gateway
 if has_gateway; then
-  admin_psql -d postgres -c "CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW'" >/dev/null
-  for t in pgwarden pgwarden-masked; do
-    if has_target "$t"; then admin_psql -d postgres -c "CREATE DATABASE $(gw_store "$t") OWNER pgwarden_store" >/dev/null; fi
-  done
+  STORE_DATA="$WORK/store-data"
+  log "initdb of the gateways' store cluster (fsync $BENCH_STORE_FSYNC)"
+  "${AS_PG[@]}" "$PG_BIN/initdb" -D "$STORE_DATA" -U postgres -E UTF8 --locale=C \
+    --auth-local=trust --auth-host=scram-sha-256 >"$WORK/initdb-store.log" 2>&1 \
+    || { cat "$WORK/initdb-store.log" >&2; die "initdb of the store failed"; }
+  cat >>"$STORE_DATA/postgresql.conf" <<EOF
+
+# --- pgwarden bench: the gateways' store ---
+listen_addresses = '127.0.0.1'
+port = $STORE_PORT
+unix_socket_directories = '$WORK/sock'
+max_connections = 100
+fsync = $BENCH_STORE_FSYNC
+synchronous_commit = $BENCH_STORE_FSYNC
+log_min_messages = warning
+EOF
+  "${AS_PG[@]}" touch "$WORK/store.log"
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$STORE_DATA" -l "$WORK/store.log" -w -t 60 start >/dev/null \
+    || die "the store cluster did not start"
+  STORE_STARTED=1
+  psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/sock" -p "$STORE_PORT" -U postgres -d postgres >/dev/null <<EOF
+CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW';
+CREATE DATABASE store_pgwarden OWNER pgwarden_store;
+CREATE DATABASE store_pgwarden_masked OWNER pgwarden_store;
+CREATE DATABASE store_pgwarden_audit OWNER pgwarden_store;
+EOF
 fi
 
 # the masked table: fake personal data, BENCH_ROWS rows (only needed by the large-result tests)
@@ -358,10 +397,12 @@ EOF
 }
 
 # per gateway: listen port, dev-issuer port, http port, policy, pid variable
-gw_port() { if [[ "$1" == pgwarden ]]; then echo "$GW_PORT"; else echo "$GWM_PORT"; fi; }
-gw_issuer_port() { if [[ "$1" == pgwarden ]]; then echo "$ISSUER_PORT"; else echo "$GWM_ISSUER_PORT"; fi; }
-gw_http_port() { if [[ "$1" == pgwarden ]]; then echo "$HTTP_PORT"; else echo "$GWM_HTTP_PORT"; fi; }
-gw_pid() { if [[ "$1" == pgwarden ]]; then echo "$GW_PID"; else echo "$GWM_PID"; fi; }
+gw_port() { case "$1" in pgwarden) echo "$GW_PORT";; pgwarden-masked) echo "$GWM_PORT";; *) echo "$GWA_PORT";; esac; }
+gw_issuer_port() {
+  case "$1" in pgwarden) echo "$ISSUER_PORT";; pgwarden-masked) echo "$GWM_ISSUER_PORT";; *) echo "$GWA_ISSUER_PORT";; esac
+}
+gw_http_port() { case "$1" in pgwarden) echo "$HTTP_PORT";; pgwarden-masked) echo "$GWM_HTTP_PORT";; *) echo "$GWA_HTTP_PORT";; esac; }
+gw_pid() { case "$1" in pgwarden) echo "$GW_PID";; pgwarden-masked) echo "$GWM_PID";; *) echo "$GWA_PID";; esac; }
 
 GW_TOKEN=""
 fetch_token() { # gateway seconds -> GW_TOKEN; waits for that gateway's dev issuer (each has its own key)
@@ -411,7 +452,7 @@ prepare_pgwarden() { # build if needed, then run from a snapshot so a rebuild in
 }
 
 write_policy() { # gateway file
-  if [[ "$1" == pgwarden ]]; then
+  if [[ "$1" != pgwarden-masked ]]; then
     cat >"$2" <<EOF
 # generated by bench/run.sh: map group 'bench' to role bench_rw, allow everything
 roles:
@@ -445,8 +486,9 @@ EOF
   fi
 }
 
-start_gateway() { # pgwarden | pgwarden-masked
-  local gw="$1" port issuer http pid
+start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit
+  local gw="$1" port issuer http pid recording=false
+  [[ "$gw" != pgwarden-audit ]] || recording=true
   port="$(gw_port "$gw")"; issuer="$(gw_issuer_port "$gw")"; http="$(gw_http_port "$gw")"
   mkdir -p "$WORK/$gw"
   write_policy "$gw" "$WORK/$gw/policy.yaml"
@@ -462,14 +504,15 @@ start_gateway() { # pgwarden | pgwarden-masked
       PGWARDEN_UPSTREAM_PASSWORD="$GW_DB_PW" PGWARDEN_UPSTREAM_SSL_MODE=disable \
       PGWARDEN_POLICY_FILE="$WORK/$gw/policy.yaml" \
       PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$issuer" \
-      QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$(gw_store "$gw")" \
-      QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PW" \
       QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$issuer" \
       QUARKUS_HTTP_PORT="$http" \
+      QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$STORE_PORT/store_${gw//-/_}" \
+      QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PW" \
+      PGWARDEN_AUDIT_ENABLED="$recording" PGWARDEN_AUDIT_FAIL_CLOSED="$BENCH_AUDIT_FAIL_CLOSED" \
       "$JAVA" "${jopts[@]}" -jar "$RUN_JAR"
   ) >"$WORK/$gw.log" 2>&1 &
   pid=$!
-  if [[ "$gw" == pgwarden ]]; then GW_PID=$pid; else GWM_PID=$pid; fi
+  case "$gw" in pgwarden) GW_PID=$pid;; pgwarden-masked) GWM_PID=$pid;; *) GWA_PID=$pid;; esac
   fetch_token "$gw" 60
   log "got a token from $gw's dev issuer on port $issuer; waiting for 'select 1' through the gateway"
   wait_ready "$gw" "$port" bench "$GW_TOKEN" 60 "$pid"
@@ -478,11 +521,12 @@ start_gateway() { # pgwarden | pgwarden-masked
 
 target_port() {
   case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";;
-    pgwarden|pgwarden-masked) gw_port "$1";; esac
+    pgwarden|pgwarden-masked|pgwarden-audit) gw_port "$1";; esac
 }
 target_user() { if is_gateway "$1"; then echo bench; else echo "$BENCH_USER"; fi; }
 target_pid() {
-  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden|pgwarden-masked) gw_pid "$1";; *) echo "";; esac
+  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden|pgwarden-masked|pgwarden-audit) gw_pid "$1";;
+    *) echo "";; esac
 }
 target_password() { # the token is fetched again for every client run, so expiry cannot bite
   if is_gateway "$1"; then fetch_token "$1" 30; echo "$GW_TOKEN"; else echo "$BENCH_USER_PW"; fi
@@ -561,6 +605,7 @@ if has_gateway; then prepare_pgwarden; fi
 if has_target pgwarden; then start_gateway pgwarden; fi
 if has_target pgwarden-masked; then start_gateway pgwarden-masked; fi
 if has_target pgwarden-masked; then smoke_check_masked; fi
+if has_target pgwarden-audit; then start_gateway pgwarden-audit; fi
 if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_USER_PW" 10; fi
 
 # ------------------------------------------------------------------------------------------------
@@ -621,6 +666,14 @@ for t in "${TARGETS[@]}"; do
   pid="$(target_pid "$t")"
   [[ -z "$pid" ]] || python3 "$LIB" mem --target "$t" --pid "$pid" --out "$RESULTS" || die "cannot read memory of $t"
 done
+AUDIT_RECORDS=""
+if has_target pgwarden-audit; then
+  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$GWA_HTTP_PORT/q/metrics" || true)"
+  written="$(printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_written_total/ {printf "%d", $2}')"
+  dropped="$(printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_dropped_total/ {printf "%d", $2}')"
+  AUDIT_RECORDS="${written:-?} records written, ${dropped:-?} dropped; store fsync $BENCH_STORE_FSYNC, fail-closed $BENCH_AUDIT_FAIL_CLOSED"
+  log "pgwarden-audit: $AUDIT_RECORDS"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # report
@@ -638,7 +691,7 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
   "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
-  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" "masked_smoke=$MASKED_SMOKE" \
+  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" "masked_smoke=$MASKED_SMOKE" "audit_records=$AUDIT_RECORDS" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
 OUT="$BENCH_RESULTS_DIR/$TS.md"

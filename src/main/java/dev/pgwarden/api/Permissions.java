@@ -55,9 +55,9 @@ public class Permissions {
                 .flatMap(List::stream).distinct().toList();
     }
 
-    /** Token groups allowed to read the audit trail. */
+    /** Token groups allowed to read the audit trail ({@code pgwarden.audit.auditor-groups}). */
     List<String> auditorGroups() {
-        return List.of("auditors"); // replaced by pgwarden.audit.auditor-groups when the audit trail lands
+        return config.audit().auditorGroups();
     }
 
     private static boolean any(Set<String> groups, List<String> allowed) {

@@ -34,6 +34,59 @@ public interface GatewayConfig {
 
     Teams teams();
 
+    Audit audit();
+
+    /** The audit trail: every session, statement and (masked) result, in the gateway's store. */
+    interface Audit {
+        /** Record sessions at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Rows of a result kept per statement; the count of all rows is kept either way. */
+        @WithName("capture-rows")
+        @WithDefault("1000")
+        int captureRows();
+
+        /** Bytes of result rows kept per statement. */
+        @WithName("capture-bytes")
+        @WithDefault("1048576")
+        int captureBytes();
+
+        /** Records waiting for the store; beyond this, new statements are refused (fail closed) or records dropped. */
+        @WithName("queue-size")
+        @WithDefault("10000")
+        int queueSize();
+
+        /** Bytes of records waiting for the store (captured results dominate); the same rule applies beyond it. */
+        @WithName("queue-bytes")
+        @WithDefault("67108864")
+        long queueBytes();
+
+        /**
+         * true: a statement's ReadyForQuery waits until its record is committed, and new statements
+         * are refused while the store is down or the queue is full. false: recording never holds a
+         * client up; records that cannot be queued are dropped (and counted).
+         */
+        @WithName("fail-closed")
+        @WithDefault("true")
+        boolean failClosed();
+
+        /** How long a ReadyForQuery may wait for its record; then the session ends (the client saw no acknowledgement). */
+        @WithName("commit-timeout")
+        @WithDefault("PT30S")
+        Duration commitTimeout();
+
+        /** Sessions that ended longer ago than this are removed by the retention job; 0 keeps everything. */
+        @WithName("retention-days")
+        @WithDefault("365")
+        int retentionDays();
+
+        /** Token groups allowed to read, export and verify the trail. */
+        @WithName("auditor-groups")
+        @WithDefault("auditors")
+        List<String> auditorGroups();
+    }
+
     /** Held statements: who may decide, how long a request waits, how far an approved estimate may be exceeded. */
     interface Approvals {
         /** Token groups whose members may approve in the console / REST API. */

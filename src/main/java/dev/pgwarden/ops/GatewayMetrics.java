@@ -3,6 +3,7 @@ package dev.pgwarden.ops;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import dev.pgwarden.audit.AuditRecording;
 import dev.pgwarden.proxy.Sessions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * pgwarden_upstream_connect_errors_total        logins that failed connecting / logging in upstream
  * pgwarden_logins_refused_total{reason=token}   bad, expired, foreign or missing token (28P01)
  * pgwarden_logins_refused_total{reason=no_role} no role mapped to the token's groups (28000)
- * pgwarden_statements_refused_total             statements the policy gate refused (42501)
+ * pgwarden_statements_refused_total             statements refused (policy 42501, audit trail 53000)
+ * pgwarden_audit_store_up                       1 while the audit store takes records, 0 while it fails
+ * pgwarden_audit_queue_records                  records waiting for the audit store
+ * pgwarden_audit_records_written_total          records committed to the audit store
+ * pgwarden_audit_records_dropped_total          records lost (fail-open overflow, or unwritable at shutdown)
  * </pre>
  */
 @Singleton
@@ -30,6 +35,8 @@ public class GatewayMetrics implements MeterBinder {
 
     @Inject
     Sessions sessions;
+    @Inject
+    AuditRecording audit;
 
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -49,7 +56,21 @@ public class GatewayMetrics implements MeterBinder {
                 .tag("reason", "no_role")
                 .register(registry);
         FunctionCounter.builder(STATEMENTS_REFUSED, sessions, Sessions::statementsRefused)
-                .description("statements refused by the policy gate")
+                .description("statements refused by the policy gate or because the audit trail could not take them")
+                .register(registry);
+        Gauge.builder("pgwarden.audit.store.up", audit, a -> a.storeUp() ? 1 : 0)
+                .description("1 while the audit store takes records")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("pgwarden.audit.queue.records", audit, AuditRecording::queued)
+                .description("audit records waiting for the store")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("pgwarden.audit.records.written", audit, AuditRecording::written)
+                .description("audit records committed to the store")
+                .register(registry);
+        FunctionCounter.builder("pgwarden.audit.records.dropped", audit, AuditRecording::dropped)
+                .description("audit records lost: fail-open overflow, or not writable at shutdown")
                 .register(registry);
     }
 }

@@ -34,11 +34,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final UpstreamToClient replies;
     private final Sessions sessions;
     private final ApprovalHolds approvals;
+    private final SessionRecorder recorder;
 
     ClientToUpstream(BatchWriter upstream, RefusalTracker refusals, StatementGate gate, SessionInfo session,
             boolean allowFunctionCall, Runnable onTerminate, ResultTracker results, MessageFramer framer,
             Consumer<Future<?>> holdUntil, ResultLineage lineage, UpstreamToClient replies, Sessions sessions,
-            ApprovalHolds approvals) {
+            ApprovalHolds approvals, SessionRecorder recorder) {
         this.upstream = upstream;
         this.refusals = refusals;
         this.gate = gate;
@@ -52,6 +53,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         this.replies = replies;
         this.sessions = sessions;
         this.approvals = approvals;
+        this.recorder = recorder;
     }
 
     @Override
@@ -72,13 +74,19 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             }
             case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
                     MessageTypes.SYNC -> {
+                PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, null) : null;
                 if (results != null) {
                     track(type, buf, start, end);
                 }
                 if (type == MessageTypes.SYNC) {
                     replies.expectReady();
                 }
-                upstream.pass(buf, start, end);
+                if (unrecorded != null) {
+                    refuseExecute(unrecorded);
+                } else {
+                    recorder.fromClient(type, buf, start, end);
+                    upstream.pass(buf, start, end);
+                }
             }
             case MessageTypes.FLUSH, MessageTypes.COPY_DATA, MessageTypes.COPY_DONE, MessageTypes.COPY_FAIL ->
                 upstream.pass(buf, start, end);
@@ -159,6 +167,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return false;
         }
         replies.expectReady();
+        verdict = recorded(MessageTypes.QUERY, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.query(verdict.statements(), verdict.masks());
@@ -184,6 +193,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return false;
         }
         String name = Frames.string(buf, start + 5, nameEnd);
+        verdict = recorded(MessageTypes.PARSE, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.parse(name, sql, verdict.masksOf(0));
@@ -197,6 +207,29 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
                 .cstring(name).cstring(refusals.refuse(verdict.refusal())).int16(0).finish());
         return true;
+    }
+
+    /**
+     * Hands the statement to the audit trail; one the trail cannot take is refused instead (fail
+     * closed), with the trail's error.
+     */
+    private StatementGate.Verdict recorded(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
+        PgError unrecorded = recorder.admit(type, verdict);
+        if (unrecorded != null) {
+            return StatementGate.Verdict.refuse(unrecorded);
+        }
+        recorder.decided(type, buf, start, end, verdict);
+        return verdict;
+    }
+
+    /**
+     * An Execute the audit trail cannot take: replaced by a Parse (under a name nobody uses) that
+     * fails with the refusal marker, so PostgreSQL skips to Sync as for a failed Execute.
+     */
+    private void refuseExecute(PgError error) {
+        sessions.statementRefused();
+        String marker = refusals.refuse(error);
+        upstream.replace(MessageWriter.typed(MessageTypes.PARSE).cstring(marker).cstring(marker).int16(0).finish());
     }
 
     /** Records the extended-protocol messages that decide which plan the rows coming back follow. */
@@ -244,10 +277,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
 
     private void onFunctionCall(Buffer buf, int start, int end) {
         replies.expectReady();
-        if (allowFunctionCall) {
+        StatementGate.Verdict verdict = allowFunctionCall ? StatementGate.Verdict.allow("")
+                : StatementGate.Verdict.refuse(FUNCTION_CALL_REFUSED);
+        verdict = recorded(MessageTypes.FUNCTION_CALL, buf, start, end, verdict);
+        if (verdict.refusal() == null) {
             upstream.pass(buf, start, end);
         } else {
-            upstream.replace(FrontendMessages.query(refusals.refuse(FUNCTION_CALL_REFUSED)));
+            upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
     }
 }

@@ -24,6 +24,7 @@ record GatewayContext(
         UpstreamConnector connector,
         CancelRegistry cancelRegistry,
         Sessions sessions,
+        SessionRecorder.Factory recorders,
         String database,
         int maxMessageSize,
         Duration authTimeout,

@@ -51,6 +51,8 @@ public class GatewayServer {
     jakarta.enterprise.inject.Instance<StatementGate> gates;
     @Inject
     jakarta.enterprise.inject.Instance<ApprovalHolds> approvalHolds;
+    @Inject
+    jakarta.enterprise.inject.Instance<SessionRecorder.Factory> recorders;
 
     private volatile String deploymentId;
     private final java.util.List<ListenerVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -69,6 +71,7 @@ public class GatewayServer {
         policy.current(); // fail start-up on a bad policy file
         UpstreamCredentials credentials = UpstreamCredentials.from(config.upstream());
         StatementGate gate = gates.isResolvable() ? gates.get() : StatementGate.PASS_THROUGH;
+        SessionRecorder.Factory recording = recorders.isResolvable() ? recorders.get() : SessionRecorder.OFF;
         MaskingFactory masking = new MaskingFactory(policy, hashKey());
         NetServerOptions options = serverOptions(listen, tls);
         int instances = listen.eventLoops() > 0 ? listen.eventLoops() : Runtime.getRuntime().availableProcessors();
@@ -78,7 +81,7 @@ public class GatewayServer {
                 () -> {
                     ListenerVerticle l = new ListenerVerticle(options,
                             v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                            (connector, catalog) -> newContext(gate, masking, connector, catalog, tls));
+                            (connector, catalog) -> newContext(gate, masking, recording, connector, catalog, tls));
                     listeners.add(l);
                     return l;
                 },
@@ -90,8 +93,8 @@ public class GatewayServer {
                 vertx.isNativeTransportEnabled());
     }
 
-    private GatewayContext newContext(StatementGate gate, MaskingFactory masking, UpstreamConnector connector,
-            CatalogCache catalog, boolean tls) {
+    private GatewayContext newContext(StatementGate gate, MaskingFactory masking, SessionRecorder.Factory recording,
+            UpstreamConnector connector, CatalogCache catalog, boolean tls) {
         GatewayConfig.Listen listen = config.listen();
         var maskers = masking.forCatalog(catalog);
         var analyzer = gate instanceof PolicyGate pg ? pg.analyzer() : null;
@@ -99,7 +102,7 @@ public class GatewayServer {
         var lineage = new LineageResolver(catalog, side, maskers, analyzer);
         ApprovalHolds approvals = approvalHolds.isResolvable() ? approvalHolds.get() : ApprovalHolds.NONE;
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, lineage, connector, cancelRegistry,
-                sessions, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
+                sessions, recording, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
                 listen.requireTls(), listen.allowFunctionCall(), approvals,
                 role -> new PlannerEstimates(side, role, Vertx.currentContext()));
     }

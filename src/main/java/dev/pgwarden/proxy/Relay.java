@@ -38,6 +38,8 @@ final class Relay {
     private boolean upstreamHeld;
     private boolean clientHeld;
     private boolean closed;
+    private final SessionRecorder recorder;
+    private String endReason = "client disconnected";
 
     Relay(NetSocket client, MessageFramer clientFramer, UpstreamSession up, SessionInfo session,
             GatewayContext gw, Runnable onClosed) {
@@ -51,11 +53,12 @@ final class Relay {
         this.context = Vertx.currentContext();
         RefusalTracker refusals = new RefusalTracker();
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
+        this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
-                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()));
+                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()), recorder);
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
-                gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals());
+                gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals(), recorder);
         this.session = session;
         this.approvals = gw.approvals();
     }
@@ -168,8 +171,9 @@ final class Relay {
                 return;
             }
             if (r.failed()) {
-                close(PgError.fatal(SqlState.INTERNAL_ERROR,
-                        "pgwarden could not read the catalog it needs to mask this result; the result was withheld"));
+                close(r.cause() instanceof ProtocolException pe ? PgError.fatal(pe.sqlState(), pe.getMessage())
+                        : PgError.fatal(SqlState.INTERNAL_ERROR,
+                                "pgwarden could not read the catalog it needs to mask this result; the result was withheld"));
                 return;
             }
             upstreamHeld = false;
@@ -187,6 +191,7 @@ final class Relay {
 
     private void clientTerminated() {
         terminating = true;
+        endReason = "client terminated";
         upstream.end();
         client.close();
     }
@@ -195,6 +200,7 @@ final class Relay {
         if (closed) {
             return;
         }
+        endReason = upstreamToClient.fatalSeen() && !terminating ? "upstream ended the session" : endReason;
         if (terminating || upstreamToClient.fatalSeen()) {
             close(null);
         } else {
@@ -209,6 +215,7 @@ final class Relay {
         }
         closed = true;
         if (error != null) {
+            endReason = error.sqlState() + " " + error.message();
             client.end(BackendMessages.error(error));
         } else {
             client.close();
@@ -217,6 +224,7 @@ final class Relay {
             upstream.end(FrontendMessages.terminate());
         }
         approvals.sessionClosed(session);
+        recorder.ended(endReason);
         onClosed.run();
     }
 

@@ -21,6 +21,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private final ResultTracker results;
     private final MessageFramer framer;
     private final Consumer<Future<Void>> holdUntil;
+    private final SessionRecorder recorder;
     private char transactionStatus = 'I';
     private boolean fatalSeen;
     /** Query / Sync / FunctionCall messages relayed upstream whose ReadyForQuery has not come back. */
@@ -32,30 +33,38 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private final Runnable cancelUpstream;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
-            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream) {
+            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream, SessionRecorder recorder) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;
         this.framer = framer;
         this.holdUntil = holdUntil;
         this.cancelUpstream = cancelUpstream;
+        this.recorder = recorder;
     }
 
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
+        if (type == MessageTypes.READY_FOR_QUERY) {
+            // What the client is about to see acknowledged must be in the audit trail first.
+            Future<Void> durable = recorder.beforeReady();
+            if (durable != null) {
+                hold(durable);
+                return false;
+            }
+        }
         if (!ceilings.isEmpty() && !underCeiling(type, buf, start, end)) {
             return true;
         }
         if (results != null) {
             Buffer masked = results.onServerMessage(type, buf, start, end);
             if (masked == ResultTracker.HOLD) {
-                client.flush();
-                framer.holdCurrent();
-                holdUntil.accept(results.awaitCatalog());
+                hold(results.awaitCatalog());
                 return false;
             }
             if (masked != null) {
                 client.replace(masked);
+                recorder.toClient(type, masked, 0, masked.length(), true);
                 return true;
             }
         }
@@ -73,12 +82,22 @@ final class UpstreamToClient implements MessageFramer.Visitor {
             fatalSeen |= error.isFatal();
             PgError ours = refusals.hasPending() ? refusals.substitute(error) : null;
             if (ours != null) {
-                client.replace(BackendMessages.error(ours));
+                Buffer substitute = BackendMessages.error(ours);
+                client.replace(substitute);
+                recorder.toClient(type, substitute, 0, substitute.length(), true);
                 return true;
             }
         }
         client.pass(buf, start, end);
+        recorder.toClient(type, buf, start, end, false);
         return true;
+    }
+
+    /** The current message and everything after it wait (upstream paused) until {@code ready} completes. */
+    private void hold(Future<Void> ready) {
+        client.flush();
+        framer.holdCurrent();
+        holdUntil.accept(ready);
     }
 
     @Override
@@ -134,7 +153,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                     // The client sees an error: the result plans up to its Sync are abandoned, as after one.
                     results.onServerMessage(MessageTypes.ERROR_RESPONSE, buf, start, end);
                 }
-                client.replace(BackendMessages.error(failing.error()));
+                Buffer error = BackendMessages.error(failing.error());
+                client.replace(error);
+                recorder.toClient(MessageTypes.ERROR_RESPONSE, error, 0, error.length(), true);
                 return false;
             }
             default -> {

@@ -74,6 +74,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
         cfg.put("quarkus.datasource.jdbc.url", pg.storeJdbcUrl());
         cfg.put("quarkus.datasource.username", PostgresFixture.STORE_USER);
         cfg.put("quarkus.datasource.password", PostgresFixture.STORE_PASSWORD);
+        // Small capture caps, so tests see truncation with the fixture's 100 customers.
+        cfg.put("pgwarden.audit.capture-rows", "50");
+        cfg.put("pgwarden.audit.capture-bytes", "16384");
         cfg.put("quarkus.oidc.auth-server-url", issuer.issuer());
         cfg.put("quarkus.oidc.token.audience", issuer.audience());
         cfg.put("quarkus.oidc.console.credentials.secret", CONSOLE_SECRET);

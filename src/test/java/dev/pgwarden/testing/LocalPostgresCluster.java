@@ -106,6 +106,21 @@ final class LocalPostgresCluster {
         deleteRecursively(root);
     }
 
+    /** Stops the server cleanly (it flushes its WAL) and keeps its files, for {@link #restart()}. */
+    synchronized void stopServer() {
+        if (stopped) {
+            throw new IllegalStateException("cluster already deleted");
+        }
+        toolAsOwner(List.of(bin.tool("pg_ctl"), "-D", dataDir.toString(), "-m", "fast", "-w", "-t", "60", "stop"))
+                .requireSuccessOr("pg_ctl stop failed");
+    }
+
+    /** Starts a server stopped by {@link #stopServer()} again, on the same port. */
+    synchronized void restart() {
+        toolAsOwner(List.of(bin.tool("pg_ctl"), "-D", dataDir.toString(), "-w", "-t", "60", "-l", logFile.toString(),
+                "start")).requireSuccessOr("PostgreSQL did not start again on " + HOST + ":" + port);
+    }
+
     String logTail() {
         try {
             return Files.exists(logFile)

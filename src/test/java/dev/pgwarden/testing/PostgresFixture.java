@@ -76,7 +76,10 @@ public final class PostgresFixture {
                 throw new IllegalStateException("shared PostgreSQL fixture failed to start earlier in this JVM",
                         sharedFailure);
             }
-            shared = attachToPublished();
+            shared = attachToPublished(HANDLE_PROPERTY);
+            if (shared != null && !shared.isRunning()) {
+                shared = null;
+            }
             if (shared == null) {
                 try {
                     shared = startNew();
@@ -84,9 +87,26 @@ public final class PostgresFixture {
                     sharedFailure = e;
                     throw e;
                 }
-                shared.publish();
+                shared.publish(HANDLE_PROPERTY);
             }
             return shared;
+        }
+    }
+
+    /**
+     * Another JVM-wide cluster, kept apart under {@code name} (a store that a test stops and starts
+     * again), shared across class loaders like {@link #shared()}: the test profile that configures
+     * the gateway and the test that stops the server see the same cluster.
+     */
+    public static PostgresFixture sharedAs(String name) {
+        String property = HANDLE_PROPERTY + "." + name;
+        synchronized (JVM_LOCK) {
+            PostgresFixture f = attachToPublished(property);
+            if (f == null) {
+                f = startNew();
+                f.publish(property);
+            }
+            return f;
         }
     }
 
@@ -229,6 +249,16 @@ public final class PostgresFixture {
         return jdbcUrl(STORE_DATABASE);
     }
 
+    /** Stops the server as an outage would (clean shutdown), keeping its data for {@link #startServer()}. */
+    public void stopServer() {
+        cluster.stopServer();
+    }
+
+    /** Brings a server stopped by {@link #stopServer()} back on the same port. */
+    public void startServer() {
+        cluster.restart();
+    }
+
     public boolean isRunning() {
         return cluster.isRunning();
     }
@@ -259,7 +289,7 @@ public final class PostgresFixture {
     }
 
     /** Writes port and password to an owner-only file and points the system property at it. */
-    private void publish() {
+    private void publish(String property) {
         Properties handle = new Properties();
         handle.setProperty("port", Integer.toString(port()));
         handle.setProperty("superuserPassword", superuserPassword);
@@ -272,11 +302,12 @@ public final class PostgresFixture {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write fixture handle " + file, e);
         }
-        System.setProperty(HANDLE_PROPERTY, file.toString());
+        System.setProperty(property, file.toString());
     }
 
-    private static PostgresFixture attachToPublished() {
-        String path = System.getProperty(HANDLE_PROPERTY);
+    /** The cluster another class loader published under {@code property} (running or stopped), or null. */
+    private static PostgresFixture attachToPublished(String property) {
+        String path = System.getProperty(property);
         if (path == null) {
             return null;
         }
@@ -290,7 +321,7 @@ public final class PostgresFixture {
         PostgresFixture fixture = new PostgresFixture(
                 LocalPostgresCluster.attach(file.getParent(), Integer.parseInt(handle.getProperty("port"))),
                 handle.getProperty("superuserPassword"));
-        return fixture.isRunning() ? fixture : null;
+        return fixture;
     }
 
     private static String randomPassword() {

@@ -1,0 +1,353 @@
+package dev.pgwarden.audit;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+
+/**
+ * Writes a batch of events in one transaction: session starts, the batch's statements, session
+ * ends with their links in the global chain. A batch of only a few statements (the steady state
+ * when clients wait for their records) is one multi-row INSERT in autocommit: a single round trip.
+ * A large one goes in with COPY, PostgreSQL's cheapest way in. Hashes and JSON are computed once
+ * per event, so a retried batch writes exactly the same rows; the INSERT skips rows already there
+ * (ON CONFLICT DO NOTHING), and a COPY that collides with its own rows (a commit that went through
+ * after all) is written again as INSERT. Writer thread only.
+ */
+final class AuditStore implements AuditWriter.Store {
+    static final String INSERT_SESSION = """
+            INSERT INTO pgwarden.audit_session (id, subject, groups, role, client_address, application_name, tls,
+                started_at, start_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?)
+            ON CONFLICT (id) DO NOTHING""";
+    static final String INSERT_STATEMENTS = """
+            INSERT INTO pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
+                approval_id, started_at, finished_at, row_count, sql_state, message, byte_count, result, hash)
+            SELECT s, q, t, p, d, r, v, a, TIMESTAMPTZ 'epoch' + st * INTERVAL '1 microsecond',
+                TIMESTAMPTZ 'epoch' + ft * INTERVAL '1 microsecond', rc, ss, m, b, res, h
+            FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::text[], ?::text[])
+                AS x(s, q, t, p, d, r, v, a, st, ft, rc, ss, m, b, res, h)
+            ON CONFLICT (session_id, seq) DO NOTHING""";
+    static final String END_SESSION = """
+            UPDATE pgwarden.audit_session SET ended_at = TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond',
+                end_reason = ?, statement_count = ?, row_count = ?, byte_count = ?, application_name = ?,
+                final_hash = ?
+            WHERE id = ? AND final_hash IS NULL""";
+
+    private final DataSource dataSource;
+    private final RecordRenderer renderer;
+    private final Runnable discardBrokenConnections;
+
+    /** @param discardBrokenConnections called after a failure, so the pool does not hand out dead connections */
+    AuditStore(DataSource dataSource, RecordRenderer renderer, Runnable discardBrokenConnections) {
+        this.dataSource = dataSource;
+        this.renderer = renderer;
+        this.discardBrokenConnections = discardBrokenConnections;
+    }
+
+    @Override
+    public boolean reachable() {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+            return true;
+        } catch (SQLException e) {
+            discardBrokenConnections.run();
+            return false;
+        }
+    }
+
+    @Override
+    public void write(List<AuditEvent> batch) throws SQLException {
+        try {
+            try {
+                writeBatch(batch, batch.size() > COPY_FROM);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                writeBatch(batch, false); // an earlier attempt committed after all: skip what is there
+            }
+        } catch (SQLException e) {
+            discardBrokenConnections.run();
+            throw e;
+        }
+    }
+
+    private void writeBatch(List<AuditEvent> batch, boolean copy) throws SQLException {
+        List<SessionRecord> starts = new ArrayList<>();
+        List<StatementRecord> statements = new ArrayList<>();
+        List<SessionRecord.Ended> ends = new ArrayList<>();
+        for (AuditEvent e : batch) {
+            // In queue order: a session's chain runs start, statements, end.
+            if (e instanceof SessionRecord.Started s) {
+                s.session.startHash();
+                starts.add(s.session);
+            } else if (e instanceof StatementRecord r) {
+                hash(r);
+                statements.add(r);
+            } else if (e instanceof SessionRecord.Ended end) {
+                end.finalHash();
+                ends.add(end);
+            }
+        }
+        try (Connection c = dataSource.getConnection()) {
+            if (starts.isEmpty() && ends.isEmpty() && !copy) {
+                c.setAutoCommit(true); // one statement, its own transaction: one round trip
+                insertStatements(c, statements);
+                return;
+            }
+            c.setAutoCommit(false);
+            try {
+                insertSessions(c, starts);
+                if (copy) {
+                    copyStatements(c, statements);
+                } else {
+                    insertStatements(c, statements);
+                }
+                endSessions(c, ends);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        }
+    }
+
+    private void hash(StatementRecord r) {
+        if (r.hash != null) {
+            return;
+        }
+        r.session.startHash(); // normally done by its Started event, earlier in the queue
+        r.parametersJson = renderer.parameters(r.parameters);
+        r.resultJson = renderer.result(r.result);
+        r.hash = AuditHash.statement(r.session.lastHash, r.session.id, r.seq, r.text, r.parametersJson, r.decision,
+                r.rule, r.policyVersion, r.approvalId, r.startedAt, r.finishedAt, r.rowCount, r.sqlState, r.message,
+                r.byteCount, r.resultJson);
+        r.session.lastHash = r.hash;
+    }
+
+    private static void insertSessions(Connection c, List<SessionRecord> starts) throws SQLException {
+        if (starts.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_SESSION)) {
+            for (SessionRecord s : starts) {
+                ps.setString(1, s.id);
+                ps.setString(2, s.subject);
+                ps.setString(3, s.groups);
+                ps.setString(4, s.role);
+                ps.setString(5, s.clientAddress);
+                ps.setString(6, s.applicationName);
+                ps.setBoolean(7, s.tls);
+                ps.setLong(8, s.startedAt);
+                ps.setString(9, s.startHash);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static final String COPY_STATEMENTS = """
+            COPY pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
+                approval_id, started_at, finished_at, row_count, sql_state, message, byte_count, result, hash)
+            FROM STDIN""";
+    private static final String UNIQUE_VIOLATION = "23505";
+    /** Batches larger than this go in with COPY. */
+    private static final int COPY_FROM = 64;
+
+    private static void copyStatements(Connection c, List<StatementRecord> rs) throws SQLException {
+        if (rs.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(rs.size() * 256);
+        for (StatementRecord r : rs) {
+            CopyText.field(sb, r.session.id).append('\t');
+            sb.append(r.seq).append('\t');
+            CopyText.field(sb, r.text).append('\t');
+            CopyText.field(sb, r.parametersJson).append('\t');
+            CopyText.field(sb, r.decision).append('\t');
+            CopyText.field(sb, r.rule).append('\t');
+            CopyText.field(sb, r.policyVersion).append('\t');
+            CopyText.field(sb, r.approvalId).append('\t');
+            sb.append(Micros.toInstant(r.startedAt)).append('\t');
+            sb.append(Micros.toInstant(r.finishedAt)).append('\t');
+            CopyText.field(sb, r.rowCount == null ? null : r.rowCount.toString()).append('\t');
+            CopyText.field(sb, r.sqlState).append('\t');
+            CopyText.field(sb, r.message).append('\t');
+            sb.append(r.byteCount).append('\t');
+            CopyText.field(sb, r.resultJson).append('\t');
+            sb.append(r.hash).append('\n');
+        }
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_STATEMENTS, new StringReader(sb.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY to the audit store failed: " + e.getMessage(), "08006", e);
+        }
+    }
+
+    private static void insertStatements(Connection c, List<StatementRecord> rs) throws SQLException {
+        if (rs.isEmpty()) {
+            return;
+        }
+        int n = rs.size();
+        String[] session = new String[n];
+        Integer[] seq = new Integer[n];
+        String[] text = new String[n];
+        String[] params = new String[n];
+        String[] decision = new String[n];
+        String[] rule = new String[n];
+        String[] version = new String[n];
+        String[] approval = new String[n];
+        Long[] started = new Long[n];
+        Long[] finished = new Long[n];
+        Long[] rows = new Long[n];
+        String[] sqlState = new String[n];
+        String[] message = new String[n];
+        Long[] bytes = new Long[n];
+        String[] result = new String[n];
+        String[] hash = new String[n];
+        for (int i = 0; i < n; i++) {
+            StatementRecord r = rs.get(i);
+            session[i] = r.session.id;
+            seq[i] = r.seq;
+            text[i] = r.text;
+            params[i] = r.parametersJson;
+            decision[i] = r.decision;
+            rule[i] = r.rule;
+            version[i] = r.policyVersion;
+            approval[i] = r.approvalId;
+            started[i] = r.startedAt;
+            finished[i] = r.finishedAt;
+            rows[i] = r.rowCount;
+            sqlState[i] = r.sqlState;
+            message[i] = r.message;
+            bytes[i] = r.byteCount;
+            result[i] = r.resultJson;
+            hash[i] = r.hash;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_STATEMENTS)) {
+            Object[][] columns = { session, seq, text, params, decision, rule, version, approval, started, finished,
+                    rows, sqlState, message, bytes, result, hash };
+            List<Array> arrays = new ArrayList<>(columns.length);
+            for (int i = 0; i < columns.length; i++) {
+                Object[] col = columns[i];
+                String type = col instanceof Integer[] ? "int4" : col instanceof Long[] ? "int8" : "text";
+                Array a = c.createArrayOf(type, col);
+                arrays.add(a);
+                ps.setArray(i + 1, a);
+            }
+            ps.executeUpdate();
+            for (Array a : arrays) {
+                a.free();
+            }
+        }
+    }
+
+    private static void endSessions(Connection c, List<SessionRecord.Ended> ends) throws SQLException {
+        if (ends.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(END_SESSION)) {
+            for (SessionRecord.Ended e : ends) {
+                ps.setLong(1, e.endedAt);
+                ps.setString(2, e.reason);
+                ps.setInt(3, e.statements);
+                ps.setLong(4, e.rows);
+                ps.setLong(5, e.bytesSent);
+                ps.setString(6, e.applicationName);
+                ps.setString(7, e.finalHash);
+                ps.setString(8, e.session.id);
+                ps.addBatch();
+            }
+            int[] updated = ps.executeBatch();
+            GlobalChain chain = GlobalChain.lock(c);
+            for (int i = 0; i < ends.size(); i++) {
+                if (updated[i] != 0) { // 0: a retry of a batch whose commit went through after all
+                    SessionRecord.Ended e = ends.get(i);
+                    chain.append(c, "session", e.session.id, e.finalHash, null, Micros.now());
+                }
+            }
+            chain.saveHead(c);
+        }
+    }
+
+    static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is likely gone; the pool discards it
+        }
+    }
+
+    /** The global chain's head, locked for this transaction (so replicas sharing the store append in turn). */
+    static final class GlobalChain {
+        private long seq;
+        private String hash;
+
+        static GlobalChain lock(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT seq, hash FROM pgwarden.audit_chain_head WHERE id = 1 FOR UPDATE");
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("pgwarden.audit_chain_head has no row: the audit store is damaged");
+                }
+                GlobalChain g = new GlobalChain();
+                g.seq = rs.getLong(1);
+                g.hash = rs.getString(2);
+                return g;
+            }
+        }
+
+        /** Appends an entry after the head; returns its hash. */
+        String append(Connection c, String kind, String sessionId, String sessionHash, String detail, long createdAt)
+                throws SQLException {
+            long next = seq + 1;
+            String h = AuditHash.chainEntry(hash, next, kind, sessionId, sessionHash, detail, createdAt);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO pgwarden.audit_chain (seq, kind, session_id, session_hash, detail, created_at,
+                        prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, ?)""")) {
+                ps.setLong(1, next);
+                ps.setString(2, kind);
+                ps.setString(3, sessionId);
+                ps.setString(4, sessionHash);
+                ps.setString(5, detail);
+                ps.setLong(6, createdAt);
+                ps.setString(7, hash);
+                ps.setString(8, h);
+                ps.executeUpdate();
+            }
+            seq = next;
+            hash = h;
+            return h;
+        }
+
+        void saveHead(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE pgwarden.audit_chain_head SET seq = ?, hash = ? WHERE id = 1")) {
+                ps.setLong(1, seq);
+                ps.setString(2, hash);
+                ps.executeUpdate();
+            }
+        }
+
+        long seq() {
+            return seq;
+        }
+
+        String hash() {
+            return hash;
+        }
+    }
+}
