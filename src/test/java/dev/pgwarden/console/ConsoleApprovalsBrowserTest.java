@@ -106,6 +106,20 @@ class ConsoleApprovalsBrowserTest {
             assertEquals("ticket OPS-7", decided.get("reason"));
             WebElement history = browser.visible(By.cssSelector("#history tr[data-approval-id='" + id + "']"));
             assertTrue(history.getText().contains("APPROVED") && history.getText().contains("ann"), history.getText());
+
+            // An auditor's replay of the agent's session shows the statement ran on that approval.
+            browser.forgetEverything();
+            browser.open(gateway.resolve("/console/session.html?id=" + decided.get("sessionId")).toString());
+            browser.logIn("alice", GatewayTestResource.password("alice"));
+            browser.visible(By.cssSelector("#session-approvals a[href$='?id=" + id + "']"));
+            for (int i = 0; i < 10 && !browser.visible(By.id("statement-text")).getText().equals(HELD); i++) {
+                String before = browser.driver().findElement(By.id("position")).getText();
+                browser.driver().findElement(By.id("next")).click();
+                browser.await(d -> !d.findElement(By.id("position")).getText().equals(before));
+            }
+            browser.awaitText(By.id("statement-text"), HELD);
+            assertEquals("approved", browser.driver().findElement(By.id("decision-text")).getText());
+            browser.visible(By.cssSelector("#statement-facts a[href$='?id=" + id + "']"));
         }
     }
 

@@ -42,7 +42,8 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(MaskingPolicyProfile.class)
 class ConsoleReplayBrowserTest {
     private static final String READ = "SELECT id, name, ssn, card_number, email FROM customers WHERE id = 7";
-    private static final String HARMLESS = "SELECT 41 + 1 AS answer";
+    /** A result value that is live HTML if anyone renders it as such. */
+    private static final String HARMLESS = "SELECT 41 + 1 AS answer, '<img src=x id=pwned>' AS tag";
     private static final String WRITE = "DELETE FROM orders WHERE id = 1";
     private static Chromium browser;
     private static String ssn;
@@ -151,6 +152,9 @@ class ConsoleReplayBrowserTest {
         browser.driver().findElement(By.id("next")).click();
         browser.awaitText(By.id("statement-text"), HARMLESS);
         assertEquals("42", browser.visible(By.cssSelector("#result tbody td")).getText());
+        assertEquals("<img src=x id=pwned>", browser.driver().findElement(By.cssSelector("#result tbody td:nth-child(2)"))
+                .getText(), "the value is shown as the text it is");
+        assertTrue(browser.driver().findElements(By.id("pwned")).isEmpty(), "no element was made of it");
 
         browser.driver().findElement(By.id("next")).click();
         browser.awaitText(By.id("statement-text"), WRITE);
