@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
@@ -28,8 +29,8 @@ import com.google.cloud.tools.jib.api.buildplan.Platform;
 /**
  * Builds the pgwarden container image as a tarball ({@code docker load} / {@code podman load}) with
  * Jib, from scratch: no base image to pull, no registry, no Docker daemon. The layers, least often
- * changed first: the machine's shared libraries and system files, a jlinked Java runtime, then the
- * Quarkus fast-jar as lib/, quarkus-run.jar, app/ and quarkus/.
+ * changed first: the machine's shared libraries and system files, a jlinked Java runtime and its
+ * class-data-sharing archive, then the Quarkus fast-jar as lib/, quarkus-run.jar, app/ and quarkus/.
  *
  * <p>Run by {@code ./mvnw -B -DskipTests -Pimage package} (see src/main/docker/README.md) and by
  * ImageIT. It lives in the test sources so jib-core never reaches the gateway's own class path.
@@ -93,11 +94,19 @@ public final class ImageBuilder {
 
         AbsoluteUnixPath deployments = AbsoluteUnixPath.get(ImageLayout.APP_DIR);
         FileEntriesLayer system = systemLayer(hostLibraries, work.resolve("files"));
+        // JDK 17 writes a different CDS archive on every run: in a layer of its own, the much larger
+        // runtime layer stays byte-identical from build to build and a registry keeps it.
         FileEntriesLayer.Builder jre = FileEntriesLayer.builder().setName("java-runtime");
-        jre.addEntryRecursive(runtime, AbsoluteUnixPath.get(ImageLayout.JAVA_HOME),
-                (source, target) -> readOnlyCopyOf(source));
+        FileEntriesLayer.Builder cds = FileEntriesLayer.builder().setName("java-cds-archive");
+        AbsoluteUnixPath javaHome = AbsoluteUnixPath.get(ImageLayout.JAVA_HOME);
+        try (Stream<Path> all = Files.walk(runtime)) {
+            for (Path source : (Iterable<Path>) all.filter(p -> !p.equals(runtime))::iterator) {
+                AbsoluteUnixPath target = javaHome.resolve(runtime.relativize(source).toString());
+                (source.toString().endsWith(".jsa") ? cds : jre).addEntry(source, target, readOnlyCopyOf(source));
+            }
+        }
 
-        List<FileEntriesLayer> layers = List.of(system, jre.build(),
+        List<FileEntriesLayer> layers = List.of(system, jre.build(), cds.build(),
                 appLayer("dependencies", app.resolve("lib"), deployments.resolve("lib")),
                 appLayer("runner", app.resolve("quarkus-run.jar"), deployments.resolve("quarkus-run.jar")),
                 appLayer("application", app.resolve("app"), deployments.resolve("app")),
