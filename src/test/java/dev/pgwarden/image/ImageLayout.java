@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * What the pgwarden image is: where things live inside it, who runs it, what it listens on and how
- * it starts. The same facts as {@code src/main/docker/Dockerfile.jvm}, for an image built from scratch.
+ * it starts. User, ports and policy path are those of {@code src/main/docker/Dockerfile.jvm}.
  */
 public final class ImageLayout {
     /** Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd. */
@@ -42,9 +42,9 @@ public final class ImageLayout {
             "jdk.unsupported", "jdk.zipfs");
 
     /**
-     * java.desktop (in java.se) is there for java.beans (Hibernate, Jackson); its native libraries for windows, fonts,
-     * images and sound are left out of the runtime, and with them X11, freetype, libjpeg, ALSA and
-     * their kin: a server never loads them.
+     * java.desktop (in java.se) is there for java.beans (Hibernate, Jackson); its native libraries
+     * for windows, fonts, images and sound are left out of the runtime, and with them X11, freetype,
+     * libjpeg, ALSA and their kin: a server never loads them.
      */
     public static final List<String> DESKTOP_NATIVES = List.of("libawt_xawt.so", "libfontmanager.so",
             "libjavajpeg.so", "libjawt.so", "libjsound.so", "liblcms.so", "libmlib_image.so", "libsplashscreen.so");
