@@ -27,12 +27,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.image.ImageLayout;
 import dev.pgwarden.policy.PolicyLoader;
 import dev.pgwarden.policy.RoleMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * The deployment files (compose, Kubernetes, CloudFormation, Dockerfile) parse, reference only
+ * The deployment files (compose, Kubernetes, CloudFormation, Dockerfile, the Jib image) parse, reference only
  * what they define, and set only configuration keys the gateway really has.
  */
 class DeploymentFilesTest {
@@ -41,6 +42,8 @@ class DeploymentFilesTest {
     static final Path K8S = Path.of("deploy/k8s/pgwarden.yaml");
     static final Path ECS = Path.of("deploy/aws/pgwarden-ecs.yaml");
     static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
+    /** The Jib-built image's environment is defined here (dev.pgwarden.image.ImageLayout). */
+    static final Path IMAGE_LAYOUT = Path.of("src/test/java/dev/pgwarden/image/ImageLayout.java");
     static final Path EXAMPLE_POLICY = Path.of("deploy/policy.example.yaml");
 
     /** The parameter types of CloudFormation (the AWS-specific ones this template might use). */
@@ -86,6 +89,7 @@ class DeploymentFilesTest {
         bySource.put(K8S.toString(), k8sEnv());
         bySource.put(ECS.toString(), ecsEnv());
         bySource.put(DOCKERFILE.toString(), dockerfileEnv());
+        bySource.put(IMAGE_LAYOUT.toString(), imageEnv());
         Map<String, String> known = ConfigKeys.gatewayEnvNames();
         List<String> unknown = new ArrayList<>();
         for (var e : bySource.entrySet()) {
@@ -673,6 +677,12 @@ class DeploymentFilesTest {
                 inEnv = t.endsWith("\\");
             }
         }
+        return names;
+    }
+
+    static Set<String> imageEnv() {
+        Set<String> names = new TreeSet<>(ImageLayout.environment().keySet());
+        names.removeIf(n -> !n.startsWith("PGWARDEN_") && !n.startsWith("QUARKUS_"));
         return names;
     }
 
