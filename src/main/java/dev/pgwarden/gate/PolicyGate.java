@@ -121,9 +121,14 @@ public class PolicyGate implements StatementGate {
                 .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Decisions that depend on session state or the data's current size are made afresh. */
+    /**
+     * Decisions that depend on session state or the data's current size are made afresh, and so
+     * are "could not analyse" refusals: a parse that ran out of time on a loaded machine must not
+     * refuse that statement for good (the analyzer keeps its own cache of truly hopeless texts).
+     */
     private static boolean cacheable(Decision d) {
-        return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE);
+        return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE)
+                && d.basis() != Decision.Basis.UNANALYSABLE;
     }
 
     private Verdict toVerdict(Decision d, String sql, String fingerprint) {

@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,6 +31,8 @@ final class BudgetedParser implements AutoCloseable {
     private static final long THREAD_STACK_BYTES = 8L << 20;
 
     private final ThreadPoolExecutor pool;
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     private final long budgetNanos;
     private final String threadPrefix;
 
@@ -64,9 +67,13 @@ final class BudgetedParser implements AutoCloseable {
         }
         AtomicReference<CCJSqlParser> current = new AtomicReference<>();
         AtomicBoolean started = new AtomicBoolean();
+        AtomicLong parserThread = new AtomicLong(-1);
+        AtomicLong cpuAtStart = new AtomicLong();
         Future<QueryLineage> future;
         try {
             future = pool.submit(() -> {
+                parserThread.set(Thread.currentThread().getId());
+                cpuAtStart.set(THREADS.getCurrentThreadCpuTime());
                 started.set(true);
                 return LineageWalker.walk(statement(input, current));
             });
@@ -80,9 +87,12 @@ final class BudgetedParser implements AutoCloseable {
             if (parser != null) {
                 parser.interrupted = true; // checked in the parser's lookahead loops
             }
+            // Remembered as hopeless only if the parser itself burnt the budget: a wait for a core
+            // on a loaded machine says nothing about the statement.
+            long cpu = started.get() ? THREADS.getThreadCpuTime(parserThread.get()) - cpuAtStart.get() : 0;
             future.cancel(true);
             return new Parsed(null, "parsing took longer than " + Duration.ofNanos(budgetNanos).toMillis() + " ms",
-                    started.get());
+                    started.get() && cpu >= budgetNanos / 2);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             return new Parsed(null, reason(cause), true);
