@@ -29,7 +29,7 @@ public class AuditResource {
     static final String JSONL = "application/x-ndjson";
 
     @Inject
-    AuditorAccess access;
+    GroupAccess access;
     @Inject
     AgroalDataSource dataSource;
     @Inject
@@ -43,7 +43,7 @@ public class AuditResource {
     @Path("/export")
     public Response export(@QueryParam("from") String from, @QueryParam("to") String to,
             @QueryParam("format") @DefaultValue("jsonl") String format) {
-        access.require();
+        access.requireAuditor();
         if (!"jsonl".equals(format)) {
             throw new BadRequestException("format must be jsonl");
         }
@@ -58,7 +58,7 @@ public class AuditResource {
     @Path("/verify")
     @Produces(MediaType.APPLICATION_JSON)
     public ChainVerifier.Report verify() throws Exception {
-        access.require();
+        access.requireAuditor();
         try (Connection c = dataSource.getConnection()) {
             return ChainVerifier.verify(c);
         }

@@ -31,7 +31,7 @@ public class PolicyResource {
     @Inject
     PolicyGate gate;
     @Inject
-    AdminAccess access;
+    GroupAccess access;
     @Inject
     GatewayConfig config;
 
@@ -44,7 +44,7 @@ public class PolicyResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public PolicyView view() throws IOException {
-        access.require();
+        access.requireAdmin();
         Policy p = store.current();
         String file = config.policy().file();
         return new PolicyView(p.version(), file, store.lastError(), Files.readString(java.nio.file.Path.of(file)));
@@ -56,7 +56,7 @@ public class PolicyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.TEXT_PLAIN)
     public String test(TestRequest request) {
-        access.require();
+        access.requireAdmin();
         if (request == null || request.sql() == null || request.subject() == null) {
             throw new BadRequestException("subject, groups and sql are required");
         }

@@ -38,7 +38,7 @@ public class SessionsResource {
     static final int MAX_LIMIT = 1000;
 
     @Inject
-    AuditorAccess access;
+    GroupAccess access;
     @Inject
     StoreCursor cursor;
 
@@ -50,7 +50,7 @@ public class SessionsResource {
     public List<SessionView> list(@QueryParam("subject") String subject, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("decision") String decision,
             @QueryParam("limit") @DefaultValue("100") int limit) {
-        access.require();
+        access.requireAuditor();
         StringBuilder q = new StringBuilder("from AuditSession s where 1 = 1");
         Map<String, Object> params = new HashMap<>();
         if (subject != null && !subject.isEmpty()) {
@@ -83,7 +83,7 @@ public class SessionsResource {
     @Path("/{id}")
     public SessionDetail get(@PathParam("id") String id, @QueryParam("fromSeq") @DefaultValue("1") int fromSeq,
             @QueryParam("limit") @DefaultValue("1000") int limit) {
-        access.require();
+        access.requireAuditor();
         AuditSession s = AuditSession.findById(id);
         if (s == null) {
             throw new NotFoundException("no recorded session " + id);
@@ -99,7 +99,7 @@ public class SessionsResource {
     @GET
     @Path("/{id}/export")
     public Response export(@PathParam("id") String id, @QueryParam("format") @DefaultValue("jsonl") String format) {
-        access.require();
+        access.requireAuditor();
         if (!"jsonl".equals(format) && !"csv".equals(format)) {
             throw new BadRequestException("format must be jsonl or csv");
         }

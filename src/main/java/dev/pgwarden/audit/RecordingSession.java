@@ -15,6 +15,7 @@ import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.SessionRecorder;
 import dev.pgwarden.proxy.StatementGate;
 import dev.pgwarden.wire.Frames;
+import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageTypes;
 import dev.pgwarden.wire.PgError;
 import io.vertx.core.Future;
@@ -189,7 +190,8 @@ final class RecordingSession implements SessionRecorder {
                 int stmtEnd = Frames.stringEnd(buf, portalEnd + 1, end);
                 Prepared p = prepared.getOrDefault(Frames.string(buf, portalEnd + 1, stmtEnd), UNKNOWN);
                 BindParameters params = BindParameters.read(buf, start, end, p.paramTypes());
-                portals.put(Frames.string(buf, pos, portalEnd), new Portal(p, params, resultFormats(buf, stmtEnd + 1)));
+                portals.put(Frames.string(buf, pos, portalEnd),
+                        new Portal(p, params, FrontendMessages.bindResultFormats(buf, stmtEnd + 1)));
                 expected.add(BIND);
             }
             case MessageTypes.DESCRIBE -> {
@@ -535,23 +537,6 @@ final class RecordingSession implements SessionRecorder {
         return types;
     }
 
-    /** Skips Bind's parameters to read its result-column format codes. */
-    private static int[] resultFormats(Buffer buf, int pos) {
-        int paramFormats = buf.getUnsignedShort(pos);
-        pos += 2 + 2 * paramFormats;
-        int params = buf.getUnsignedShort(pos);
-        pos += 2;
-        for (int i = 0; i < params; i++) {
-            int len = buf.getInt(pos);
-            pos += 4 + Math.max(len, 0);
-        }
-        int n = buf.getUnsignedShort(pos);
-        int[] formats = new int[n];
-        for (int i = 0; i < n; i++) {
-            formats[i] = buf.getShort(pos + 2 + 2 * i);
-        }
-        return formats;
-    }
 
     /** The row count at the end of a command tag ("SELECT 5", "INSERT 0 3"); null when it has none. */
     static Long rowsOf(Buffer buf, int start, int end) {

@@ -1,11 +1,11 @@
 package dev.pgwarden.console;
 
-/** Escaping for the few pages the gateway renders itself. */
-final class Html {
+/** Escaping for the few pages the gateway renders itself (the console's 403 page, the dev issuer's login form). */
+public final class Html {
     private Html() {
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         if (s == null) {
             return "";
         }

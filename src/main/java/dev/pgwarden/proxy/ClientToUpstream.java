@@ -240,7 +240,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 int portalEnd = Frames.stringEnd(buf, pos, end);
                 int stmtEnd = Frames.stringEnd(buf, portalEnd + 1, end);
                 results.bind(Frames.string(buf, pos, portalEnd), Frames.string(buf, portalEnd + 1, stmtEnd),
-                        resultFormats(buf, stmtEnd + 1));
+                        FrontendMessages.bindResultFormats(buf, stmtEnd + 1));
             }
             case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> {
                 byte kind = buf.getByte(pos);
@@ -256,24 +256,6 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         }
     }
 
-    /** Skips Bind's parameters to read its result-column format codes. */
-    private static int[] resultFormats(Buffer buf, int pos) {
-        int paramFormats = buf.getUnsignedShort(pos);
-        pos += 2 + 2 * paramFormats;
-        int params = buf.getUnsignedShort(pos);
-        pos += 2;
-        for (int i = 0; i < params; i++) {
-            int len = buf.getInt(pos);
-            pos += 4 + Math.max(len, 0);
-        }
-        int n = buf.getUnsignedShort(pos);
-        pos += 2;
-        int[] formats = new int[n];
-        for (int i = 0; i < n; i++) {
-            formats[i] = buf.getShort(pos + 2 * i);
-        }
-        return formats;
-    }
 
     private void onFunctionCall(Buffer buf, int start, int end) {
         replies.expectReady();

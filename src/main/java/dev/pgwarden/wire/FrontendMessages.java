@@ -42,4 +42,27 @@ public final class FrontendMessages {
     public static Buffer terminate() {
         return MessageWriter.typed(MessageTypes.TERMINATE).finish();
     }
+
+    /**
+     * Bind's result-column format codes, read past its parameters.
+     *
+     * @param pos where Bind's parameter format count starts (just after the statement name's NUL)
+     */
+    public static int[] bindResultFormats(Buffer buf, int pos) {
+        int paramFormats = buf.getUnsignedShort(pos);
+        pos += 2 + 2 * paramFormats;
+        int params = buf.getUnsignedShort(pos);
+        pos += 2;
+        for (int i = 0; i < params; i++) {
+            int len = buf.getInt(pos);
+            pos += 4 + Math.max(len, 0);
+        }
+        int n = buf.getUnsignedShort(pos);
+        pos += 2;
+        int[] formats = new int[n];
+        for (int i = 0; i < n; i++) {
+            formats[i] = buf.getShort(pos + 2 * i);
+        }
+        return formats;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.pgwarden.wire;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
@@ -95,5 +96,19 @@ class FrontendMessagesTest {
         byte[] secret = HEX.parseHex("0102030405060708");
         Buffer b = FrontendMessages.cancelRequest(99, secret);
         assertEquals(new StartupPacket.CancelRequest(99, secret), StartupPacket.parse(b, 0, b.length()));
+    }
+
+    @Test
+    void bindResultFormatsAreReadPastTheParameters() {
+        Buffer bind = Buffer.buffer()
+                .appendShort((short) 1).appendShort((short) 1)           // one parameter format: binary
+                .appendShort((short) 3)                                   // three parameters
+                .appendInt(4).appendInt(42)                               // int4 42
+                .appendInt(-1)                                            // NULL
+                .appendInt(3).appendString("abc")                         // text
+                .appendShort((short) 2).appendShort((short) 0).appendShort((short) 1); // result formats
+        assertArrayEquals(new int[] { 0, 1 }, FrontendMessages.bindResultFormats(bind, 0));
+        Buffer none = Buffer.buffer().appendShort((short) 0).appendShort((short) 0).appendShort((short) 0);
+        assertArrayEquals(new int[0], FrontendMessages.bindResultFormats(none, 0));
     }
 }

@@ -7,9 +7,12 @@ import jakarta.ws.rs.ForbiddenException;
 import dev.pgwarden.config.GatewayConfig;
 import io.quarkus.security.identity.SecurityIdentity;
 
-/** Lets members of the auditor groups read the audit trail (scripts and the console alike); agents get 403. */
+/**
+ * Group checks for the admin and audit APIs, on the verified identity (scripts' bearer tokens and
+ * console logins alike); agents' tokens get 403.
+ */
 @RequestScoped
-public class AuditorAccess {
+public class GroupAccess {
     @Inject
     SecurityIdentity identity;
     @Inject
@@ -17,7 +20,15 @@ public class AuditorAccess {
     @Inject
     GatewayConfig config;
 
-    public void require() {
+    /** The policy view and dry run: admin groups. */
+    public void requireAdmin() {
+        if (!permissions.of(identity).viewPolicy()) {
+            throw new ForbiddenException("requires membership of one of " + config.api().adminGroups());
+        }
+    }
+
+    /** The audit trail: auditor groups. */
+    public void requireAuditor() {
         if (!permissions.of(identity).audit()) {
             throw new ForbiddenException("requires membership of one of " + config.audit().auditorGroups());
         }
