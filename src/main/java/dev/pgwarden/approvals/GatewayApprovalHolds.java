@@ -156,14 +156,14 @@ public class GatewayApprovalHolds implements ApprovalHolds {
         metrics.outcome(request.status);
         Verdict outcome = switch (request.status) {
             case APPROVED -> w.verdict().approve(new Approved(request.id, ceiling(request.estimatedRows)));
-            case DENIED -> Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+            case DENIED -> refusal(w.verdict(), PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
                     "approval " + request.id + " was denied by " + request.decidedBy
                             + (request.reason == null || request.reason.isBlank() ? "" : ": " + request.reason))
                     .withDetail(ruleDetail(w.verdict().needsApproval())));
-            case EXPIRED -> Verdict.refuse(PgError.error(SqlState.QUERY_CANCELED,
+            case EXPIRED -> refusal(w.verdict(), PgError.error(SqlState.QUERY_CANCELED,
                     "approval " + request.id + " expired: nobody approved it within " + human(config.approvals().timeout()))
                     .withDetail(ruleDetail(w.verdict().needsApproval())));
-            default -> Verdict.refuse(PgError.error(SqlState.QUERY_CANCELED,
+            default -> refusal(w.verdict(), PgError.error(SqlState.QUERY_CANCELED,
                     "approval " + request.id + " was cancelled"));
         };
         w.context().runOnContext(v -> {
@@ -225,6 +225,12 @@ public class GatewayApprovalHolds implements ApprovalHolds {
         }
         double limit = Math.ceil(Math.max(1, estimatedRows) * config.approvals().ceilingFactor());
         return limit >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) limit;
+    }
+
+    /** A refusal that still names the rule and policy version that asked for approval (for the audit trail). */
+    private static Verdict refusal(Verdict held, PgError error) {
+        return new Verdict(error, java.util.List.of(), java.util.List.of(), null, null, held.rule(),
+                held.policyVersion());
     }
 
     private static String ruleDetail(ApprovalNeed need) {

@@ -37,11 +37,11 @@ final class RecordingSession implements SessionRecorder {
     private static final Pattern REFUSAL_DETAIL = Pattern.compile("^policy (\\S+)(?:, rule (.+))?$");
 
     /** A prepared statement as the client parsed it, with the verdict on it. */
-    private record Prepared(String sql, int[] paramTypes, PgError refusal, String approvalId,
+    private record Prepared(String sql, int[] paramTypes, StatementGate.Verdict verdict,
             List<ResultCapture.Column>[] described) {
         @SuppressWarnings("unchecked")
-        Prepared(String sql, int[] paramTypes, PgError refusal, String approvalId) {
-            this(sql, paramTypes, refusal, approvalId, new List[1]);
+        Prepared(String sql, int[] paramTypes, StatementGate.Verdict verdict) {
+            this(sql, paramTypes, verdict, new List[1]);
         }
     }
 
@@ -57,8 +57,7 @@ final class RecordingSession implements SessionRecorder {
     private static final class QueryX {
         final String sql;
         final List<String> texts;
-        final PgError refusal;
-        final String approvalId;
+        final StatementGate.Verdict verdict;
         int index;
         StatementRecord current;
         boolean abandoned;
@@ -68,8 +67,7 @@ final class RecordingSession implements SessionRecorder {
         QueryX(String sql, List<String> texts, StatementGate.Verdict verdict) {
             this.sql = sql;
             this.texts = texts;
-            this.refusal = verdict.refusal();
-            this.approvalId = verdict.approvalId();
+            this.verdict = verdict;
         }
     }
 
@@ -101,7 +99,7 @@ final class RecordingSession implements SessionRecorder {
     private static final BindX BIND = new BindX();
     private static final CloseX CLOSE = new CloseX();
     private static final SyncX SYNC = new SyncX();
-    private static final Prepared UNKNOWN = new Prepared("", new int[0], null, null);
+    private static final Prepared UNKNOWN = new Prepared("", new int[0], null);
 
     private final SessionRecord session;
     private final AuditWriter writer;
@@ -166,7 +164,7 @@ final class RecordingSession implements SessionRecorder {
                 int nameEnd = Frames.stringEnd(buf, start + 5, end);
                 int sqlEnd = Frames.stringEnd(buf, nameEnd + 1, end);
                 Prepared p = new Prepared(Frames.string(buf, nameEnd + 1, sqlEnd), paramTypes(buf, sqlEnd + 1),
-                        verdict.refusal(), verdict.approvalId());
+                        verdict);
                 prepared.put(Frames.string(buf, start + 5, nameEnd), p);
                 expected.add(new ParseX(p));
             }
@@ -209,7 +207,7 @@ final class RecordingSession implements SessionRecorder {
                     portal = new Portal(UNKNOWN, BindParameters.NONE, null);
                 }
                 Prepared p = portal.statement();
-                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), p.refusal(), p.approvalId()), portal));
+                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), p.verdict()), portal));
             }
             case MessageTypes.CLOSE -> {
                 String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));
@@ -227,11 +225,15 @@ final class RecordingSession implements SessionRecorder {
         }
     }
 
-    private StatementRecord newRecord(String text, BindParameters params, PgError refusal, String approvalId) {
-        String rule = null;
-        String version = null;
-        if (refusal != null && refusal.detail() != null) {
-            // The gate writes "policy <version>, rule <name>" into every refusal it makes.
+    /** @param verdict the gate's verdict on the statement, or null when it is not known (a portal never bound) */
+    private StatementRecord newRecord(String text, BindParameters params, StatementGate.Verdict verdict) {
+        PgError refusal = verdict == null ? null : verdict.refusal();
+        String approvalId = verdict == null ? null : verdict.approvalId();
+        String rule = verdict == null ? null : verdict.rule();
+        String version = verdict == null ? null : verdict.policyVersion();
+        if (version == null && refusal != null && refusal.detail() != null) {
+            // Refusals made without a policy decision behind them (pgwarden's own) may still name
+            // one in DETAIL: "policy <version>, rule <name>".
             Matcher m = REFUSAL_DETAIL.matcher(refusal.detail());
             if (m.matches()) {
                 version = m.group(1);
@@ -343,7 +345,7 @@ final class RecordingSession implements SessionRecorder {
         if (head instanceof QueryX q && !q.abandoned) {
             if (q.current == null && create) {
                 String text = q.index < q.texts.size() ? q.texts.get(q.index) : q.sql;
-                q.current = newRecord(text, null, q.refusal, q.approvalId);
+                q.current = newRecord(text, null, q.verdict);
                 q.current.startedAt = q.nextStart;
             }
             return q.current;
@@ -432,7 +434,7 @@ final class RecordingSession implements SessionRecorder {
         if (r == null) {
             // A Parse, Bind or Describe failed with no Execute queued: record the statement it was for.
             Prepared p = head instanceof ParseX px ? px.statement() : head instanceof DescribeX d ? d.statement() : UNKNOWN;
-            r = newRecord(p.sql(), null, p.refusal(), p.approvalId());
+            r = newRecord(p.sql(), null, p.verdict());
         }
         failed(r, error);
         skipToSync();

@@ -91,7 +91,8 @@ public class PolicyGate implements StatementGate {
             // The request shows the text this client sent, not the one the verdict was first made for.
             StatementGate.ApprovalNeed n = v.needsApproval();
             forThis = new Verdict(null, statements, v.masks(), new StatementGate.ApprovalNeed(n.rule(), n.message(),
-                    n.policyVersion(), n.estimatedRows(), n.grantMinutes(), sql, n.fingerprint()), null);
+                    n.policyVersion(), n.estimatedRows(), n.grantMinutes(), sql, n.fingerprint()), null, v.rule(),
+                    v.policyVersion());
         }
         return forThis;
     }
@@ -138,7 +139,8 @@ public class PolicyGate implements StatementGate {
             StatementGate.ApprovalNeed need = d.action() == Action.ALLOW ? null : new StatementGate.ApprovalNeed(d.rule(),
                     d.message(), d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
                     fingerprint);
-            return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null);
+            return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null,
+                    d.rule(), d.policyVersion());
         }
         String message = d.message();
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;

@@ -20,12 +20,14 @@ public interface StatementGate {
      * @param masks         lineage per statement (same order), or empty when unknown
      * @param needsApproval non-null when a person must approve before the statements run
      * @param approved      non-null once they have: the approval, and the row ceiling it carries
+     * @param rule          the policy rule that decided, or null (the default, or no policy)
+     * @param policyVersion the policy version that decided, or null (no policy)
      */
     record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks, ApprovalNeed needsApproval,
-            Approved approved) {
+            Approved approved, String rule, String policyVersion) {
 
         public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
-            this(refusal, statements, masks, null, null);
+            this(refusal, statements, masks, null, null, null, null);
         }
 
         public static Verdict allow(String sql) {
@@ -42,17 +44,17 @@ public interface StatementGate {
 
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
-            return new Verdict(refusal, statements, newMasks, needsApproval, approved);
+            return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion);
         }
 
         /** The same verdict for another text with the same fingerprint. */
         public Verdict withStatements(List<String> newStatements) {
-            return new Verdict(refusal, newStatements, masks, needsApproval, approved);
+            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion);
         }
 
         /** What an approval turns this verdict into: allowed, carrying the approval. */
         public Verdict approve(Approved approval) {
-            return new Verdict(null, statements, masks, null, approval);
+            return new Verdict(null, statements, masks, null, approval, rule, policyVersion);
         }
 
         /** The approval id behind this verdict, or null (for the audit trail). */

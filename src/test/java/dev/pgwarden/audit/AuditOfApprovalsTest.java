@@ -58,6 +58,8 @@ class AuditOfApprovalsTest {
         JsonPath s = AuditTrailTest.sessionOf(agent);
         assertEquals("approved", s.getString("statements[0].decision"));
         assertEquals(approved, s.getString("statements[0].approvalId"));
+        assertEquals("big-reads", s.getString("statements[0].rule"), "the rule that asked for the approval");
+        assertEquals("big-reads", s.getString("statements[1].rule"));
         assertEquals(PostgresFixture.ORDER_COUNT, s.getInt("statements[0].rows"));
         assertEquals(PostgresFixture.ORDER_COUNT, s.getInt("statements[0].result.totalRows"));
         assertEquals("refused", s.getString("statements[1].decision"));
