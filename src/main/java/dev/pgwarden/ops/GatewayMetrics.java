@@ -1,5 +1,8 @@
 package dev.pgwarden.ops;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -8,6 +11,7 @@ import dev.pgwarden.proxy.Sessions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
@@ -20,6 +24,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * pgwarden_logins_refused_total{reason=token}   bad, expired, foreign or missing token (28P01)
  * pgwarden_logins_refused_total{reason=no_role} no role mapped to the token's groups (28000)
  * pgwarden_statements_refused_total             statements refused (policy 42501, audit trail 53000)
+ * pgwarden_statements_total{decision=...}       statements relayed upstream: allowed, approved (ran on an approval)
+ * pgwarden_masked_rows_total                    result rows / COPY data messages rewritten to mask values
+ * pgwarden_relayed_bytes_total{direction=...}   bytes from clients upstream, and from upstream to clients
+ * pgwarden_statement_seconds (histogram)        Query or Sync relayed upstream to its ReadyForQuery back
  * pgwarden_audit_store_up                       1 while the audit store takes records, 0 while it fails
  * pgwarden_audit_queue_records                  records waiting for the audit store
  * pgwarden_audit_records_written_total          records committed to the audit store
@@ -72,5 +80,22 @@ public class GatewayMetrics implements MeterBinder {
         FunctionCounter.builder("pgwarden.audit.records.dropped", audit, AuditRecording::dropped)
                 .description("audit records lost: fail-open overflow, or not writable at shutdown")
                 .register(registry);
+        FunctionCounter.builder("pgwarden.statements", sessions, Sessions::statementsAllowed)
+                .description("statements relayed upstream").tag("decision", "allowed").register(registry);
+        FunctionCounter.builder("pgwarden.statements", sessions, Sessions::statementsApproved)
+                .description("statements relayed upstream").tag("decision", "approved").register(registry);
+        FunctionCounter.builder("pgwarden.masked.rows", sessions, Sessions::rowsMasked)
+                .description("result rows and COPY data messages rewritten to mask values").register(registry);
+        FunctionCounter.builder("pgwarden.relayed.bytes", sessions, Sessions::bytesFromClients)
+                .description("bytes relayed").tag("direction", "to_upstream").baseUnit("bytes").register(registry);
+        FunctionCounter.builder("pgwarden.relayed.bytes", sessions, Sessions::bytesToClients)
+                .description("bytes relayed").tag("direction", "to_client").baseUnit("bytes").register(registry);
+        Timer latency = Timer.builder("pgwarden.statement")
+                .description("a Query or Sync relayed upstream until its ReadyForQuery came back (includes approval holds)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        sessions.statementLatencyTo(nanos -> latency.record(nanos, TimeUnit.NANOSECONDS));
     }
 }

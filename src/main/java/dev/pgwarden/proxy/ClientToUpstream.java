@@ -173,6 +173,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 results.query(verdict.statements(), verdict.masks());
             }
             upstream.pass(buf, start, end);
+            sessions.statementAllowed(verdict.approved() != null);
             armCeiling(verdict, true);
         } else {
             sessions.statementRefused();
@@ -199,6 +200,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 results.parse(name, sql, verdict.masksOf(0));
             }
             upstream.pass(buf, start, end);
+            sessions.statementAllowed(verdict.approved() != null);
             armCeiling(verdict, false);
             return true;
         }

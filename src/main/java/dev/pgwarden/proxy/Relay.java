@@ -34,6 +34,7 @@ final class Relay {
     private final Context context;
     private final SessionInfo session;
     private final ApprovalHolds approvals;
+    private final Sessions sessions;
     private boolean terminating;
     private boolean upstreamHeld;
     private boolean clientHeld;
@@ -55,12 +56,14 @@ final class Relay {
         ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
         this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
-                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()), recorder);
+                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()), recorder,
+                gw.sessions());
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
                 gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals(), recorder);
         this.session = session;
         this.approvals = gw.approvals();
+        this.sessions = gw.sessions();
     }
 
     void start() {
@@ -96,6 +99,7 @@ final class Relay {
         if (closed || terminating) {
             return;
         }
+        sessions.fromClient(chunk.length());
         if (clientHeld) {
             clientFramer.append(chunk);
             return;
@@ -120,6 +124,7 @@ final class Relay {
         if (closed) {
             return;
         }
+        sessions.toClient(chunk.length());
         if (upstreamHeld) {
             upstreamFramer.append(chunk);
             return;

@@ -3,6 +3,7 @@ package dev.pgwarden.proxy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,6 +21,14 @@ public class Sessions {
     private final LongAdder loginsRefusedToken = new LongAdder();
     private final LongAdder loginsRefusedNoRole = new LongAdder();
     private final LongAdder statementsRefused = new LongAdder();
+    private final LongAdder statementsAllowed = new LongAdder();
+    private final LongAdder statementsApproved = new LongAdder();
+    private final LongAdder rowsMasked = new LongAdder();
+    private final LongAdder bytesFromClients = new LongAdder();
+    private final LongAdder bytesToClients = new LongAdder();
+    /** Where statement latencies go (a Micrometer timer once metrics are bound); nanoseconds. */
+    private volatile LongConsumer statementLatency = nanos -> {
+    };
 
     void opened(ClientSession s) {
         open.add(s);
@@ -72,6 +81,52 @@ public class Sessions {
 
     void statementRefused() {
         statementsRefused.increment();
+    }
+
+    void statementAllowed(boolean onApproval) {
+        (onApproval ? statementsApproved : statementsAllowed).increment();
+    }
+
+    void rowMasked() {
+        rowsMasked.increment();
+    }
+
+    void fromClient(int bytes) {
+        bytesFromClients.add(bytes);
+    }
+
+    void toClient(int bytes) {
+        bytesToClients.add(bytes);
+    }
+
+    /** From a Query or Sync going upstream to its ReadyForQuery coming back. */
+    void statementTook(long nanos) {
+        statementLatency.accept(nanos);
+    }
+
+    public void statementLatencyTo(LongConsumer sink) {
+        statementLatency = sink;
+    }
+
+    public long statementsAllowed() {
+        return statementsAllowed.sum();
+    }
+
+    public long statementsApproved() {
+        return statementsApproved.sum();
+    }
+
+    /** Result messages (rows, COPY data) the gateway rewrote to mask values. */
+    public long rowsMasked() {
+        return rowsMasked.sum();
+    }
+
+    public long bytesFromClients() {
+        return bytesFromClients.sum();
+    }
+
+    public long bytesToClients() {
+        return bytesToClients.sum();
     }
 
     /** Client logins that failed because the gateway could not connect or log in upstream. */

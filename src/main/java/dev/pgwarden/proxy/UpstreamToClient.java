@@ -31,9 +31,13 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     /** Row ceilings of approved statements in flight (rarely more than one). */
     private final ArrayDeque<RowCeiling> ceilings = new ArrayDeque<>(1);
     private final Runnable cancelUpstream;
+    private final Sessions sessions;
+    /** When each awaited ReadyForQuery's Query or Sync went upstream (a ring of awaitingReady entries). */
+    private long[] sentAt = new long[8];
+    private int sentHead;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
-            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream, SessionRecorder recorder) {
+            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream, SessionRecorder recorder, Sessions sessions) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;
@@ -41,6 +45,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         this.holdUntil = holdUntil;
         this.cancelUpstream = cancelUpstream;
         this.recorder = recorder;
+        this.sessions = sessions;
     }
 
     @Override
@@ -63,6 +68,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                 return false;
             }
             if (masked != null) {
+                if (type == MessageTypes.DATA_ROW || type == MessageTypes.COPY_DATA) {
+                    sessions.rowMasked();
+                }
                 client.replace(masked);
                 recorder.toClient(type, masked, 0, masked.length(), true);
                 return true;
@@ -71,6 +79,8 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         if (type == MessageTypes.READY_FOR_QUERY) {
             transactionStatus = (char) buf.getByte(start + 5);
             if (awaitingReady > 0) {
+                sessions.statementTook(System.nanoTime() - sentAt[sentHead]);
+                sentHead = (sentHead + 1) % sentAt.length;
                 awaitingReady--;
             }
             boolean nowIdle = awaitingReady == 0 && transactionStatus == 'I';
@@ -111,6 +121,15 @@ final class UpstreamToClient implements MessageFramer.Visitor {
      * shutdown grace period ends, which errs on the safe side.)
      */
     void expectReady() {
+        if (awaitingReady == sentAt.length) {
+            long[] grown = new long[sentAt.length * 2];
+            for (int i = 0; i < awaitingReady; i++) {
+                grown[i] = sentAt[(sentHead + i) % sentAt.length];
+            }
+            sentAt = grown;
+            sentHead = 0;
+        }
+        sentAt[(sentHead + awaitingReady) % sentAt.length] = System.nanoTime();
         awaitingReady++;
         if (idle) {
             idle = false;

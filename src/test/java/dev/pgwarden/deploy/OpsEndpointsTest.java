@@ -66,6 +66,24 @@ class OpsEndpointsTest {
         assertTrue(scrape.contains("pgwarden_upstream_connect_errors_total"), "upstream connect errors meter");
     }
 
+    @Test
+    void metricsCountStatementsBytesAndLatency() throws Exception {
+        double allowedBefore = metric("pgwarden_statements_total", "decision=\"allowed\"");
+        double toClientBefore = metric("pgwarden_relayed_bytes_total", "direction=\"to_client\"");
+        double latencyCountBefore = metric("pgwarden_statement_seconds_count", "");
+        try (Connection c = Gateway.analyst(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT repeat('x', 100000)")) {
+            assertTrue(rs.next());
+        }
+        assertTrue(metric("pgwarden_statements_total", "decision=\"allowed\"") >= allowedBefore + 1);
+        assertTrue(metric("pgwarden_relayed_bytes_total", "direction=\"to_client\"") >= toClientBefore + 100_000,
+                "the 100 kB value went through");
+        assertTrue(metric("pgwarden_statement_seconds_count", "") >= latencyCountBefore + 1);
+        String scrape = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(scrape.contains("pgwarden_statement_seconds_bucket{"), "a latency histogram");
+        assertTrue(scrape.contains("pgwarden_masked_rows_total"), "masked rows meter");
+    }
+
     /** The value of a Prometheus sample whose labels contain {@code label} (any labels when empty). */
     static double metric(String name, String label) {
         String scrape = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
