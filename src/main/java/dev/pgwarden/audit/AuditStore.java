@@ -129,6 +129,7 @@ final class AuditStore implements AuditWriter.Store {
             return;
         }
         r.session.startHash(); // normally done by its Started event, earlier in the queue
+        r.text = renderer.text(r.text);
         r.parametersJson = renderer.parameters(r.parameters);
         r.resultJson = renderer.result(r.result);
         r.hash = AuditHash.statement(r.session.lastHash, r.session.id, r.seq, r.text, r.parametersJson, r.decision,

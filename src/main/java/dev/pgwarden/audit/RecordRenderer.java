@@ -55,6 +55,14 @@ final class RecordRenderer {
         return name != null ? name : oid == 0 ? "unknown" : "oid:" + oid;
     }
 
+    /**
+     * The statement text with PII literals masked: clients that inline their parameters (psql,
+     * psycopg2) put in the text what others bind, and the log keeps neither raw.
+     */
+    String text(String sql) {
+        return sql == null ? null : detectors.scan(sql);
+    }
+
     /** The parameters as a JSON array of strings (null for SQL NULL), masked; null when there were none. */
     String parameters(BindParameters params) {
         if (params == null) {

@@ -10,7 +10,8 @@ final class StatementRecord extends AuditEvent {
     final SessionRecord session;
     /** Assigned when the statement ends: statements that never ran leave no gap. */
     int seq;
-    final String text;
+    /** As sent; the writer masks PII literals in it before hashing and storing (see RecordRenderer#text). */
+    String text;
     final BindParameters parameters;
     String decision;
     final String rule;

@@ -218,6 +218,20 @@ class AuditTrailTest {
     }
 
     @Test
+    void piiInlinedInTheStatementTextIsMaskedInTheLog() throws Exception {
+        String subject = subject();
+        String sql = "SELECT id FROM customers WHERE ssn = '" + ssn + "'";
+        try (Connection c = Gateway.connect(subject, NO_SET + "&preferQueryMode=simple", "analysts");
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next());
+            assertEquals(7, rs.getInt(1), "the statement ran with the real value");
+        }
+        String logged = sessionOf(subject).getString("statements[0].text");
+        assertFalse(logged.contains(ssn), "raw SSN in the logged text: " + logged);
+        assertEquals("SELECT id FROM customers WHERE ssn = '***-**-" + ssn.substring(7) + "'", logged);
+    }
+
+    @Test
     void aLargeResultIsCappedAndSaysSo() throws Exception {
         String subject = subject();
         int rows = 0;
