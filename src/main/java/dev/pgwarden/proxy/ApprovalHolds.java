@@ -30,7 +30,8 @@ public interface ApprovalHolds {
         public Future<StatementGate.Verdict> await(SessionInfo session, StatementGate.Verdict verdict,
                 Consumer<PgError> notice) {
             return Future.succeededFuture(StatementGate.Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
-                    verdict.needsApproval().message() + " (approval is required; no approval flow is configured)")));
+                    java.util.Objects.requireNonNullElse(verdict.needsApproval().message(), "this statement needs approval")
+                            + " (approval is required; no approval flow is configured)")));
         }
 
         @Override
