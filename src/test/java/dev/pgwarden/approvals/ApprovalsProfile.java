@@ -1,11 +1,9 @@
 package dev.pgwarden.approvals;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.pgwarden.testing.PolicyFiles;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /** A policy that holds analysts' exports and big reads for approval, with a short expiry. */
@@ -40,16 +38,7 @@ public class ApprovalsProfile implements QuarkusTestProfile {
     /** Long enough for a loaded CI machine; expiry has its own profile. */
     public static final String TIMEOUT = "PT60S";
 
-    static final Path FILE;
-
-    static {
-        try {
-            FILE = Files.createTempFile("pgwarden-approvals-policy", ".yaml");
-            Files.writeString(FILE, POLICY);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    static final Path FILE = PolicyFiles.temp("approvals", POLICY);
 
     @Override
     public Map<String, String> getConfigOverrides() {

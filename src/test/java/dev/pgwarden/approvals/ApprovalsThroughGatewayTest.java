@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.testing.ProcessResult;
 import dev.pgwarden.testing.Psql;
@@ -113,11 +114,7 @@ class ApprovalsThroughGatewayTest {
             ps.setString(1, "order-");
             CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> {
                 try (ResultSet rs = ps.executeQuery()) {
-                    List<String> out = new ArrayList<>();
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                    return out;
+                    return Jdbc.firstColumn(rs);
                 } catch (SQLException e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
@@ -205,12 +202,9 @@ class ApprovalsThroughGatewayTest {
         // The planner's default selectivity for an expression = constant is 0.5%: about 1,000 of
         // 200,000 rows, where 28,571 match.
         String sql = "SELECT g FROM ceiling_rows WHERE g % 7 = 0";
-        List<String> direct = new ArrayList<>();
-        try (Connection su = PostgresFixture.shared().superuserConnection(); Statement s = su.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                direct.add(rs.getString(1));
-            }
+        List<String> direct;
+        try (Connection su = PostgresFixture.shared().superuserConnection(); Statement s = su.createStatement()) {
+            direct = Jdbc.firstColumn(s, sql);
         }
         assertEquals(28_571, direct.size(), "without the ceiling every row comes back");
         try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
@@ -306,15 +300,7 @@ class ApprovalsThroughGatewayTest {
     }
 
     static List<String> ids(Statement st, String sql) {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            List<String> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new java.util.concurrent.CompletionException(e);
-        }
+        return Jdbc.firstColumn(st, sql);
     }
 
     static SQLException cause(CompletableFuture<?> f) throws Exception {

@@ -8,20 +8,16 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +32,7 @@ import dev.pgwarden.testing.FakeSlackServer;
 import dev.pgwarden.testing.GatewayProcess;
 import dev.pgwarden.testing.SlackCallbacks;
 import dev.pgwarden.testing.Jdbc;
+import dev.pgwarden.testing.PolicyFiles;
 import dev.pgwarden.testing.PostgresFixture;
 
 /**
@@ -62,8 +59,7 @@ class TwoReplicasIT {
         issuer = DevIssuer.start("127.0.0.1", 0, "pgwarden");
         slack = FakeSlackServer.start(SLACK_TOKEN, SLACK_CHANNEL);
         slack.addUser("U0ALICE", "alice", "alice@example.com");
-        Path policy = Files.createTempFile("pgwarden-replicas-policy", ".yaml");
-        Files.writeString(policy, ApprovalsProfile.POLICY);
+        Path policy = PolicyFiles.temp("replicas", ApprovalsProfile.POLICY);
         Map<String, String> env = new HashMap<>();
         env.put("PGWARDEN_UPSTREAM_HOST", pg.host());
         env.put("PGWARDEN_UPSTREAM_PORT", Integer.toString(pg.port()));
@@ -112,17 +108,7 @@ class TwoReplicasIT {
     private void heldOnOneDecidedOnTheOther(GatewayProcess holder, GatewayProcess decider, String agent)
             throws Exception {
         try (Connection c = connect(holder, agent); Statement st = c.createStatement()) {
-            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> {
-                try (ResultSet rs = st.executeQuery("SELECT id FROM orders ORDER BY id")) {
-                    List<String> out = new ArrayList<>();
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                    return out;
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                }
-            });
+            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> Jdbc.firstColumn(st, "SELECT id FROM orders ORDER BY id"));
             String id = awaitPending(decider, agent);
             assertFalse(rows.isDone());
             long clicked = System.nanoTime();
@@ -142,17 +128,7 @@ class TwoReplicasIT {
     void aSlackClickLandingOnTheOtherReplicaResumesTheSession() throws Exception {
         slack.clear();
         try (Connection c = connect(a, "agent-slack-a"); Statement st = c.createStatement()) {
-            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> {
-                try (ResultSet rs = st.executeQuery("SELECT id FROM orders")) {
-                    List<String> out = new ArrayList<>();
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                    return out;
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                }
-            });
+            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> Jdbc.firstColumn(st, "SELECT id FROM orders"));
             FakeSlackServer.Request card = slack.await("chat.postMessage", 1, Duration.ofSeconds(30)).get(0);
             JsonNode approve = card.jsonParam("blocks").findValues("elements").stream()
                     .filter(e -> e.isArray() && e.size() > 0 && e.get(0).has("action_id")).findFirst().orElseThrow().get(0);

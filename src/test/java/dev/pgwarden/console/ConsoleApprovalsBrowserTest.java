@@ -9,14 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +29,7 @@ import dev.pgwarden.approvals.ApprovalsProfile;
 import dev.pgwarden.testing.Chromium;
 import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -193,14 +191,6 @@ class ConsoleApprovalsBrowserTest {
     }
 
     private static List<String> firstColumn(Statement st, String sql) {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            List<String> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new CompletionException(e);
-        }
+        return Jdbc.firstColumn(st, sql);
     }
 }

@@ -1,11 +1,9 @@
 package dev.pgwarden.gate;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.pgwarden.testing.PolicyFiles;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /** The gateway with the example policy of the masking issue: masked columns, detectors, rules. */
@@ -41,16 +39,7 @@ public class MaskingPolicyProfile implements QuarkusTestProfile {
             default: allow
             """;
 
-    static final Path FILE;
-
-    static {
-        try {
-            FILE = Files.createTempFile("pgwarden-masking-policy", ".yaml");
-            Files.writeString(FILE, POLICY);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    static final Path FILE = PolicyFiles.temp("masking", POLICY);
 
     @Override
     public Map<String, String> getConfigOverrides() {

@@ -10,14 +10,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgwarden.testing.FakeSlackServer;
 import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.testing.SlackCallbacks;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -144,14 +143,6 @@ class SlackApprovalsThroughGatewayTest {
     }
 
     private static List<String> ids(Statement st, String sql) {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            List<String> out = new java.util.ArrayList<>();
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new CompletionException(e);
-        }
+        return Jdbc.firstColumn(st, sql);
     }
 }
