@@ -4,7 +4,6 @@ import dev.pgwarden.proxy.ResultLineage;
 import dev.pgwarden.policy.TableName;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementAnalysis;
-import java.util.Collections;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -232,11 +231,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             explain = ExplainQuery.forStatement(query);
             int params = extended ? Placeholders.count(query) : 0;
             if (params > 0) {
-                // A generic plan keeps $n as parameters: with NULLs folded in, the planner could prune
-                // the very expressions whose lineage we need.
-                explain = "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE pgwarden_lineage AS "
-                        + query + "; EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE pgwarden_lineage("
-                        + String.join(", ", Collections.nCopies(params, "NULL")) + ")";
+                explain = GenericPlan.explain("pgwarden_lineage", "VERBOSE, FORMAT JSON", query, params);
             }
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());

@@ -1,7 +1,5 @@
 package dev.pgwarden.gate;
 
-import java.util.Collections;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -13,9 +11,8 @@ import io.vertx.core.Promise;
 
 /**
  * Row estimates from {@code EXPLAIN (FORMAT JSON)} on a side connection under one role. A statement
- * from Parse still has its {@code $n}: it is planned generically (PREPARE, then EXECUTE with NULLs
- * under {@code force_generic_plan}), which estimates with default selectivity instead of folding
- * values in, so no client value is ever spliced into SQL text.
+ * from Parse still has its {@code $n}: it is planned as a {@link GenericPlan}, which estimates with
+ * default selectivity instead of the values bound later.
  */
 public final class PlannerEstimates implements RowEstimates {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,9 +50,7 @@ public final class PlannerEstimates implements RowEstimates {
             return single;
         }
         String query = single.substring(ExplainQuery.PREFIX.length());
-        return "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE pgwarden_estimate AS " + query
-                + "; EXPLAIN (FORMAT JSON) EXECUTE pgwarden_estimate("
-                + String.join(", ", Collections.nCopies(params, "NULL")) + ")";
+        return GenericPlan.explain("pgwarden_estimate", "FORMAT JSON", query, params);
     }
 
     /** The top plan node's "Plan Rows". */

@@ -2,6 +2,7 @@ package dev.pgwarden.proxy;
 
 import java.util.concurrent.CompletionException;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.UUID;
 
@@ -255,8 +256,8 @@ final class ClientSession implements MessageFramer.Visitor {
         out.appendBuffer(BackendMessages.readyForQuery('I'));
         socket.write(out);
         SessionInfo info = new SessionInfo(id, principal, up.role(), String.valueOf(socket.remoteAddress()),
-                startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now())
-                .withEstimates(gw.estimates().apply(up.role()));
+                startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
+                new ConcurrentHashMap<>(), gw.estimates().apply(up.role()));
         LOG.infof("session %s: %s %s as role %s from %s", id, principal.subject(), principal.groups(), up.role(),
                 socket.remoteAddress());
         state = State.READY;

@@ -22,8 +22,4 @@ public record SessionInfo(String id, Principal principal, String role, String cl
                 new ConcurrentHashMap<>(), RowEstimates.NONE);
     }
 
-    public SessionInfo withEstimates(RowEstimates rowEstimates) {
-        return new SessionInfo(id, principal, role, clientAddress, clientUser, applicationName, tls, startedAt,
-                sqlPrepared, rowEstimates);
-    }
 }

@@ -1,0 +1,26 @@
+package dev.pgwarden.gate;
+
+import java.util.Collections;
+
+/**
+ * EXPLAIN of a statement that still has its {@code $n} parameters (from Parse, before Bind): it is
+ * prepared and explained as a generic plan with NULL arguments, on the gateway's side connection.
+ * The plan keeps the parameters as parameters (NULLs folded in could prune the very expressions a
+ * caller asks about) and no client value is ever spliced into SQL text.
+ */
+final class GenericPlan {
+    private GenericPlan() {
+    }
+
+    /**
+     * @param name     the prepared statement's name on the side connection (every earlier one is dropped)
+     * @param options  EXPLAIN's options, e.g. {@code VERBOSE, FORMAT JSON}
+     * @param query    one statement, already checked to be exactly one
+     * @param params   how many {@code $n} it has (at least one)
+     */
+    static String explain(String name, String options, String query, int params) {
+        return "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE " + name + " AS " + query
+                + "; EXPLAIN (" + options + ") EXECUTE " + name + "("
+                + String.join(", ", Collections.nCopies(params, "NULL")) + ")";
+    }
+}
