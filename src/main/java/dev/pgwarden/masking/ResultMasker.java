@@ -12,6 +12,7 @@ public final class ResultMasker {
     private final DataRowRewriter rows;
     private final ValueMasker values;
     private final ContentDetectors detectors;
+    private final DiagnosticTextMasker diagnostics;
 
     public ResultMasker(MaskingPolicy policy, MaskPlanner.ColumnResolver catalog, ValueMasker values) {
         this.policy = policy;
@@ -19,6 +20,7 @@ public final class ResultMasker {
         this.values = values;
         this.detectors = new ContentDetectors(policy.detectors());
         this.rows = new DataRowRewriter(values, detectors);
+        this.diagnostics = new DiagnosticTextMasker(detectors, !policy.rules().isEmpty());
     }
 
     public MaskingPolicy policy() {
@@ -91,5 +93,10 @@ public final class ResultMasker {
 
     public ContentDetectors detectors() {
         return detectors;
+    }
+
+    /** For the text of errors, notices and notifications. */
+    public DiagnosticTextMasker diagnostics() {
+        return diagnostics;
     }
 }

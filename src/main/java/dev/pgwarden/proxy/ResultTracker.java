@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
 import dev.pgwarden.masking.ColumnMask;
 import dev.pgwarden.masking.CopyFormat;
 import dev.pgwarden.masking.CopyTextRewriter;
+import dev.pgwarden.masking.DiagnosticTextMasker;
+import dev.pgwarden.wire.DiagnosticFields;
+import dev.pgwarden.wire.Notification;
 import dev.pgwarden.masking.Field;
 import dev.pgwarden.masking.ResultMasker;
 import dev.pgwarden.masking.RowDescriptionParser;
@@ -88,6 +91,8 @@ final class ResultTracker {
     private ColumnMask[] rowPlan;
     private boolean planned;
     private CopyTextRewriter copy;
+    /** The statement of the latest Parse: an error at Parse comes before anything else names it. */
+    private Statement lastParsed;
 
     /** @param maskers the masking in force now (follows policy reloads) */
     ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog) {
@@ -104,7 +109,8 @@ final class ResultTracker {
     // ---- client side, in the order messages are sent upstream ----
 
     void parse(String name, String sql, StatementMasks masks) {
-        statements.put(name, new Statement(sql, masks));
+        lastParsed = new Statement(sql, masks);
+        statements.put(name, lastParsed);
     }
 
     void bind(String portal, String statement, int[] resultFormats) {
@@ -185,15 +191,50 @@ final class ResultTracker {
             case MessageTypes.COMMAND_COMPLETE, MessageTypes.EMPTY_QUERY_RESPONSE, MessageTypes.PORTAL_SUSPENDED:
                 endOfResult();
                 return null;
-            case MessageTypes.ERROR_RESPONSE:
+            case MessageTypes.ERROR_RESPONSE: {
+                Buffer masked = maskDiagnostics(type, buf, start, end);
                 onError();
-                return null;
+                return masked;
+            }
+            case MessageTypes.NOTICE_RESPONSE:
+                return maskDiagnostics(type, buf, start, end);
+            case MessageTypes.NOTIFICATION_RESPONSE:
+                return maskNotification(buf, start, end);
             case MessageTypes.READY_FOR_QUERY:
                 onReady();
                 return null;
             default:
                 return null;
         }
+    }
+
+    /** An error or notice with the values it quotes masked, or null when it needs no change. */
+    private Buffer maskDiagnostics(byte type, Buffer buf, int start, int end) {
+        DiagnosticTextMasker diagnostics = masker().diagnostics();
+        if (diagnostics.inactive()) {
+            return null;
+        }
+        DiagnosticFields masked = diagnostics.mask(DiagnosticFields.parse(buf, start, end), currentStatementText());
+        return masked == null ? null : masked.toMessage(type);
+    }
+
+    private Buffer maskNotification(Buffer buf, int start, int end) {
+        DiagnosticTextMasker diagnostics = masker().diagnostics();
+        if (diagnostics.inactive()) {
+            return null;
+        }
+        Notification n = Notification.parse(buf, start, end);
+        String payload = diagnostics.maskPayload(n.payload());
+        return payload == null ? null : new Notification(n.processId(), n.channel(), payload).toMessage();
+    }
+
+    /** The text of the statement whose messages come now, as the client sent it (null when unknown). */
+    private String currentStatementText() {
+        Expect head = expected.peek();
+        Statement s = head instanceof QueryExpect q ? q.current()
+                : head instanceof ExecuteExpect e ? e.portal.statement
+                        : head instanceof DescribeExpect d ? d.statement : lastParsed;
+        return s == null || s == UNKNOWN ? null : s.sql;
     }
 
     private void skipRowDescription() {

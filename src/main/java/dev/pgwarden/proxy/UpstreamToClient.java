@@ -61,6 +61,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         if (!ceilings.isEmpty() && !underCeiling(type, buf, start, end)) {
             return true;
         }
+        if (type == MessageTypes.ERROR_RESPONSE && substitutedRefusal(buf, start, end)) {
+            return true;
+        }
         if (results != null) {
             Buffer masked = results.onServerMessage(type, buf, start, end);
             if (masked == ResultTracker.HOLD) {
@@ -87,19 +90,31 @@ final class UpstreamToClient implements MessageFramer.Visitor {
             if (nowIdle != idle) {
                 idle = nowIdle;
             }
-        } else if (type == MessageTypes.ERROR_RESPONSE) {
-            PgError error = PgError.parse(buf, start, end);
-            fatalSeen |= error.isFatal();
-            PgError ours = refusals.hasPending() ? refusals.substitute(error) : null;
-            if (ours != null) {
-                Buffer substitute = BackendMessages.error(ours);
-                client.replace(substitute);
-                recorder.toClient(type, substitute, 0, substitute.length(), true);
-                return true;
-            }
         }
         client.pass(buf, start, end);
         recorder.toClient(type, buf, start, end, false);
+        return true;
+    }
+
+    /**
+     * An error standing for one of the gateway's refusals is replaced by the refusal; every error
+     * tells whether PostgreSQL is ending the session.
+     *
+     * @return true when the refusal was sent in the error's place
+     */
+    private boolean substitutedRefusal(Buffer buf, int start, int end) {
+        PgError error = PgError.parse(buf, start, end);
+        fatalSeen |= error.isFatal();
+        PgError ours = refusals.hasPending() ? refusals.substitute(error) : null;
+        if (ours == null) {
+            return false;
+        }
+        if (results != null) {
+            results.onServerMessage(MessageTypes.ERROR_RESPONSE, buf, start, end); // keeps its statement queue in step
+        }
+        Buffer substitute = BackendMessages.error(ours);
+        client.replace(substitute);
+        recorder.toClient(MessageTypes.ERROR_RESPONSE, substitute, 0, substitute.length(), true);
         return true;
     }
 
