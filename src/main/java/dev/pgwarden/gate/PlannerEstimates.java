@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.pgwarden.masking.lineage.ExplainQuery;
 import dev.pgwarden.proxy.RowEstimates;
+import dev.pgwarden.proxy.RowEstimates.Estimate;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -29,16 +30,16 @@ public final class PlannerEstimates implements RowEstimates {
     }
 
     @Override
-    public Future<Long> estimate(String sql, boolean extended) {
+    public Future<Estimate> estimate(String sql, boolean extended) {
         String explain;
         try {
             explain = explain(sql, extended);
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());
         }
-        Promise<Long> result = Promise.promise();
+        Promise<Estimate> result = Promise.promise();
         context.runOnContext(v -> side.forRole(role).query(explain)
-                .map(rows -> planRows(rows.get(rows.size() - 1).get(0)))
+                .map(rows -> planEstimate(rows.get(rows.size() - 1).get(0)))
                 .onComplete(result));
         return result.future();
     }
@@ -55,13 +56,28 @@ public final class PlannerEstimates implements RowEstimates {
 
     /** The top plan node's "Plan Rows". */
     static long planRows(String explainJson) {
+        return planNode(explainJson).path("Plan Rows").asLong();
+    }
+
+    /**
+     * The rows the plan returns or reads from tables, whichever is more, and its row width. A fold
+     * ({@code SELECT json_agg(c) FROM customers c}) returns one row but reads the table.
+     */
+    static Estimate planEstimate(String explainJson) {
+        JsonNode plan = planNode(explainJson);
+        long returned = plan.path("Plan Rows").asLong();
+        double read = RowsRead.of(plan);
+        long rows = read >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(returned, (long) Math.ceil(read));
+        return new Estimate(rows, plan.path("Plan Width").asLong());
+    }
+
+    private static JsonNode planNode(String explainJson) {
         try {
             JsonNode plan = JSON.readTree(explainJson).path(0).path("Plan");
-            JsonNode rows = plan.path("Plan Rows");
-            if (!rows.isNumber()) {
+            if (!plan.path("Plan Rows").isNumber()) {
                 throw new IllegalStateException("EXPLAIN output has no row estimate");
             }
-            return rows.asLong();
+            return plan;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("EXPLAIN output is not JSON: " + e.getOriginalMessage());
         }

@@ -1,5 +1,6 @@
 package dev.pgwarden.gate;
 
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.Collections;
 import java.util.List;
@@ -16,6 +17,8 @@ import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.policy.Action;
 import dev.pgwarden.policy.Decision;
 import dev.pgwarden.policy.DecisionContext;
+import dev.pgwarden.policy.Estimator;
+import dev.pgwarden.policy.PlanEstimate;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyEngine;
 import dev.pgwarden.policy.PolicyPrincipal;
@@ -24,7 +27,10 @@ import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementKind;
+import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.StatementSplitter;
+import dev.pgwarden.proxy.ResultLimit;
+import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate;
 import dev.pgwarden.wire.PgError;
@@ -87,6 +93,15 @@ public class PolicyGate implements StatementGate {
         }
         List<String> statements = v.statements().size() == 1 ? List.of(sql) : StatementSplitter.split(sql);
         Verdict forThis = v.withStatements(statements);
+        if (!v.limits().isEmpty()) {
+            List<ResultLimit> limits = new ArrayList<>(v.limits().size());
+            for (int i = 0; i < v.limits().size(); i++) {
+                ResultLimit l = v.limits().get(i);
+                limits.add(l == null ? null : l.forText(i < statements.size() ? statements.get(i) : sql));
+            }
+            forThis = new Verdict(null, statements, v.masks(), null, null, v.rule(), v.policyVersion(),
+                    Collections.unmodifiableList(limits));
+        }
         if (v.needsApproval() != null) {
             // The request shows the text this client sent, not the one the verdict was first made for.
             StatementGate.ApprovalNeed n = v.needsApproval();
@@ -117,9 +132,20 @@ public class PolicyGate implements StatementGate {
      * The planner's estimate, asked on the session's own connection role: runs on this worker
      * thread while the side query runs on the session's event loop.
      */
-    private static dev.pgwarden.policy.Estimator rowEstimator(SessionInfo session, boolean extended) {
-        return plannable -> session.estimates().estimate(plannable, extended)
-                .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    private static Estimator rowEstimator(SessionInfo session, boolean extended) {
+        return new Estimator() {
+            @Override
+            public long estimate(String sql) throws Exception {
+                return plan(sql).rows();
+            }
+
+            @Override
+            public PlanEstimate plan(String sql) throws Exception {
+                RowEstimates.Estimate e = session.estimates().estimate(sql, extended)
+                        .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                return new PlanEstimate(e.rows(), e.width());
+            }
+        };
     }
 
     /**
@@ -140,12 +166,40 @@ public class PolicyGate implements StatementGate {
                     d.message(), d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
                     fingerprint);
             return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null,
-                    d.rule(), d.policyVersion());
+                    d.rule(), d.policyVersion(), limits(d, statements, fingerprint));
         }
         String message = d.message();
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
         return Verdict.refuse(PgError.error(sqlState, message)
                 .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
+    }
+
+    /** What each statement may stream under the estimate rules it passed. */
+    private static List<ResultLimit> limits(Decision d, List<String> statements, String fingerprint) {
+        if (!d.streamLimited()) {
+            return List.of();
+        }
+        List<ResultLimit> limits = new ArrayList<>(statements.size());
+        for (int i = 0; i < statements.size(); i++) {
+            StreamLimit l = d.streamLimitOf(i);
+            limits.add(l == null ? null : resultLimit(l, d.policyVersion(), statements.get(i), fingerprint));
+        }
+        return Collections.unmodifiableList(limits);
+    }
+
+    private static ResultLimit resultLimit(StreamLimit l, String policyVersion, String sql, String fingerprint) {
+        String past = "streamed more than " + l.rows() + " rows (or " + l.bytes() + " bytes), the limit of rule "
+                + l.rule();
+        if (l.action() == Action.REQUIRE_APPROVAL) {
+            String why = (l.message() == null ? "" : l.message() + ": ") + "the statement " + past
+                    + " although the planner expected fewer; the rest waits for approval";
+            return new ResultLimit(l.rows(), l.bytes(),
+                    new StatementGate.ApprovalNeed(l.rule(), why, policyVersion, -1, 0, sql, fingerprint), null);
+        }
+        return new ResultLimit(l.rows(), l.bytes(), null, PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                (l.message() == null ? "statement blocked by policy rule '" + l.rule() + "'" : l.message())
+                        + ": pgwarden stopped it when it " + past)
+                .withDetail("policy " + policyVersion + ", rule " + l.rule()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.pgwarden.policy;
 
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -19,10 +20,34 @@ import java.util.Set;
  * @param grantMinutes  for REQUIRE_APPROVAL: how long the approval lasts, if the rule says
  * @param derivedMasked masked columns the result computes values from; the masking stage masks those values
  *                      whole (only non-empty when {@code masking.on_derived} is mask)
+ * @param streamLimits  for an allowed decision, per statement (in order): how much it may stream before the gateway
+ *                      stops it, or null where no {@code estimated_rows_over} rule applies; empty otherwise
  */
 public record Decision(Action action, Basis basis, String sqlState, String message, String rule,
         String policyVersion, Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows,
-        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked) {
+        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, List<StreamLimit> streamLimits) {
+
+    public Decision(Action action, Basis basis, String sqlState, String message, String rule, String policyVersion,
+            Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows, OptionalInt grantMinutes,
+            Set<ColumnRef> derivedMasked) {
+        this(action, basis, sqlState, message, rule, policyVersion, kinds, tables, estimatedRows, grantMinutes,
+                derivedMasked, List.of());
+    }
+
+    /** Statement {@code i}'s stream limit, or null. */
+    public StreamLimit streamLimitOf(int i) {
+        return i < streamLimits.size() ? streamLimits.get(i) : null;
+    }
+
+    /** Whether any statement has a stream limit. */
+    public boolean streamLimited() {
+        for (StreamLimit l : streamLimits) {
+            if (l != null) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** insufficient_privilege, for everything pgwarden does not let through. */
     public static final String INSUFFICIENT_PRIVILEGE = "42501";

@@ -1,6 +1,7 @@
 package dev.pgwarden.policy;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -54,6 +55,7 @@ public final class PolicyEngine {
         }
         Decision strictest = null;
         Set<ColumnRef> derived = new LinkedHashSet<>();
+        List<StreamLimit> limits = new ArrayList<>(statements.size());
         InStringPrepared prepared = null;
         DecisionContext ctx = context;
         for (StatementAnalysis a : statements) {
@@ -68,6 +70,7 @@ public final class PolicyEngine {
                 prepared.apply(ref);
             }
             derived.addAll(d.derivedMasked());
+            limits.add(d.streamLimitOf(0));
             if (strictest == null || d.action().severity() > strictest.action().severity()) {
                 strictest = d;
             }
@@ -84,7 +87,8 @@ public final class PolicyEngine {
         return new Decision(strictest.action(), strictest.basis(), strictest.sqlState(), strictest.message(),
                 strictest.rule(), strictest.policyVersion(), Sets.ordered(kinds), Sets.ordered(tables),
                 strictest.estimatedRows(), strictest.grantMinutes(),
-                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived));
+                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived),
+                strictest.action() == Action.ALLOW ? Collections.unmodifiableList(limits) : List.of());
     }
 
     /**
@@ -170,6 +174,7 @@ public final class PolicyEngine {
             List<String> trace) {
         List<Rule> rules = policy.rules();
         Estimate estimate = null;
+        StreamLimit limit = null;
         for (int i = 0; i < rules.size(); i++) {
             Rule rule = rules.get(i);
             RuleMatcher.Check check = RuleMatcher.check(rule, principal.groups(), a);
@@ -185,7 +190,13 @@ public final class PolicyEngine {
                 }
                 Truth over = estimate.over(rule.match().estimatedRowsOver(), a, context.estimator());
                 if (over == Truth.NO) {
-                    note(trace, rule, "no: " + estimate.describe(rule.match().estimatedRowsOver(), a));
+                    boolean streamHeld = !allow && a.plannableSql() != null;
+                    note(trace, rule, "no: " + estimate.describe(rule.match().estimatedRowsOver(), a)
+                            + (streamHeld ? "; its result stream is held to that many rows" : ""));
+                    if (streamHeld) {
+                        // Under the threshold by the planner's guess: the stream must stay under it too.
+                        limit = StreamLimit.stricter(limit, StreamLimit.of(rule, estimate.width()));
+                    }
                     continue;
                 }
                 unknown |= over == Truth.UNKNOWN;
@@ -195,19 +206,19 @@ public final class PolicyEngine {
                 continue;
             }
             note(trace, rule, unknown ? "MATCH (unknown conditions read restrictively)" : "MATCH");
-            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate);
+            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, limit);
         }
         note(trace, null, "no rule matched: default " + policy.defaultAction().policyName());
-        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate);
+        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, limit);
     }
 
     private Decision verdict(Action action, Decision.Basis basis, Rule rule, StatementAnalysis a,
-            Estimate estimate) {
+            Estimate estimate, StreamLimit limit) {
         OptionalLong rows = estimate == null ? OptionalLong.empty() : estimate.value();
         String ruleName = rule == null ? null : rule.name();
         return switch (action) {
             case ALLOW -> new Decision(action, basis, null, null, ruleName, policy.version(), a.kinds(), a.tables(),
-                    rows, OptionalInt.empty(), Set.of());
+                    rows, OptionalInt.empty(), Set.of(), limit == null ? List.of() : List.of(limit));
             case BLOCK -> new Decision(action, basis, Decision.INSUFFICIENT_PRIVILEGE,
                     rule == null ? "statement blocked by the policy's default action"
                             : rule.message() != null ? rule.message()
@@ -247,7 +258,7 @@ public final class PolicyEngine {
                     null, policy.version(), a.kinds(), a.tables(), d.estimatedRows(), OptionalInt.empty(), Set.of());
         }
         return new Decision(d.action(), d.basis(), d.sqlState(), d.message(), d.rule(), d.policyVersion(),
-                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits));
+                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits), d.streamLimits());
     }
 
     private static void note(List<String> trace, Rule rule, String line) {
@@ -290,19 +301,19 @@ public final class PolicyEngine {
     private static final class Estimate {
         private boolean asked;
         private long rows;
+        private long width;
         private String failure;
 
         Truth over(long threshold, StatementAnalysis a, Estimator estimator) {
             if (a.plannableSql() == null) {
                 return Truth.NO; // nothing that returns or changes rows (or a PREPARE: estimated at EXECUTE)
             }
-            if (a.rowLimit() >= 0 && a.rowLimit() <= threshold) {
-                return Truth.NO;
-            }
             if (!asked) {
                 asked = true;
                 try {
-                    rows = estimator.estimate(a.plannableSql());
+                    PlanEstimate plan = estimator.plan(a.plannableSql());
+                    rows = plan.rows();
+                    width = plan.width();
                 } catch (Exception e) {
                     failure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 }
@@ -317,12 +328,13 @@ public final class PolicyEngine {
             return asked && failure == null ? OptionalLong.of(rows) : OptionalLong.empty();
         }
 
+        long width() {
+            return width;
+        }
+
         String describe(long threshold, StatementAnalysis a) {
             if (a.plannableSql() == null) {
                 return "no row estimate applies to this statement";
-            }
-            if (!asked) {
-                return "its LIMIT " + a.rowLimit() + " is within " + threshold + " rows";
             }
             return "estimated " + rows + " rows, not over " + threshold;
         }

@@ -149,15 +149,16 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         return approvals.await(session, verdict, replies::notice);
     }
 
-    /** An approved statement may return no more rows than its approval's ceiling. */
-    private void armCeiling(StatementGate.Verdict verdict, boolean simpleQuery) {
-        StatementGate.Approved a = verdict.approved();
-        if (a != null && a.rowCeiling() != Long.MAX_VALUE) {
-            replies.armCeiling(a.rowCeiling(), simpleQuery, PgError.error(SqlState.QUERY_CANCELED,
-                    "pgwarden cancelled this statement: it returned more than " + a.rowCeiling()
-                            + " rows, the ceiling of approval " + a.approvalId())
-                    .withHint("the approval was given for the planner's row estimate; ask again for a larger read"));
+    /** What each statement of the verdict may stream (an approval's ceiling, or its rule's limit). */
+    private static List<ResultLimit> limits(StatementGate.Verdict verdict) {
+        if (verdict.approved() == null && verdict.limits().isEmpty()) {
+            return List.of();
         }
+        ResultLimit[] limits = new ResultLimit[verdict.statements().size()];
+        for (int i = 0; i < limits.length; i++) {
+            limits[i] = verdict.limitOf(i);
+        }
+        return java.util.Arrays.asList(limits);
     }
 
     private boolean onQuery(Buffer buf, int start, int end) {
@@ -170,15 +171,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.QUERY, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.query(verdict.statements(), verdict.masks());
+                results.query(verdict.statements(), verdict.masks(), limits(verdict));
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
-            armCeiling(verdict, true);
         } else {
             sessions.statementRefused();
             if (results != null) {
-                results.query(List.of(), List.of());
+                results.query(List.of(), List.of(), List.of());
             }
             upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
@@ -197,11 +197,10 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.PARSE, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.parse(name, sql, verdict.masksOf(0));
+                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0));
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
-            armCeiling(verdict, false);
             return true;
         }
         sessions.statementRefused();

@@ -53,11 +53,14 @@ final class Relay {
         this.onClosed = onClosed;
         this.context = Vertx.currentContext();
         RefusalTracker refusals = new RefusalTracker();
-        ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog());
+        Runnable cancelUpstream = () -> gw.connector().cancel(up.processId(), up.secretKey());
+        ResultTracker results = gw.masking() == null ? null
+                : new ResultTracker(gw.masking(), gw.catalog(), cancelUpstream);
         this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
-                this::holdUpstreamUntil, () -> gw.connector().cancel(up.processId(), up.secretKey()), recorder,
-                gw.sessions());
+                this::holdUpstreamUntil, need -> gw.approvals().await(session, StatementGate.Verdict.needing(need),
+                        this::notice),
+                recorder, gw.sessions());
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
                 gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals(), recorder);
@@ -231,6 +234,10 @@ final class Relay {
         approvals.sessionClosed(session);
         recorder.ended(endReason);
         onClosed.run();
+    }
+
+    private void notice(PgError notice) {
+        upstreamToClient.notice(notice);
     }
 
     /** No statement in flight and no open transaction (any thread; see {@link UpstreamToClient#idle()}). */

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import dev.pgwarden.masking.ColumnMask;
 import dev.pgwarden.masking.CopyFormat;
+import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.masking.CopyTextRewriter;
 import dev.pgwarden.masking.DiagnosticTextMasker;
 import dev.pgwarden.wire.DiagnosticFields;
@@ -35,19 +36,34 @@ import io.vertx.core.buffer.Buffer;
 final class ResultTracker {
     private static final Pattern CSV = Pattern.compile("(?is)\\bcsv\\b");
 
-    /** A prepared (or unnamed) statement: its lineage and, once described, its fields. */
+    /** A prepared (or unnamed) statement: its lineage, what it may stream and, once described, its fields. */
     private static final class Statement {
         final String sql;
         final StatementMasks masks;
+        final ResultLimit limit;
         List<Field> fields;
 
-        Statement(String sql, StatementMasks masks) {
+        Statement(String sql, StatementMasks masks, ResultLimit limit) {
             this.sql = sql;
             this.masks = masks;
+            this.limit = limit;
         }
     }
 
-    private record Portal(Statement statement, int[] formats) {
+    /** A bound portal; its guard counts across the Executes that read it in batches. */
+    private static final class Portal {
+        final Statement statement;
+        final int[] formats;
+        ResultGuard guard;
+
+        Portal(Statement statement, int[] formats) {
+            this.statement = statement;
+            this.formats = formats;
+        }
+    }
+
+    /** An open cursor declared by a statement with a limit: its FETCHes count against it. */
+    private record CursorGuard(ResultGuard guard, boolean holdable) {
     }
 
     private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect {
@@ -76,10 +92,14 @@ final class ResultTracker {
     }
 
     private static final SyncExpect SYNC = new SyncExpect();
-    private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN);
+    private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN, null);
 
     /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitCatalog()}. */
     static final Buffer HOLD = Buffer.buffer(0);
+    /** Returned by {@link #onServerMessage} when the message must be withheld from the client. */
+    static final Buffer DROP = Buffer.buffer(0);
+    /** Returned by {@link #onServerMessage} when the message must wait for the approval {@link #asking()} needs. */
+    static final Buffer ASK = Buffer.buffer(0);
 
     private final Supplier<ResultMasker> maskers;
     private final CatalogCache catalog;
@@ -93,11 +113,23 @@ final class ResultTracker {
     private CopyTextRewriter copy;
     /** The statement of the latest Parse: an error at Parse comes before anything else names it. */
     private Statement lastParsed;
+    private final Runnable cancelUpstream;
+    private final Map<String, CursorGuard> cursors = new HashMap<>();
+    /** The guard of the result streaming now (null: none), once {@link #guardResolved}. */
+    private ResultGuard guard;
+    private boolean guardResolved;
+    private ResultGuard asking;
+    /** A limit ended the statement with an error: the rest up to ReadyForQuery is withheld. */
+    private boolean dropUntilReady;
 
-    /** @param maskers the masking in force now (follows policy reloads) */
-    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog) {
+    /**
+     * @param maskers        the masking in force now (follows policy reloads)
+     * @param cancelUpstream sends a CancelRequest for the session's upstream statement
+     */
+    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog, Runnable cancelUpstream) {
         this.maskers = maskers;
         this.catalog = catalog;
+        this.cancelUpstream = cancelUpstream;
     }
 
     /** Takes the current masking when a new result starts, so a reload applies from the next result. */
@@ -108,8 +140,8 @@ final class ResultTracker {
 
     // ---- client side, in the order messages are sent upstream ----
 
-    void parse(String name, String sql, StatementMasks masks) {
-        lastParsed = new Statement(sql, masks);
+    void parse(String name, String sql, StatementMasks masks, ResultLimit limit) {
+        lastParsed = new Statement(sql, masks, limit);
         statements.put(name, lastParsed);
     }
 
@@ -143,24 +175,37 @@ final class ResultTracker {
         }
     }
 
-    void query(List<String> sqls, List<StatementMasks> masks) {
+    /** @param limits what each statement may stream (null entries: no limit); may be shorter than {@code sqls} */
+    void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits) {
         List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
-            list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN));
+            list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
+                    i < limits.size() ? limits.get(i) : null));
         }
         expected.add(new QueryExpect(list));
     }
 
     // ---- server side ----
 
-    /** @return the replacement for this server message, or null to relay it untouched */
+    /**
+     * @return the replacement for this server message, null to relay it untouched, or one of
+     *         {@link #HOLD}, {@link #DROP}, {@link #ASK}
+     */
     Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
+        if (dropUntilReady && type != MessageTypes.READY_FOR_QUERY) {
+            return DROP;
+        }
         switch (type) {
-            case MessageTypes.DATA_ROW:
+            case MessageTypes.DATA_ROW: {
                 if (!planned) {
                     planRowsWithoutDescription(buf.getUnsignedShort(start + 5));
                 }
+                Buffer guarded = countRow(end - start);
+                if (guarded != null) {
+                    return guarded;
+                }
                 return rowPlan == null ? null : masker.rows().rewrite(buf, start, end, rowPlan);
+            }
             case MessageTypes.ROW_DESCRIPTION: {
                 if (masker().inactive()) {
                     // Nothing to mask: keep the queue in step without looking at the columns.
@@ -182,16 +227,39 @@ final class ResultTracker {
             case MessageTypes.COPY_OUT_RESPONSE:
                 startCopy(buf, start, end);
                 return null;
-            case MessageTypes.COPY_DATA:
+            case MessageTypes.COPY_DATA: {
+                Buffer guarded = countRow(end - start);
+                if (guarded != null) {
+                    return guarded;
+                }
                 return copy == null ? null : copy.onCopyData(buf, start, end);
-            case MessageTypes.COPY_DONE:
+            }
+            case MessageTypes.COPY_DONE: {
+                Buffer stopped = endOfGuardedResult();
+                if (stopped != null) {
+                    copy = null;
+                    return stopped;
+                }
                 Buffer tail = copy == null ? null : copy.finish();
                 copy = null;
                 return tail == null ? null : tail.appendBuffer(buf, start, end - start);
-            case MessageTypes.COMMAND_COMPLETE, MessageTypes.EMPTY_QUERY_RESPONSE, MessageTypes.PORTAL_SUSPENDED:
+            }
+            case MessageTypes.COMMAND_COMPLETE, MessageTypes.EMPTY_QUERY_RESPONSE, MessageTypes.PORTAL_SUSPENDED: {
+                Buffer stopped = endOfGuardedResult();
+                if (stopped != null) {
+                    return stopped;
+                }
+                if (type == MessageTypes.COMMAND_COMPLETE) {
+                    declaredCursor();
+                }
                 endOfResult();
                 return null;
+            }
             case MessageTypes.ERROR_RESPONSE: {
+                Buffer stopped = endOfGuardedResult();
+                if (stopped != null) {
+                    return stopped;
+                }
                 Buffer masked = maskDiagnostics(type, buf, start, end);
                 onError();
                 return masked;
@@ -201,10 +269,114 @@ final class ResultTracker {
             case MessageTypes.NOTIFICATION_RESPONSE:
                 return maskNotification(buf, start, end);
             case MessageTypes.READY_FOR_QUERY:
-                onReady();
+                onReady(buf.getByte(start + 5));
                 return null;
             default:
                 return null;
+        }
+    }
+
+    /** Counts a row against the current statement's limit: null to go on, else DROP or ASK. */
+    private Buffer countRow(int size) {
+        ResultGuard g = currentGuard();
+        if (g == null) {
+            return null;
+        }
+        switch (g.onRow(size)) {
+            case PASS -> {
+                return null;
+            }
+            case CANCEL -> {
+                cancelUpstream.run();
+                return DROP;
+            }
+            case ASK -> {
+                asking = g;
+                return ASK;
+            }
+            default -> {
+                return DROP;
+            }
+        }
+    }
+
+    /**
+     * The end of a result under a guard: null when it ends as usual, DROP, or the limit's error in
+     * its place (the client then takes the statement as failed, so the rest up to ReadyForQuery
+     * is withheld, as PostgreSQL skips it after an error).
+     */
+    private Buffer endOfGuardedResult() {
+        ResultGuard g = currentGuard();
+        if (g == null) {
+            return null;
+        }
+        switch (g.onEnd()) {
+            case FAIL -> {
+                onError();
+                dropUntilReady = true;
+                return BackendMessages.error(g.error());
+            }
+            case DROP -> {
+                return DROP;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The guard asking for approval after {@link #ASK} was returned. */
+    ResultGuard asking() {
+        return asking;
+    }
+
+    private ResultGuard currentGuard() {
+        if (!guardResolved) {
+            guardResolved = true;
+            Expect head = expected.peek();
+            guard = head instanceof QueryExpect q ? guardOf(q.current(), null)
+                    : head instanceof ExecuteExpect e ? guardOf(e.portal.statement, e.portal) : null;
+        }
+        return guard;
+    }
+
+    /** A FETCH counts against its cursor; a portal's Executes against the portal; else each run on its own. */
+    private ResultGuard guardOf(Statement s, Portal portal) {
+        if (s == null) {
+            return null;
+        }
+        if (!cursors.isEmpty()) {
+            String name = CursorStatements.fetched(s.sql);
+            CursorGuard c = name == null ? null : cursors.get(name);
+            if (c != null) {
+                c.guard().startRead();
+                return c.guard();
+            }
+        }
+        if (s.limit == null) {
+            return null;
+        }
+        if (portal == null) {
+            return new ResultGuard(s.limit);
+        }
+        if (portal.guard == null) {
+            portal.guard = new ResultGuard(s.limit);
+        }
+        portal.guard.startRead();
+        return portal.guard;
+    }
+
+    /** A DECLARE with a limit completed: its cursor's FETCHes count against that limit. */
+    private void declaredCursor() {
+        Expect head = expected.peek();
+        Statement s = head instanceof QueryExpect q ? q.current() : head instanceof ExecuteExpect e ? e.portal.statement
+                : null;
+        if (s == null || s.limit == null) {
+            return;
+        }
+        CursorStatements.Cursor c = CursorStatements.declared(s.sql);
+        if (c != null) {
+            cursors.put(c.name(), new CursorGuard(new ResultGuard(s.limit), c.holdable()));
         }
     }
 
@@ -349,6 +521,8 @@ final class ResultTracker {
     private void endOfResult() {
         rowPlan = null;
         planned = false;
+        guardResolved = false;
+        guard = null;
         Expect head = expected.peek();
         if (head instanceof ExecuteExpect) {
             expected.poll();
@@ -361,6 +535,8 @@ final class ResultTracker {
         rowPlan = null;
         planned = false;
         copy = null;
+        guardResolved = false;
+        guard = null;
         Expect head = expected.peek();
         if (head instanceof QueryExpect) {
             return; // the rest of the string is abandoned; ReadyForQuery ends it
@@ -371,10 +547,16 @@ final class ResultTracker {
         }
     }
 
-    private void onReady() {
+    private void onReady(byte transactionStatus) {
         rowPlan = null;
         planned = false;
         copy = null;
+        guardResolved = false;
+        guard = null;
+        dropUntilReady = false;
+        if (transactionStatus == 'I' && !cursors.isEmpty()) {
+            cursors.values().removeIf(c -> !c.holdable()); // the transaction ended: so did its cursors
+        }
         while (!expected.isEmpty()) {
             Expect e = expected.poll();
             if (e instanceof SyncExpect || e instanceof QueryExpect) {

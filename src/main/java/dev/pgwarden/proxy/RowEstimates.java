@@ -7,11 +7,18 @@ import io.vertx.core.Future;
 public interface RowEstimates {
 
     /**
+     * @param rows  the rows the statement returns or reads from tables, whichever is more
+     * @param width the planned width of one result row, in bytes
+     */
+    record Estimate(long rows, long width) {
+    }
+
+    /**
      * @param sql      one plannable statement (a query, or the query a COPY/DECLARE wraps)
      * @param extended whether it came through Parse (so {@code $n} are parameters)
-     * @return the planner's estimate of the rows the statement returns; may be called from any thread
+     * @return the planner's estimate; may be called from any thread
      */
-    Future<Long> estimate(String sql, boolean extended);
+    Future<Estimate> estimate(String sql, boolean extended);
 
     RowEstimates NONE = (sql, extended) -> Future.failedFuture("no row estimates on this session");
 }

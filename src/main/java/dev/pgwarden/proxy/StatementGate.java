@@ -22,16 +22,37 @@ public interface StatementGate {
      * @param approved      non-null once they have: the approval, and the row ceiling it carries
      * @param rule          the policy rule that decided, or null (the default, or no policy)
      * @param policyVersion the policy version that decided, or null (no policy)
+     * @param limits        how much each statement (same order) may stream, null entries for none; may be empty
      */
     record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks, ApprovalNeed needsApproval,
-            Approved approved, String rule, String policyVersion) {
+            Approved approved, String rule, String policyVersion, List<ResultLimit> limits) {
 
         public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
-            this(refusal, statements, masks, null, null, null, null);
+            this(refusal, statements, masks, null, null, null, null, List.of());
+        }
+
+        public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks,
+                ApprovalNeed needsApproval, Approved approved, String rule, String policyVersion) {
+            this(refusal, statements, masks, needsApproval, approved, rule, policyVersion, List.of());
+        }
+
+        /**
+         * What statement {@code i} may stream: an approval's ceiling, else its rule's limit, else null.
+         */
+        public ResultLimit limitOf(int i) {
+            if (approved != null && approved.rowCeiling() != Long.MAX_VALUE) {
+                return ResultLimit.ceiling(approved);
+            }
+            return i < limits.size() ? limits.get(i) : null;
         }
 
         public static Verdict allow(String sql) {
             return new Verdict(null, List.of(sql), List.of());
+        }
+
+        /** A statement that must wait for {@code need}'s approval (a limit crossed while it streams). */
+        public static Verdict needing(ApprovalNeed need) {
+            return new Verdict(null, List.of(need.text()), List.of(), need, null, need.rule(), need.policyVersion());
         }
 
         public static Verdict refuse(PgError error) {
@@ -44,17 +65,17 @@ public interface StatementGate {
 
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
-            return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion);
+            return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits);
         }
 
         /** The same verdict for another text with the same fingerprint. */
         public Verdict withStatements(List<String> newStatements) {
-            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion);
+            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion, limits);
         }
 
         /** What an approval turns this verdict into: allowed, carrying the approval. */
         public Verdict approve(Approved approval) {
-            return new Verdict(null, statements, masks, null, approval, rule, policyVersion);
+            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits);
         }
 
         /** The approval id behind this verdict, or null (for the audit trail). */

@@ -1,7 +1,6 @@
 package dev.pgwarden.proxy;
 
-import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.function.Function;
 
 import io.vertx.core.Future;
 import java.util.function.Consumer;
@@ -9,6 +8,7 @@ import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
 import dev.pgwarden.wire.PgError;
+import dev.pgwarden.wire.SqlState;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -28,22 +28,22 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private int awaitingReady;
     /** awaitingReady == 0 and no open transaction; written only when it changes, read by graceful shutdown. */
     private volatile boolean idle = true;
-    /** Row ceilings of approved statements in flight (rarely more than one). */
-    private final ArrayDeque<RowCeiling> ceilings = new ArrayDeque<>(1);
-    private final Runnable cancelUpstream;
+    /** Asks a person to approve the rest of a statement that streamed past its limit. */
+    private final Function<StatementGate.ApprovalNeed, Future<StatementGate.Verdict>> approvals;
     private final Sessions sessions;
     /** When each awaited ReadyForQuery's Query or Sync went upstream (a ring of awaitingReady entries). */
     private long[] sentAt = new long[8];
     private int sentHead;
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
-            Consumer<Future<Void>> holdUntil, Runnable cancelUpstream, SessionRecorder recorder, Sessions sessions) {
+            Consumer<Future<Void>> holdUntil, Function<StatementGate.ApprovalNeed, Future<StatementGate.Verdict>> approvals,
+            SessionRecorder recorder, Sessions sessions) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;
         this.framer = framer;
         this.holdUntil = holdUntil;
-        this.cancelUpstream = cancelUpstream;
+        this.approvals = approvals;
         this.recorder = recorder;
         this.sessions = sessions;
     }
@@ -58,24 +58,30 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                 return false;
             }
         }
-        if (!ceilings.isEmpty() && !underCeiling(type, buf, start, end)) {
-            return true;
-        }
         if (type == MessageTypes.ERROR_RESPONSE && substitutedRefusal(buf, start, end)) {
             return true;
         }
         if (results != null) {
-            Buffer masked = results.onServerMessage(type, buf, start, end);
-            if (masked == ResultTracker.HOLD) {
+            Buffer replaced = results.onServerMessage(type, buf, start, end);
+            if (replaced == ResultTracker.DROP) {
+                return true;
+            }
+            if (replaced == ResultTracker.HOLD) {
                 hold(results.awaitCatalog());
                 return false;
             }
-            if (masked != null) {
+            if (replaced == ResultTracker.ASK) {
+                hold(approval(results.asking()));
+                return false;
+            }
+            if (replaced != null) {
                 if (type == MessageTypes.DATA_ROW || type == MessageTypes.COPY_DATA) {
                     sessions.rowMasked();
                 }
-                client.replace(masked);
-                recorder.toClient(type, masked, 0, masked.length(), true);
+                client.replace(replaced);
+                // A limit's error takes the place of the statement's end: record it as the error it is.
+                byte sent = replaced.getByte(0) == MessageTypes.ERROR_RESPONSE ? MessageTypes.ERROR_RESPONSE : type;
+                recorder.toClient(sent, replaced, 0, replaced.length(), true);
                 return true;
             }
         }
@@ -152,50 +158,19 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     }
 
     /**
-     * An approved statement goes upstream now: it may return {@code limit} rows. Call right after
-     * its Query ({@code ownReady}: its ReadyForQuery is already expected) or Parse was relayed.
+     * The statement streamed past its limit and waits: a person is asked, and the guard learns the
+     * answer before the held row is shown again (approved: the rest streams; otherwise it is
+     * cancelled and ends with the refusal).
      */
-    void armCeiling(long limit, boolean ownReadyCounted, PgError error) {
-        ceilings.add(new RowCeiling(limit, awaitingReady - (ownReadyCounted ? 1 : 0), error));
-    }
-
-    /** Applies the row ceilings; false when the message was dealt with (withheld or replaced). */
-    private boolean underCeiling(byte type, Buffer buf, int start, int end) {
-        RowCeiling.Action action = RowCeiling.Action.PASS;
-        RowCeiling failing = null;
-        for (Iterator<RowCeiling> it = ceilings.iterator(); it.hasNext();) {
-            RowCeiling c = it.next();
-            RowCeiling.Action a = c.onMessage(type);
-            if (a.ordinal() > action.ordinal()) {
-                action = a;
-                failing = c;
-            }
-            if (c.done()) {
-                it.remove();
-            }
-        }
-        switch (action) {
-            case PASS -> {
-                return true;
-            }
-            case CANCEL -> {
-                cancelUpstream.run();
-                return false;
-            }
-            case FAIL -> {
-                if (results != null) {
-                    // The client sees an error: the result plans up to its Sync are abandoned, as after one.
-                    results.onServerMessage(MessageTypes.ERROR_RESPONSE, buf, start, end);
-                }
-                Buffer error = BackendMessages.error(failing.error());
-                client.replace(error);
-                recorder.toClient(MessageTypes.ERROR_RESPONSE, error, 0, error.length(), true);
-                return false;
-            }
-            default -> {
-                return false; // withheld up to ReadyForQuery, which resets the result plans
-            }
-        }
+    private Future<Void> approval(ResultGuard guard) {
+        StatementGate.ApprovalNeed need = guard.ask();
+        return approvals.apply(need).transform(r -> {
+            PgError refusal = r.succeeded() ? r.result().refusal()
+                    : PgError.error(SqlState.INSUFFICIENT_PRIVILEGE, "this statement streamed past the limit of rule "
+                            + need.rule() + " and pgwarden could not ask for approval, so it was stopped");
+            guard.decided(refusal);
+            return Future.succeededFuture();
+        });
     }
 
     /** Tells the client something now (between whole messages; NoticeResponse may come at any time). */

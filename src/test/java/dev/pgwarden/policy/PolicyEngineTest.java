@@ -252,11 +252,18 @@ class PolicyEngineTest {
         Decision s = example.decide(ANALYST, "SELECT * FROM orders WHERE total > 10", small);
         assertEquals(Action.ALLOW, s.action());
         assertEquals(OptionalLong.of(12), s.estimatedRows());
+        StreamLimit held = s.streamLimitOf(0);
+        assertEquals("big-selects", held.rule(), "allowed under the threshold: the stream is held to it");
+        assertEquals(100_000, held.rows());
+        assertEquals(Action.REQUIRE_APPROVAL, held.action());
 
-        // a LIMIT within the threshold answers without EXPLAIN
-        Rows unused = new Rows(1_000_000);
-        assertEquals(Action.ALLOW, example.decide(ANALYST, "SELECT * FROM orders LIMIT 100", unused).action());
+        // a LIMIT is no reason to skip the estimate: a LIMIT 1 can fold a whole table into its one row
+        Rows folded = new Rows(1_000_000);
+        assertEquals(Action.REQUIRE_APPROVAL,
+                example.decide(ANALYST, "SELECT json_agg(o) FROM orders o LIMIT 100", folded).action());
+        assertEquals(List.of("SELECT json_agg(o) FROM orders o LIMIT 100"), folded.asked);
         // earlier rules decide first; statements that are not selects never need it
+        Rows unused = new Rows(1_000_000);
         assertEquals(Action.BLOCK, example.decide(ANALYST, "DELETE FROM orders", unused).action());
         assertEquals(Action.ALLOW, example.decide(NOBODY, "INSERT INTO t VALUES (1)", unused).action());
         assertEquals(Action.ALLOW, example.decide(NOBODY, "SHOW work_mem", unused).action());
@@ -290,7 +297,7 @@ class PolicyEngineTest {
         // *.customers without LIMIT needs approval for analysts; with LIMIT it goes on to the next rules
         assertEquals("no-unbounded-customer-reads",
                 full.decide(ANALYST, "SELECT name FROM crm.customers", Estimator.NONE).rule());
-        Decision limited = full.decide(ANALYST, "SELECT name FROM crm.customers LIMIT 5", Estimator.NONE);
+        Decision limited = full.decide(ANALYST, "SELECT name FROM crm.customers LIMIT 5", new Rows(5));
         assertEquals(Action.ALLOW, limited.action());
         // columns: *.ssn anywhere, also through a star
         assertEquals("ssn-needs-approval", full.decide(NOBODY, "SELECT ssn FROM hr.staff LIMIT 1", Estimator.NONE).rule());
@@ -344,7 +351,7 @@ class PolicyEngineTest {
         assertEquals(Action.ALLOW, full.decide(ADMIN, "SELECT ssn FROM customers", Estimator.NONE).action());
 
         // on_derived: mask (example.yaml) lets it through and lists what to mask
-        Decision m = example.decide(ANALYST, "SELECT upper(ssn), name FROM customers LIMIT 5", Estimator.NONE);
+        Decision m = example.decide(ANALYST, "SELECT upper(ssn), name FROM customers LIMIT 5", new Rows(5));
         assertEquals(Action.ALLOW, m.action());
         assertEquals(Set.of(new ColumnRef(TableName.unqualified("customers"), "ssn")), m.derivedMasked());
     }
