@@ -48,6 +48,8 @@ import io.vertx.core.Vertx;
 public class PolicyGate implements StatementGate {
     private static final int CACHE_LIMIT = 20_000;
     private static final long ESTIMATE_TIMEOUT_SECONDS = 10;
+    /** An estimate this many times under its threshold is cached (see {@link #cacheable}). */
+    private static final long FAR_BELOW = 10;
 
     private record Key(String policyVersion, Set<String> groups, String sql, boolean extended) {
     }
@@ -149,13 +151,23 @@ public class PolicyGate implements StatementGate {
     }
 
     /**
-     * Decisions that depend on session state or the data's current size are made afresh, and so
-     * are "could not analyse" refusals: a parse that ran out of time on a loaded machine must not
-     * refuse that statement for good (the analyzer keeps its own cache of truly hopeless texts).
+     * Decisions that depend on session state are made afresh, and so are "could not analyse"
+     * refusals: a parse that ran out of time on a loaded machine must not refuse that statement for
+     * good (the analyzer keeps its own cache of truly hopeless texts). A decision on the data's
+     * current size is kept only when the estimate was far below its threshold: the stream is held
+     * to the threshold anyway, so a later misestimate costs an ask, never an unasked dump.
      */
     private static boolean cacheable(Decision d) {
-        return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE)
+        return (d.estimatedRows().isEmpty() || farBelowItsLimit(d)) && !d.kinds().contains(StatementKind.EXECUTE)
                 && d.basis() != Decision.Basis.UNANALYSABLE;
+    }
+
+    /** An estimate of a tenth of the rows it is held to, or less (one statement, allowed). */
+    private static boolean farBelowItsLimit(Decision d) {
+        if (d.action() != Action.ALLOW || d.streamLimits().size() != 1 || d.streamLimitOf(0) == null) {
+            return false;
+        }
+        return d.estimatedRows().getAsLong() <= d.streamLimitOf(0).rows() / FAR_BELOW;
     }
 
     private Verdict toVerdict(Decision d, String sql, String fingerprint) {
