@@ -25,8 +25,11 @@ import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementKind;
 import dev.pgwarden.policy.StatementSplitter;
+import dev.pgwarden.policy.VolatilityCatalog;
+import dev.pgwarden.policy.VolatilitySource;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate;
+import dev.pgwarden.proxy.VolatilityCache;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
 import io.vertx.core.Future;
@@ -43,7 +46,8 @@ public class PolicyGate implements StatementGate {
     private static final int CACHE_LIMIT = 20_000;
     private static final long ESTIMATE_TIMEOUT_SECONDS = 10;
 
-    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended) {
+    /** {@code volatility}: the version of the catalog snapshot decisions on volatile functions read. */
+    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended, long volatility) {
     }
 
     private record Engine(String version, PolicyEngine engine) {
@@ -68,7 +72,14 @@ public class PolicyGate implements StatementGate {
     @Override
     public Future<Verdict> check(SessionInfo session, String sql, boolean extended) {
         Policy policy = store.current();
-        Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended);
+        VolatilityCache volatility = session.volatility();
+        long catalogVersion = 0;
+        if (volatility != null) {
+            volatility.refreshIfStale();
+            catalogVersion = volatility.snapshot().version();
+        }
+        Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended,
+                catalogVersion);
         Cached cached = verdicts.get(key);
         if (cached != null) {
             if (cached.prepares()) {
@@ -100,7 +111,7 @@ public class PolicyGate implements StatementGate {
     private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
-                name -> Optional.ofNullable(session.sqlPrepared().get(name)));
+                name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql, key.sql());
         boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
@@ -123,6 +134,28 @@ public class PolicyGate implements StatementGate {
     }
 
     /**
+     * The event loop's volatility snapshot as the engine asks for it: a statement naming something the snapshot
+     * lacks waits on this worker thread while the catalog is read again on the loop.
+     */
+    public static VolatilitySource volatilitySource(VolatilityCache cache) {
+        if (cache == null) {
+            return VolatilitySource.NONE;
+        }
+        return new VolatilitySource() {
+            @Override
+            public VolatilityCatalog current() {
+                return cache.snapshot();
+            }
+
+            @Override
+            public VolatilityCatalog reload() throws Exception {
+                return cache.reloadForUnknownName().toCompletionStage().toCompletableFuture()
+                        .get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        };
+    }
+
+    /**
      * Decisions that depend on session state or the data's current size are made afresh, and so
      * are "could not analyse" refusals: a parse that ran out of time on a loaded machine must not
      * refuse that statement for good (the analyzer keeps its own cache of truly hopeless texts).
@@ -136,8 +169,10 @@ public class PolicyGate implements StatementGate {
         if (d.action() == Action.ALLOW || d.action() == Action.REQUIRE_APPROVAL) {
             List<String> statements = StatementSplitter.split(sql);
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
+            // the approver sees what made the rule hold when the text does not show it (a volatile function)
+            String why = d.cause() == null ? d.message() : d.message() + " (" + d.cause() + ")";
             StatementGate.ApprovalNeed need = d.action() == Action.ALLOW ? null : new StatementGate.ApprovalNeed(d.rule(),
-                    d.message(), d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
+                    why, d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
                     fingerprint);
             return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null,
                     d.rule(), d.policyVersion());
@@ -145,7 +180,8 @@ public class PolicyGate implements StatementGate {
         String message = d.message();
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
         return Verdict.refuse(PgError.error(sqlState, message)
-                .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
+                .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")
+                        + (d.cause() != null ? ": " + d.cause() : "")));
     }
 
     /**

@@ -19,10 +19,19 @@ import java.util.Set;
  * @param grantMinutes  for REQUIRE_APPROVAL: how long the approval lasts, if the rule says
  * @param derivedMasked masked columns the result computes values from; the masking stage masks those values
  *                      whole (only non-empty when {@code masking.on_derived} is mask)
+ * @param cause         for a refusal or approval by rule: what in the statement made a condition hold that the
+ *                      statement text does not show (the volatile function it reaches); null otherwise
  */
 public record Decision(Action action, Basis basis, String sqlState, String message, String rule,
         String policyVersion, Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows,
-        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked) {
+        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, String cause) {
+
+    public Decision(Action action, Basis basis, String sqlState, String message, String rule, String policyVersion,
+            Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows, OptionalInt grantMinutes,
+            Set<ColumnRef> derivedMasked) {
+        this(action, basis, sqlState, message, rule, policyVersion, kinds, tables, estimatedRows, grantMinutes,
+                derivedMasked, null);
+    }
 
     /** insufficient_privilege, for everything pgwarden does not let through. */
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
