@@ -82,7 +82,7 @@ public final class VolatilityCatalog {
      * ({@code pg_catalog}, {@code public} and schemas named after roles, for {@code "$user"}): the argument types,
      * which would pick one, are not known here, so one volatile overload makes the name volatile.
      */
-    Effect function(FunctionName f) {
+    public Effect function(FunctionName f) {
         if (VolatileBuiltins.grammar(f)) {
             return Effect.NONE;
         }
@@ -102,7 +102,7 @@ public final class VolatilityCatalog {
      * A relation read or written. Unqualified names arrive as {@code public.x}; they may also resolve in
      * {@code pg_catalog}, a temporary schema or a schema named after a role, so those count too.
      */
-    Effect relation(TableName t) {
+    public Effect relation(TableName t) {
         boolean any = false;
         for (Entry e : relations.getOrDefault(t.name(), List.of())) {
             if (sameSchema(t.schema(), e.schema())
@@ -117,7 +117,7 @@ public final class VolatilityCatalog {
     }
 
     /** An operator name, in any schema. */
-    Effect operator(String name) {
+    public Effect operator(String name) {
         String why = volatileOperators.get(name);
         if (why != null) {
             return new Effect(Truth.YES, why);
