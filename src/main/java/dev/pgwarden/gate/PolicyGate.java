@@ -159,10 +159,11 @@ public class PolicyGate implements StatementGate {
      * Decisions that depend on session state or the data's current size are made afresh, and so
      * are "could not analyse" refusals: a parse that ran out of time on a loaded machine must not
      * refuse that statement for good (the analyzer keeps its own cache of truly hopeless texts).
+     * So are decisions on a name the catalog snapshot could not resolve (it may be created next).
      */
     private static boolean cacheable(Decision d) {
         return d.estimatedRows().isEmpty() && !d.kinds().contains(StatementKind.EXECUTE)
-                && d.basis() != Decision.Basis.UNANALYSABLE;
+                && d.basis() != Decision.Basis.UNANALYSABLE && !d.provisional();
     }
 
     private Verdict toVerdict(Decision d, String sql, String fingerprint) {

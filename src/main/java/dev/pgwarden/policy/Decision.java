@@ -21,16 +21,18 @@ import java.util.Set;
  *                      whole (only non-empty when {@code masking.on_derived} is mask)
  * @param cause         for a refusal or approval by rule: what in the statement made a condition hold that the
  *                      statement text does not show (the volatile function it reaches); null otherwise
+ * @param provisional   made on a name the catalog snapshot could not resolve (read restrictively): decide again
+ *                      next time rather than remember it
  */
 public record Decision(Action action, Basis basis, String sqlState, String message, String rule,
         String policyVersion, Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows,
-        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, String cause) {
+        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, String cause, boolean provisional) {
 
     public Decision(Action action, Basis basis, String sqlState, String message, String rule, String policyVersion,
             Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows, OptionalInt grantMinutes,
             Set<ColumnRef> derivedMasked) {
         this(action, basis, sqlState, message, rule, policyVersion, kinds, tables, estimatedRows, grantMinutes,
-                derivedMasked, null);
+                derivedMasked, null, false);
     }
 
     /** insufficient_privilege, for everything pgwarden does not let through. */

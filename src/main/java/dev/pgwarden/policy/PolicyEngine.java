@@ -85,7 +85,8 @@ public final class PolicyEngine {
         return new Decision(strictest.action(), strictest.basis(), strictest.sqlState(), strictest.message(),
                 strictest.rule(), strictest.policyVersion(), Sets.ordered(kinds), Sets.ordered(tables),
                 strictest.estimatedRows(), strictest.grantMinutes(),
-                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived), strictest.cause());
+                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived), strictest.cause(),
+                strictest.provisional());
     }
 
     /**
@@ -185,6 +186,7 @@ public final class PolicyEngine {
             boolean unknown = check == RuleMatcher.Check.UNKNOWN;
             boolean allow = rule.action() == Action.ALLOW;
             String cause = null;
+            boolean provisional = false;
             if (rule.match().volatileFunctions() && !(unknown && allow)) {
                 if (sideEffect == null) {
                     sideEffect = SideEffect.of(a, context.volatility());
@@ -194,7 +196,8 @@ public final class PolicyEngine {
                             + "built-ins), directly, through an operator or through what it reads");
                     continue;
                 }
-                unknown |= sideEffect.effect.changes() == Truth.UNKNOWN;
+                provisional = sideEffect.effect.changes() == Truth.UNKNOWN;
+                unknown |= provisional;
                 cause = sideEffect.effect.why();
             }
             if (rule.match().needsEstimate() && !(unknown && allow)) {
@@ -214,24 +217,27 @@ public final class PolicyEngine {
             }
             note(trace, rule, (unknown ? "MATCH (unknown conditions read restrictively)" : "MATCH")
                     + (cause == null ? "" : ": " + cause));
-            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, cause);
+            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, cause, provisional);
         }
         note(trace, null, "no rule matched: default " + policy.defaultAction().policyName());
-        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, null);
+        // an allow rule passed over for an unresolved name may match once the catalog lists it
+        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, null,
+                sideEffect != null && sideEffect.effect.changes() == Truth.UNKNOWN);
     }
 
     private Decision verdict(Action action, Decision.Basis basis, Rule rule, StatementAnalysis a,
-            Estimate estimate, String cause) {
+            Estimate estimate, String cause, boolean provisional) {
         OptionalLong rows = estimate == null ? OptionalLong.empty() : estimate.value();
         String ruleName = rule == null ? null : rule.name();
         return switch (action) {
             case ALLOW -> new Decision(action, basis, null, null, ruleName, policy.version(), a.kinds(), a.tables(),
-                    rows, OptionalInt.empty(), Set.of());
+                    rows, OptionalInt.empty(), Set.of(), null, provisional);
             case BLOCK -> new Decision(action, basis, Decision.INSUFFICIENT_PRIVILEGE,
                     rule == null ? "statement blocked by the policy's default action"
                             : rule.message() != null ? rule.message()
                                     : "statement blocked by policy rule '" + rule.name() + "'",
-                    ruleName, policy.version(), a.kinds(), a.tables(), rows, OptionalInt.empty(), Set.of(), cause);
+                    ruleName, policy.version(), a.kinds(), a.tables(), rows, OptionalInt.empty(), Set.of(), cause,
+                    provisional);
             case REQUIRE_APPROVAL -> new Decision(action, basis, Decision.INSUFFICIENT_PRIVILEGE,
                     rule == null ? "statement requires approval (policy default)"
                             : rule.message() != null ? rule.message()
@@ -239,7 +245,7 @@ public final class PolicyEngine {
                     ruleName, policy.version(), a.kinds(), a.tables(), rows,
                     rule != null && rule.grantMinutes() > 0 ? OptionalInt.of(rule.grantMinutes())
                             : OptionalInt.empty(),
-                    Set.of(), cause);
+                    Set.of(), cause, provisional);
         };
     }
 
@@ -266,7 +272,8 @@ public final class PolicyEngine {
                     null, policy.version(), a.kinds(), a.tables(), d.estimatedRows(), OptionalInt.empty(), Set.of());
         }
         return new Decision(d.action(), d.basis(), d.sqlState(), d.message(), d.rule(), d.policyVersion(),
-                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits), d.cause());
+                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits), d.cause(),
+                d.provisional());
     }
 
     private static void note(List<String> trace, Rule rule, String line) {

@@ -1,6 +1,7 @@
 package dev.pgwarden.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,6 +187,8 @@ class VolatileFunctionsRuleTest {
         Decision gone = engine.decide(AGENT, "SELECT no_such_function()", with(source));
         assertEquals(Action.BLOCK, gone.action());
         assertEquals("no_such_function() is not in pgwarden's catalog snapshot", gone.cause());
+        assertTrue(gone.provisional(), "decided again next time: the function may be created meanwhile");
+        assertFalse(engine.decide(AGENT, "SELECT fresh_volatile()", with(source)).provisional());
         assertEquals(Action.ALLOW, engine.decide(AGENT, "SELECT * FROM no_such_table", with(source)).action());
         assertEquals(Action.ALLOW, engine.decide(AGENT, "SELECT 1 ?| 2", with(source)).action());
         // a known statement does not read the catalog again
