@@ -102,7 +102,7 @@ public final class UtilityClassifier {
         int j = anyWord(t, lead + 1, "session", "local") ? lead + 2 : lead + 1;
         Tokens.Name name = Tokens.name(t, j);
         Classification.Builder b = Classification.of(StatementKind.SET);
-        if (name != null && name.parts().size() > 1) {
+        if (name != null && (name.parts().size() > 1 || name.parts().get(0).indexOf('.') >= 0)) {
             b.function(SET_CONFIG);
         }
         return b.build();

@@ -83,8 +83,10 @@ public class GatewayServer {
                 () -> {
                     ListenerVerticle l = new ListenerVerticle(options,
                             v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                            (connector, catalog, volatility) -> newContext(gate, masking, recording, connector,
-                                    catalog, volatility, tls));
+                            (connector, catalog, volatility) -> {
+                                volatilities.add(volatility);
+                                return newContext(gate, masking, recording, connector, catalog, volatility, tls);
+                            });
                     listeners.add(l);
                     return l;
                 },
@@ -104,11 +106,9 @@ public class GatewayServer {
         var side = new SideConnections(connector);
         var lineage = new LineageResolver(catalog, side, maskers, analyzer);
         ApprovalHolds approvals = approvalHolds.isResolvable() ? approvalHolds.get() : ApprovalHolds.NONE;
-        volatilities.add(volatility);
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, volatility, lineage, connector,
                 cancelRegistry, sessions, recording, config.upstream().database(), listen.maxMessageSize(),
-                listen.authTimeout(), tls,
-                listen.requireTls(), listen.allowFunctionCall(), approvals,
+                listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall(), approvals,
                 role -> new PlannerEstimates(side, role, Vertx.currentContext()));
     }
 

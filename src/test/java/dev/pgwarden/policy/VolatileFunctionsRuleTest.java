@@ -105,6 +105,7 @@ class VolatileFunctionsRuleTest {
             "NOTIFY jobs, 'x'",
             "SET app.tenant = '7'",
             "SET LOCAL app.tenant TO '7'",
+            "SET \"app.tenant\" = '7'",
             "RESET app.tenant",
             "COPY (SELECT nextval('s')) TO STDOUT",
             "DECLARE c CURSOR FOR SELECT nextval('s')",
