@@ -101,6 +101,7 @@ Connect as an analyst with a fresh token:
 
 Try: SELECT current_user, name, email, ssn, card_number FROM customers LIMIT 3;   (masked by the policy)
      INSERT INTO items VALUES (1, 'x');   (refused: agents are read-only)
+     SELECT nextval('orders_id_seq');   (refused: a write inside a read)
      COPY customers TO STDOUT;   (held for approval by rule no-bulk-export; the NOTICE names its id)
 Approve it in the console (below) as ann, or from another shell; the held COPY then runs, masked:
 

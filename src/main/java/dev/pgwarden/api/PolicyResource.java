@@ -15,9 +15,11 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.gate.PolicyGate;
+import dev.pgwarden.policy.DecisionContext;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.policy.PolicyTester;
+import dev.pgwarden.proxy.GatewayServer;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 
@@ -34,6 +36,8 @@ public class PolicyResource {
     GroupAccess access;
     @Inject
     GatewayConfig config;
+    @Inject
+    GatewayServer server;
 
     public record PolicyView(String version, String file, String lastReloadError, String yaml) {
     }
@@ -61,6 +65,10 @@ public class PolicyResource {
             throw new BadRequestException("subject, groups and sql are required");
         }
         List<String> groups = request.groups() == null ? List.of() : request.groups();
-        return new PolicyTester(store.current(), gate.analyzer()).explain(request.subject(), groups, request.sql());
+        // functions' volatility as the gateway's own snapshot has it (restrictive while none is read)
+        DecisionContext context = new DecisionContext(null, null, null,
+                PolicyGate.volatilitySource(server.volatility()));
+        return new PolicyTester(store.current(), gate.analyzer()).explain(request.subject(), groups, request.sql(),
+                context);
     }
 }

@@ -29,10 +29,13 @@ import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementKind;
 import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.StatementSplitter;
+import dev.pgwarden.policy.VolatilityCatalog;
+import dev.pgwarden.policy.VolatilitySource;
 import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate;
+import dev.pgwarden.proxy.VolatilityCache;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
 import io.vertx.core.Future;
@@ -51,7 +54,8 @@ public class PolicyGate implements StatementGate {
     /** An estimate this many times under its threshold is cached (see {@link #cacheable}). */
     private static final long FAR_BELOW = 10;
 
-    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended) {
+    /** {@code volatility}: the version of the catalog snapshot decisions on volatile functions read. */
+    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended, long volatility) {
     }
 
     private record Engine(String version, PolicyEngine engine) {
@@ -76,7 +80,14 @@ public class PolicyGate implements StatementGate {
     @Override
     public Future<Verdict> check(SessionInfo session, String sql, boolean extended) {
         Policy policy = store.current();
-        Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended);
+        VolatilityCache volatility = session.volatility();
+        long catalogVersion = 0;
+        if (volatility != null) {
+            volatility.refreshIfStale();
+            catalogVersion = volatility.snapshot().version();
+        }
+        Key key = new Key(policy.version(), session.principal().groups(), Fingerprint.of(sql), extended,
+                catalogVersion);
         Cached cached = verdicts.get(key);
         if (cached != null) {
             if (cached.prepares()) {
@@ -117,7 +128,7 @@ public class PolicyGate implements StatementGate {
     private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
-                name -> Optional.ofNullable(session.sqlPrepared().get(name)));
+                name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql, key.sql());
         boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
@@ -151,15 +162,38 @@ public class PolicyGate implements StatementGate {
     }
 
     /**
+     * The event loop's volatility snapshot as the engine asks for it: a statement naming something the snapshot
+     * lacks waits on this worker thread while the catalog is read again on the loop.
+     */
+    public static VolatilitySource volatilitySource(VolatilityCache cache) {
+        if (cache == null) {
+            return VolatilitySource.NONE;
+        }
+        return new VolatilitySource() {
+            @Override
+            public VolatilityCatalog current() {
+                return cache.snapshot();
+            }
+
+            @Override
+            public VolatilityCatalog reload() throws Exception {
+                return cache.reloadForUnknownName().toCompletionStage().toCompletableFuture()
+                        .get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        };
+    }
+
+    /**
      * Decisions that depend on session state are made afresh, and so are "could not analyse"
      * refusals: a parse that ran out of time on a loaded machine must not refuse that statement for
-     * good (the analyzer keeps its own cache of truly hopeless texts). A decision on the data's
-     * current size is kept only when the estimate was far below its threshold: the stream is held
-     * to the threshold anyway, so a later misestimate costs an ask, never an unasked dump.
+     * good (the analyzer keeps its own cache of truly hopeless texts), and decisions on a name the
+     * catalog snapshot could not resolve (it may be created next). A decision on the data's current
+     * size is kept only when the estimate was far below its threshold: the stream is held to the
+     * threshold anyway, so a later misestimate costs an ask, never an unasked dump.
      */
     private static boolean cacheable(Decision d) {
         return (d.estimatedRows().isEmpty() || farBelowItsLimit(d)) && !d.kinds().contains(StatementKind.EXECUTE)
-                && d.basis() != Decision.Basis.UNANALYSABLE;
+                && d.basis() != Decision.Basis.UNANALYSABLE && !d.provisional();
     }
 
     /** An estimate of a tenth of the rows it is held to, or less (one statement, allowed). */
@@ -174,8 +208,10 @@ public class PolicyGate implements StatementGate {
         if (d.action() == Action.ALLOW || d.action() == Action.REQUIRE_APPROVAL) {
             List<String> statements = StatementSplitter.split(sql);
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
+            // the approver sees what made the rule hold when the text does not show it (a volatile function)
+            String why = d.cause() == null ? d.message() : d.message() + " (" + d.cause() + ")";
             StatementGate.ApprovalNeed need = d.action() == Action.ALLOW ? null : new StatementGate.ApprovalNeed(d.rule(),
-                    d.message(), d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
+                    why, d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
                     fingerprint);
             return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null,
                     d.rule(), d.policyVersion(), limits(d, statements, fingerprint));
@@ -183,7 +219,8 @@ public class PolicyGate implements StatementGate {
         String message = d.message();
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
         return Verdict.refuse(PgError.error(sqlState, message)
-                .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")));
+                .withDetail("policy " + d.policyVersion() + (d.rule() != null ? ", rule " + d.rule() : "")
+                        + (d.cause() != null ? ": " + d.cause() : "")));
     }
 
     /** What each statement may stream under the estimate rules it passed. */

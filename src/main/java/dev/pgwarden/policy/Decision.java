@@ -20,18 +20,23 @@ import java.util.Set;
  * @param grantMinutes  for REQUIRE_APPROVAL: how long the approval lasts, if the rule says
  * @param derivedMasked masked columns the result computes values from; the masking stage masks those values
  *                      whole (only non-empty when {@code masking.on_derived} is mask)
+ * @param cause         for a refusal or approval by rule: what in the statement made a condition hold that the
+ *                      statement text does not show (the volatile function it reaches); null otherwise
+ * @param provisional   made on a name the catalog snapshot could not resolve (read restrictively): decide again
+ *                      next time rather than remember it
  * @param streamLimits  for an allowed decision, per statement (in order): how much it may stream before the gateway
  *                      stops it, or null where no {@code estimated_rows_over} rule applies; empty otherwise
  */
 public record Decision(Action action, Basis basis, String sqlState, String message, String rule,
         String policyVersion, Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows,
-        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, List<StreamLimit> streamLimits) {
+        OptionalInt grantMinutes, Set<ColumnRef> derivedMasked, String cause, boolean provisional,
+        List<StreamLimit> streamLimits) {
 
     public Decision(Action action, Basis basis, String sqlState, String message, String rule, String policyVersion,
             Set<StatementKind> kinds, Set<TableName> tables, OptionalLong estimatedRows, OptionalInt grantMinutes,
             Set<ColumnRef> derivedMasked) {
         this(action, basis, sqlState, message, rule, policyVersion, kinds, tables, estimatedRows, grantMinutes,
-                derivedMasked, List.of());
+                derivedMasked, null, false, List.of());
     }
 
     /** Statement {@code i}'s stream limit, or null. */

@@ -23,13 +23,23 @@ public record Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> 
     }
 
     /** First mapping whose group the principal has wins; none means the connection is refused. */
-    public Optional<String> roleFor(Collection<String> groups) {
+    public Optional<RoleMapping> mappingFor(Collection<String> groups) {
         for (RoleMapping m : roles) {
             if (groups.contains(m.group())) {
-                return Optional.of(m.role());
+                return Optional.of(m);
             }
         }
         return Optional.empty();
+    }
+
+    /** The database role of {@link #mappingFor}. */
+    public Optional<String> roleFor(Collection<String> groups) {
+        return mappingFor(groups).map(RoleMapping::role);
+    }
+
+    /** Whether sessions of a principal in these groups are read-only ({@code roles[].read_only}). */
+    public boolean readOnlyFor(Collection<String> groups) {
+        return mappingFor(groups).map(RoleMapping::readOnly).orElse(false);
     }
 
     /** The rule with this name, if any. */

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Decides statements against one {@link Policy}. Order of checks for each statement:
  * <ol>
- * <li>role changes and settings that would change how the server reads SQL: always refused;</li>
+ * <li>role changes and settings that would change how the server reads SQL: always refused; for sessions whose role
+ * mapping is read-only, also whatever would make them writable;</li>
  * <li>EXECUTE of a prepared statement: decided as the statement its PREPARE defined;</li>
  * <li>statements pgwarden could not analyse: refused, unless the {@link PlannerFallback} says what they read;</li>
  * <li>the rules, first match wins; no match: the policy's default;</li>
@@ -65,7 +66,7 @@ public final class PolicyEngine {
                 // EXECUTE later in the same string runs what this PREPARE defines (or fails after DEALLOCATE)
                 if (prepared == null) {
                     prepared = new InStringPrepared(context.prepared());
-                    ctx = new DecisionContext(context.estimator(), context.fallback(), prepared);
+                    ctx = context.withPrepared(prepared);
                 }
                 prepared.apply(ref);
             }
@@ -87,7 +88,8 @@ public final class PolicyEngine {
         return new Decision(strictest.action(), strictest.basis(), strictest.sqlState(), strictest.message(),
                 strictest.rule(), strictest.policyVersion(), Sets.ordered(kinds), Sets.ordered(tables),
                 strictest.estimatedRows(), strictest.grantMinutes(),
-                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived),
+                strictest.action() == Action.BLOCK ? Set.of() : Sets.ordered(derived), strictest.cause(),
+                strictest.provisional(),
                 strictest.action() == Action.ALLOW ? Collections.unmodifiableList(limits) : List.of());
     }
 
@@ -115,7 +117,7 @@ public final class PolicyEngine {
 
     /** One statement; {@code trace}, when not null, receives a line per rule for {@link PolicyTester}. */
     Decision decide(PolicyPrincipal principal, StatementAnalysis a, DecisionContext context, List<String> trace) {
-        Decision refused = alwaysRefused(a);
+        Decision refused = alwaysRefused(a, principal);
         if (refused != null) {
             return refused;
         }
@@ -126,7 +128,7 @@ public final class PolicyEngine {
                         + "\" was not prepared through pgwarden in this session; it was refused");
             }
             a = a.withPrepared(analyzer.analyze(query.get()));
-            refused = alwaysRefused(a);
+            refused = alwaysRefused(a, principal);
             if (refused != null) {
                 return refused;
             }
@@ -149,13 +151,16 @@ public final class PolicyEngine {
         return applyMasking(a, rules(principal, a, context, trace));
     }
 
-    private Decision alwaysRefused(StatementAnalysis a) {
+    private Decision alwaysRefused(StatementAnalysis a, PolicyPrincipal principal) {
         return switch (a.kind()) {
             case ROLE_CHANGE -> refuse(a, Decision.Basis.ROLE_CHANGE,
                     "pgwarden does not let a session change its role or user: " + a.problem());
             case GATEWAY_SETTING -> refuse(a, Decision.Basis.GATEWAY_SETTING,
                     "pgwarden does not allow this setting change: " + a.problem());
-            default -> null;
+            default -> a.readWrite() != null && policy.readOnlyFor(principal.groups())
+                    ? refuse(a, Decision.Basis.GATEWAY_SETTING, "pgwarden does not allow this setting change: "
+                            + "the session is read-only, and " + a.readWrite() + " would make it writable")
+                    : null;
         };
     }
 
@@ -175,6 +180,7 @@ public final class PolicyEngine {
         List<Rule> rules = policy.rules();
         Estimate estimate = null;
         StreamLimit limit = null;
+        SideEffect sideEffect = null;
         for (int i = 0; i < rules.size(); i++) {
             Rule rule = rules.get(i);
             RuleMatcher.Check check = RuleMatcher.check(rule, principal.groups(), a);
@@ -184,6 +190,21 @@ public final class PolicyEngine {
             }
             boolean unknown = check == RuleMatcher.Check.UNKNOWN;
             boolean allow = rule.action() == Action.ALLOW;
+            String cause = null;
+            boolean provisional = false;
+            if (rule.match().volatileFunctions() && !(unknown && allow)) {
+                if (sideEffect == null) {
+                    sideEffect = SideEffect.of(a, context.volatility());
+                }
+                if (sideEffect.effect.changes() == Truth.NO) {
+                    note(trace, rule, "no: it calls no function that PostgreSQL marks volatile (beyond harmless "
+                            + "built-ins), directly, through an operator or through what it reads");
+                    continue;
+                }
+                provisional = sideEffect.effect.changes() == Truth.UNKNOWN;
+                unknown |= provisional;
+                cause = sideEffect.effect.why();
+            }
             if (rule.match().needsEstimate() && !(unknown && allow)) {
                 if (estimate == null) {
                     estimate = new Estimate();
@@ -205,25 +226,29 @@ public final class PolicyEngine {
                 note(trace, rule, "no: an allow rule needs every condition known, and some are not");
                 continue;
             }
-            note(trace, rule, unknown ? "MATCH (unknown conditions read restrictively)" : "MATCH");
-            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, limit);
+            note(trace, rule, (unknown ? "MATCH (unknown conditions read restrictively)" : "MATCH")
+                    + (cause == null ? "" : ": " + cause));
+            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, cause, provisional, limit);
         }
         note(trace, null, "no rule matched: default " + policy.defaultAction().policyName());
-        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, limit);
+        // an allow rule passed over for an unresolved name may match once the catalog lists it
+        return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, null,
+                sideEffect != null && sideEffect.effect.changes() == Truth.UNKNOWN, limit);
     }
 
     private Decision verdict(Action action, Decision.Basis basis, Rule rule, StatementAnalysis a,
-            Estimate estimate, StreamLimit limit) {
+            Estimate estimate, String cause, boolean provisional, StreamLimit limit) {
         OptionalLong rows = estimate == null ? OptionalLong.empty() : estimate.value();
         String ruleName = rule == null ? null : rule.name();
         return switch (action) {
             case ALLOW -> new Decision(action, basis, null, null, ruleName, policy.version(), a.kinds(), a.tables(),
-                    rows, OptionalInt.empty(), Set.of(), limit == null ? List.of() : List.of(limit));
+                    rows, OptionalInt.empty(), Set.of(), null, provisional, limit == null ? List.of() : List.of(limit));
             case BLOCK -> new Decision(action, basis, Decision.INSUFFICIENT_PRIVILEGE,
                     rule == null ? "statement blocked by the policy's default action"
                             : rule.message() != null ? rule.message()
                                     : "statement blocked by policy rule '" + rule.name() + "'",
-                    ruleName, policy.version(), a.kinds(), a.tables(), rows, OptionalInt.empty(), Set.of());
+                    ruleName, policy.version(), a.kinds(), a.tables(), rows, OptionalInt.empty(), Set.of(), cause,
+                    provisional, List.of());
             case REQUIRE_APPROVAL -> new Decision(action, basis, Decision.INSUFFICIENT_PRIVILEGE,
                     rule == null ? "statement requires approval (policy default)"
                             : rule.message() != null ? rule.message()
@@ -231,7 +256,7 @@ public final class PolicyEngine {
                     ruleName, policy.version(), a.kinds(), a.tables(), rows,
                     rule != null && rule.grantMinutes() > 0 ? OptionalInt.of(rule.grantMinutes())
                             : OptionalInt.empty(),
-                    Set.of());
+                    Set.of(), cause, provisional, List.of());
         };
     }
 
@@ -258,7 +283,8 @@ public final class PolicyEngine {
                     null, policy.version(), a.kinds(), a.tables(), d.estimatedRows(), OptionalInt.empty(), Set.of());
         }
         return new Decision(d.action(), d.basis(), d.sqlState(), d.message(), d.rule(), d.policyVersion(),
-                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits), d.streamLimits());
+                d.kinds(), d.tables(), d.estimatedRows(), d.grantMinutes(), Sets.ordered(hits), d.cause(),
+                d.provisional(), d.streamLimits());
     }
 
     private static void note(List<String> trace, Rule rule, String line) {
@@ -294,6 +320,30 @@ public final class PolicyEngine {
                 return Optional.ofNullable(changed.get(name));
             }
             return allDeallocated ? Optional.empty() : session.query(name);
+        }
+    }
+
+    /**
+     * Whether one statement reaches a function with side effects, looked up at most once; a name the snapshot
+     * does not list makes the source read the catalog again (once) before the name counts as unknown.
+     */
+    private record SideEffect(VolatilityCatalog.Effect effect) {
+
+        static SideEffect of(StatementAnalysis a, VolatilitySource source) {
+            VolatilityCatalog.Effect e = VolatileCalls.find(a, source.current(), false);
+            if (e.changes() != Truth.UNKNOWN) {
+                return new SideEffect(e);
+            }
+            try {
+                VolatilityCatalog fresh = source.reload();
+                if (fresh != null) {
+                    e = VolatileCalls.find(a, fresh, true);
+                }
+            } catch (Exception ex) {
+                e = new VolatilityCatalog.Effect(Truth.UNKNOWN, e.why() + "; reading the catalog again failed ("
+                        + ex.getMessage() + ")");
+            }
+            return new SideEffect(e);
         }
     }
 

@@ -61,14 +61,14 @@ final class PolicyReader {
         for (int i = 0; i < items.size(); i++) {
             String path = "roles[" + i + "]";
             YamlMap m = map(items.get(i), path);
-            allowKeys(m, path, "group", "role");
+            allowKeys(m, path, "group", "role", "read_only");
             String group = requiredString(m, path, "group");
             String role = requiredString(m, path, "role");
             if (!ROLE_NAME.matcher(role).matches()) {
                 throw error(m.entries().get("role").value().line(), path + ".role",
                         "'" + role + "' is not a valid role name");
             }
-            roles.add(new RoleMapping(group, role));
+            roles.add(new RoleMapping(group, role, bool(m.entries().get("read_only"), path + ".read_only")));
         }
         return List.copyOf(roles);
     }
@@ -181,8 +181,8 @@ final class PolicyReader {
 
     private RuleMatch match(Node node, String path) throws PolicyException {
         YamlMap m = map(node, path);
-        allowKeys(m, path, "statement", "tables", "columns", "functions", "no_where", "no_limit",
-                "estimated_rows_over");
+        allowKeys(m, path, "statement", "tables", "columns", "functions", "volatile_functions", "no_where",
+                "no_limit", "estimated_rows_over");
         Set<StatementKind> kinds = EnumSet.noneOf(StatementKind.class);
         Entry s = m.entries().get("statement");
         if (s != null) {
@@ -196,6 +196,7 @@ final class PolicyReader {
         List<NamePattern> tables = patterns(m.entries().get("tables"), path + ".tables", 2);
         List<NamePattern> columns = patterns(m.entries().get("columns"), path + ".columns", 3);
         List<NamePattern> functions = patterns(m.entries().get("functions"), path + ".functions", 2);
+        boolean volatileFunctions = bool(m.entries().get("volatile_functions"), path + ".volatile_functions");
         boolean noWhere = bool(m.entries().get("no_where"), path + ".no_where");
         boolean noLimit = bool(m.entries().get("no_limit"), path + ".no_limit");
         long rowsOver = -1;
@@ -205,8 +206,7 @@ final class PolicyReader {
         }
         Set<StatementKind> listed = Collections.unmodifiableSet(kinds);
         return new RuleMatch(listed, Collections.unmodifiableSet(StatementKind.matchedBy(listed)), tables, columns,
-                functions,
-                noWhere, noLimit, rowsOver);
+                functions, volatileFunctions, noWhere, noLimit, rowsOver);
     }
 
     private List<NamePattern> patterns(Entry entry, String path, int maxParts) throws PolicyException {

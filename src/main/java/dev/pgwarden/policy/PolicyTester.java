@@ -31,7 +31,8 @@ public final class PolicyTester {
         StringBuilder out = new StringBuilder();
         out.append("policy ").append(policy.version()).append(" (").append(policy.source()).append(")\n");
         out.append("principal ").append(subject).append(", groups ").append(sorted(groups)).append(" -> ")
-                .append(policy.roleFor(groups).map(r -> "database role " + r)
+                .append(policy.mappingFor(groups)
+                        .map(m -> "database role " + m.role() + (m.readOnly() ? " (read-only)" : ""))
                         .orElse("no database role: the connection would be refused"))
                 .append('\n');
         List<StatementAnalysis> statements = analyzer.analyzeAll(sql);
@@ -72,6 +73,12 @@ public final class PolicyTester {
             row(out, "computed", list(a.derivedColumns()));
         }
         row(out, "functions", list(a.functions()));
+        if (!a.operators().isEmpty()) {
+            row(out, "operators", String.join(" ", a.operators()));
+        }
+        if (a.readWrite() != null) {
+            row(out, "read-write", a.readWrite() + " (refused for read-only sessions)");
+        }
         row(out, "where", a.whereMissing() == Truth.YES ? "missing" : a.whereMissing() == Truth.UNKNOWN
                 ? "unknown" : "present or not applicable");
         row(out, "limit", a.limitMissing() == Truth.YES ? "missing" : a.limitMissing() == Truth.UNKNOWN

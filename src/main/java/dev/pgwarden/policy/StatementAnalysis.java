@@ -13,6 +13,7 @@ import java.util.Set;
  * @param columns        columns it reads or writes
  * @param derivedColumns columns whose values reach the result only through a computation
  * @param functions      functions it calls
+ * @param operators      operator names it uses, as PostgreSQL's scanner cuts them
  * @param whereMissing   it reads or changes a table with no WHERE clause at the top level
  * @param limitMissing   it returns table rows with no LIMIT / FETCH at the top level
  * @param rowLimit       its literal top-level LIMIT, or -1
@@ -22,27 +23,29 @@ import java.util.Set;
  * @param problem        why it cannot be analysed, or why a ROLE_CHANGE / GATEWAY_SETTING is refused
  * @param plannerQuery   when not analyzable: a query a {@link PlannerFallback} may explain instead; else null
  * @param fromPlanner    the lineage came from the planner fallback
+ * @param readWrite      what in it would make a read-only session writable (refused for read-only role
+ *                       mappings), or null
  */
 public record StatementAnalysis(String sql, StatementKind kind, Set<StatementKind> kinds, Set<TableName> tables,
-        Set<ColumnRef> columns, Set<ColumnRef> derivedColumns, Set<FunctionName> functions, Truth whereMissing,
-        Truth limitMissing, long rowLimit, String plannableSql, PreparedRef prepared, boolean analyzable,
-        String problem, String plannerQuery, boolean fromPlanner) {
+        Set<ColumnRef> columns, Set<ColumnRef> derivedColumns, Set<FunctionName> functions, Set<String> operators,
+        Truth whereMissing, Truth limitMissing, long rowLimit, String plannableSql, PreparedRef prepared,
+        boolean analyzable, String problem, String plannerQuery, boolean fromPlanner, String readWrite) {
 
     /** This analysis completed with what the planner says {@code plannerQuery} reads. */
     StatementAnalysis withPlannerLineage(PlannerLineage lineage) {
         return new StatementAnalysis(sql, kind, Sets.union(kinds, lineage.kinds()), union(tables, lineage.tables()),
-                union(columns, lineage.columns()), derivedColumns, union(functions, lineage.functions()),
-                whereMissing, limitMissing, rowLimit, plannableSql, prepared, true, null, null, true);
+                union(columns, lineage.columns()), derivedColumns, union(functions, lineage.functions()), operators,
+                whereMissing, limitMissing, rowLimit, plannableSql, prepared, true, null, null, true, readWrite);
     }
 
     /** An EXECUTE completed with the analysis of the statement its PREPARE defined. */
     StatementAnalysis withPrepared(StatementAnalysis query) {
         return new StatementAnalysis(sql, query.kind(), Sets.union(kinds, query.kinds()), union(tables, query.tables()),
                 union(columns, query.columns()), union(derivedColumns, query.derivedColumns()),
-                union(functions, query.functions()), query.whereMissing(), query.limitMissing(), query.rowLimit(),
-                plannableSql, prepared, analyzable && query.analyzable(),
+                union(functions, query.functions()), union(operators, query.operators()), query.whereMissing(),
+                query.limitMissing(), query.rowLimit(), plannableSql, prepared, analyzable && query.analyzable(),
                 problem != null ? problem : query.problem(), plannerQuery != null ? plannerQuery : query.plannerQuery(),
-                fromPlanner || query.fromPlanner());
+                fromPlanner || query.fromPlanner(), readWrite != null ? readWrite : query.readWrite());
     }
 
     private static <T> Set<T> union(Set<T> a, Set<T> b) {

@@ -87,6 +87,9 @@ public final class StatementAnalyzer implements AutoCloseable {
             }
         }
         Facts facts = new Facts(statement);
+        List<SqlToken> tokens = SqlLexer.lex(statement);
+        facts.operators.addAll(OperatorNames.of(tokens));
+        facts.readWrite = ReadOnlyGuard.check(tokens);
         collect(UtilityClassifier.classify(statement), facts, null);
         StatementAnalysis analysis = facts.build();
         if (facts.cacheable && statement.length() <= MAX_CACHED_LENGTH) {
@@ -187,6 +190,8 @@ public final class StatementAnalyzer implements AutoCloseable {
         final Set<ColumnRef> columns = new LinkedHashSet<>();
         final Set<ColumnRef> derived = new LinkedHashSet<>();
         final Set<FunctionName> functions = new LinkedHashSet<>();
+        final Set<String> operators = new LinkedHashSet<>();
+        String readWrite;
         Truth whereMissing;
         Truth limitMissing;
         long rowLimit = -1;
@@ -231,7 +236,7 @@ public final class StatementAnalyzer implements AutoCloseable {
         StatementAnalysis build() {
             if (refusedAs != null) {
                 return new StatementAnalysis(sql, refusedAs, Set.of(refusedAs), Set.of(), Set.of(), Set.of(),
-                        Set.of(), Truth.NO, Truth.NO, -1, null, null, true, problem, null, false);
+                        Set.of(), Set.of(), Truth.NO, Truth.NO, -1, null, null, true, problem, null, false, readWrite);
             }
             if (kinds.isEmpty()) {
                 kinds.add(kind);
@@ -244,9 +249,10 @@ public final class StatementAnalyzer implements AutoCloseable {
             }
             // an unreadable statement whose unreadable part is not a query: nothing to ask the planner
             return new StatementAnalysis(sql, kind, Sets.ordered(kinds), Sets.ordered(tables), Sets.ordered(columns),
-                    Sets.ordered(derived), Sets.ordered(functions), whereMissing == null ? Truth.NO : whereMissing,
-                    limitMissing == null ? Truth.NO : limitMissing, rowLimit, plannableSql, prepared, analyzable,
-                    problem, analyzable ? null : plannerQuery, false);
+                    Sets.ordered(derived), Sets.ordered(functions), Sets.ordered(operators),
+                    whereMissing == null ? Truth.NO : whereMissing, limitMissing == null ? Truth.NO : limitMissing,
+                    rowLimit, plannableSql, prepared, analyzable, problem, analyzable ? null : plannerQuery, false,
+                    readWrite);
         }
     }
 }

@@ -23,6 +23,9 @@ public final class UtilityClassifier {
     private static final Set<String> QUERY_WORDS = Set.of("select", "values", "table", "with", "insert", "update",
             "delete", "merge");
     private static final Set<String> DATA_CHANGING = Set.of("insert", "update", "delete", "merge");
+    // NOTIFY is pg_notify() spelled as a statement; SET of a custom setting is set_config()
+    private static final FunctionName PG_NOTIFY = new FunctionName("pg_catalog", "pg_notify");
+    private static final FunctionName SET_CONFIG = new FunctionName("pg_catalog", "set_config");
 
     private UtilityClassifier() {
     }
@@ -76,17 +79,33 @@ public final class UtilityClassifier {
                     .build();
             case "begin", "start", "commit", "end", "rollback", "savepoint", "release", "abort" ->
                     simple(StatementKind.TRANSACTION);
-            case "set", "reset", "show" -> simple(StatementKind.SET);
+            case "set", "reset" -> setting(t, lead);
+            case "show" -> simple(StatementKind.SET);
             case "do" -> simple(StatementKind.DO);
             case "vacuum", "analyze", "analyse", "cluster", "reindex", "checkpoint" ->
                     simple(StatementKind.MAINTENANCE);
-            case "fetch", "move", "close", "discard", "listen", "notify", "unlisten" ->
-                    simple(StatementKind.UTILITY);
+            case "notify" -> Classification.of(StatementKind.UTILITY).function(PG_NOTIFY).build();
+            case "fetch", "move", "close", "discard", "listen", "unlisten" -> simple(StatementKind.UTILITY);
             case "grant", "revoke", "comment", "security", "reassign", "import", "load", "refresh" ->
                     simple(StatementKind.DDL);
             default -> Classification.refused(StatementKind.OTHER,
                     "'" + first.text() + "' is not a statement pgwarden recognises");
         };
+    }
+
+    /**
+     * SET / RESET of a custom (dotted) setting does what {@code set_config()} does, and row-level security policies
+     * often read such settings: it counts as a call of set_config, so rules on that function (or on volatile
+     * functions) cover both spellings.
+     */
+    private static Classification setting(List<SqlToken> t, int lead) {
+        int j = anyWord(t, lead + 1, "session", "local") ? lead + 2 : lead + 1;
+        Tokens.Name name = Tokens.name(t, j);
+        Classification.Builder b = Classification.of(StatementKind.SET);
+        if (name != null && (name.parts().size() > 1 || name.parts().get(0).indexOf('.') >= 0)) {
+            b.function(SET_CONFIG);
+        }
+        return b.build();
     }
 
     private static Classification simple(StatementKind kind) {

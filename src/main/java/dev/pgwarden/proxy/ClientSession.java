@@ -215,8 +215,8 @@ final class ClientSession implements MessageFramer.Visitor {
     }
 
     private void authorize(Principal principal) {
-        var role = gw.policy().current().roleFor(principal.groups());
-        if (role.isEmpty()) {
+        var mapping = gw.policy().current().mappingFor(principal.groups());
+        if (mapping.isEmpty()) {
             gw.sessions().loginRefusedNoRole();
             LOG.infof("login refused for %s: no role mapped to groups %s", principal.subject(), principal.groups());
             fail(PgError.fatal(SqlState.INVALID_AUTHORIZATION, "no database role is mapped to the groups of \""
@@ -224,7 +224,7 @@ final class ClientSession implements MessageFramer.Visitor {
             return;
         }
         StartupParameters params = new StartupParameters(startup.parameters());
-        gw.connector().connect(role.get(), params.forwarded()).onComplete(r -> {
+        gw.connector().connect(mapping.get().role(), mapping.get().readOnly(), params.forwarded()).onComplete(r -> {
             if (state != State.AUTHENTICATING) {
                 if (r.succeeded()) {
                     r.result().socket().close();
@@ -257,7 +257,7 @@ final class ClientSession implements MessageFramer.Visitor {
         socket.write(out);
         SessionInfo info = new SessionInfo(id, principal, up.role(), String.valueOf(socket.remoteAddress()),
                 startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
-                new ConcurrentHashMap<>(), gw.estimates().apply(up.role()));
+                new ConcurrentHashMap<>(), gw.estimates().apply(up.role()), gw.volatility());
         LOG.infof("session %s: %s %s as role %s from %s", id, principal.subject(), principal.groups(), up.role(),
                 socket.remoteAddress());
         state = State.READY;

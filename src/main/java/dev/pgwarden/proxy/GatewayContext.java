@@ -12,7 +12,8 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
 /**
  * What a session needs from the gateway, bundled per listener event loop.
  *
- * @param estimates the planner's row estimates for a role, asked on this loop (call it on the loop)
+ * @param estimates  the planner's row estimates for a role, asked on this loop (call it on the loop)
+ * @param volatility this loop's snapshot of which functions have side effects
  */
 record GatewayContext(
         TokenAuthenticator authenticator,
@@ -20,6 +21,7 @@ record GatewayContext(
         StatementGate gate,
         Supplier<ResultMasker> masking,
         CatalogCache catalog,
+        VolatilityCache volatility,
         ResultLineage lineage,
         UpstreamConnector connector,
         CancelRegistry cancelRegistry,

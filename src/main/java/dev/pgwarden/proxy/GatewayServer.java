@@ -57,6 +57,7 @@ public class GatewayServer {
     private volatile String deploymentId;
     private final java.util.List<ListenerVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean draining;
+    private final java.util.List<VolatilityCache> volatilities = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     void onStart(@Observes StartupEvent ev) throws Exception {
         GatewayConfig.Listen listen = config.listen();
@@ -76,12 +77,16 @@ public class GatewayServer {
         NetServerOptions options = serverOptions(listen, tls);
         int instances = listen.eventLoops() > 0 ? listen.eventLoops() : Runtime.getRuntime().availableProcessors();
         listeners.clear();
+        volatilities.clear();
         draining = false;
         deploymentId = vertx.deployVerticle(
                 () -> {
                     ListenerVerticle l = new ListenerVerticle(options,
                             v -> new UpstreamConnector(v, config.upstream(), credentials, listen.maxMessageSize()),
-                            (connector, catalog) -> newContext(gate, masking, recording, connector, catalog, tls));
+                            (connector, catalog, volatility) -> {
+                                volatilities.add(volatility);
+                                return newContext(gate, masking, recording, connector, catalog, volatility, tls);
+                            });
                     listeners.add(l);
                     return l;
                 },
@@ -94,16 +99,16 @@ public class GatewayServer {
     }
 
     private GatewayContext newContext(StatementGate gate, MaskingFactory masking, SessionRecorder.Factory recording,
-            UpstreamConnector connector, CatalogCache catalog, boolean tls) {
+            UpstreamConnector connector, CatalogCache catalog, VolatilityCache volatility, boolean tls) {
         GatewayConfig.Listen listen = config.listen();
         var maskers = masking.forCatalog(catalog);
         var analyzer = gate instanceof PolicyGate pg ? pg.analyzer() : null;
         var side = new SideConnections(connector);
         var lineage = new LineageResolver(catalog, side, maskers, analyzer);
         ApprovalHolds approvals = approvalHolds.isResolvable() ? approvalHolds.get() : ApprovalHolds.NONE;
-        return new GatewayContext(authenticator, policy, gate, maskers, catalog, lineage, connector, cancelRegistry,
-                sessions, recording, config.upstream().database(), listen.maxMessageSize(), listen.authTimeout(), tls,
-                listen.requireTls(), listen.allowFunctionCall(), approvals,
+        return new GatewayContext(authenticator, policy, gate, maskers, catalog, volatility, lineage, connector,
+                cancelRegistry, sessions, recording, config.upstream().database(), listen.maxMessageSize(),
+                listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall(), approvals,
                 role -> new PlannerEstimates(side, role, Vertx.currentContext()));
     }
 
@@ -138,6 +143,11 @@ public class GatewayServer {
 
     void onStop(@Observes ShutdownEvent ev) {
         shutdown();
+    }
+
+    /** One event loop's snapshot of which functions have side effects, for dry runs of the policy; null before start. */
+    public VolatilityCache volatility() {
+        return volatilities.isEmpty() ? null : volatilities.get(0);
     }
 
     /** True from the moment graceful shutdown starts (readiness then reports DOWN). */

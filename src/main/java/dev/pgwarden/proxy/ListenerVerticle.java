@@ -19,9 +19,9 @@ final class ListenerVerticle extends AbstractVerticle {
     private final ContextFactory contextFactory;
     private AutoCloseable lineage;
 
-    /** Builds the per-loop context from this loop's upstream connector and catalog. */
+    /** Builds the per-loop context from this loop's upstream connector and catalog snapshots. */
     interface ContextFactory {
-        GatewayContext create(UpstreamConnector connector, CatalogCache catalog);
+        GatewayContext create(UpstreamConnector connector, CatalogCache catalog, VolatilityCache volatility);
     }
     private final UpstreamConnectorFactory connectorFactory;
     private NetServer server;
@@ -47,7 +47,9 @@ final class ListenerVerticle extends AbstractVerticle {
         catalogClient = new SideQueryClient(connector, null);
         CatalogCache catalog = new CatalogCache(catalogClient);
         catalog.reload();
-        GatewayContext gw = contextFactory.create(connector, catalog);
+        VolatilityCache volatility = new VolatilityCache(catalogClient, context);
+        volatility.reload();
+        GatewayContext gw = contextFactory.create(connector, catalog, volatility);
         lineage = gw.lineage() instanceof AutoCloseable c ? c : null;
         server = vertx.createNetServer(options);
         server.connectHandler(socket -> {

@@ -273,7 +273,7 @@ class PolicyEngineTest {
         Rows copy = new Rows(1);
         PolicyEngine copies = new PolicyEngine(new Policy(List.of(), MaskingPolicy.NONE, List.of(new Rule("big",
                 List.of(), new RuleMatch(Set.of(StatementKind.COPY_OUT), Set.of(StatementKind.COPY_OUT), List.of(),
-                        List.of(), List.of(), false, false, 10), Action.BLOCK, null, 0, 1)),
+                        List.of(), List.of(), false, false, false, 10), Action.BLOCK, null, 0, 1)),
                 Action.ALLOW, "v", "mem"), analyzer);
         copies.decide(NOBODY, "COPY customers (id, name) TO STDOUT", copy);
         assertEquals(List.of("SELECT id, name FROM customers"), copy.asked);

@@ -73,6 +73,32 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void readsReadOnlyMappingsAndTheVolatileFunctionsCondition() throws Exception {
+        Policy p = PolicyLoader.parse("""
+                roles:
+                  - group: analysts
+                    role: analyst_ro
+                    read_only: true
+                  - {group: support, role: support_ro, read_only: false}
+                  - {group: admins, role: admin}
+                rules:
+                  - name: agents-change-nothing
+                    groups: [analysts]
+                    match: { volatile_functions: true }
+                    action: block
+                  - name: plain
+                    match: { volatile_functions: false }
+                    action: allow
+                """.getBytes(StandardCharsets.UTF_8), "p.yaml");
+        assertEquals(List.of(new RoleMapping("analysts", "analyst_ro", true),
+                new RoleMapping("support", "support_ro", false), new RoleMapping("admins", "admin", false)), p.roles());
+        assertTrue(p.readOnlyFor(Set.of("analysts", "support")), "the first matching mapping decides");
+        assertTrue(!p.readOnlyFor(Set.of("support")) && !p.readOnlyFor(Set.of("nobody")));
+        assertTrue(p.rule("agents-change-nothing").orElseThrow().match().volatileFunctions());
+        assertEquals(RuleMatch.ANY, p.rule("plain").orElseThrow().match(), "false is the same as leaving it out");
+    }
+
+    @Test
     void versionIsTheContentHash() throws Exception {
         byte[] a = "default: allow\n".getBytes(StandardCharsets.UTF_8);
         byte[] b = "default: block\n".getBytes(StandardCharsets.UTF_8);
@@ -110,6 +136,9 @@ class PolicyLoaderTest {
                 Arguments.of("rows not a number", 4, "must be a whole number", "rules:\n  - name: a\n    match:\n      estimated_rows_over: lots\n    action: block"),
                 Arguments.of("negative rows", 3, "must be a whole number", "rules:\n  - name: a\n    match: {estimated_rows_over: -5}\n    action: block"),
                 Arguments.of("no_where not a boolean", 3, "must be true or false", "rules:\n  - name: a\n    match: {no_where: 3}\n    action: block"),
+                Arguments.of("volatile_functions not a boolean", 4, "volatile_functions: must be true or false", "rules:\n  - name: a\n    match:\n      volatile_functions: [nextval]\n    action: block"),
+                Arguments.of("read_only not a boolean", 4, "roles[0].read_only: must be true or false", "roles:\n  - group: g\n    role: r\n    read_only: \"yes please\""),
+                Arguments.of("read_only on a rule", 4, "unknown key 'read_only'", "rules:\n  - name: a\n    action: block\n    read_only: true"),
                 Arguments.of("groups not strings", 3, "must be a string or a list", "rules:\n  - name: a\n    groups: {x: 1}\n    action: block"),
                 Arguments.of("empty groups", 3, "must not be empty", "rules:\n  - name: a\n    groups: []\n    action: block"),
                 Arguments.of("empty tables", 3, "must not be empty", "rules:\n  - name: a\n    match: {tables: []}\n    action: block"),

@@ -24,6 +24,7 @@ import io.vertx.core.net.PemTrustOptions;
  */
 public final class UpstreamConnector {
     private static final Logger LOG = Logger.getLogger(UpstreamConnector.class);
+    private static final String READ_ONLY_SETTING = "default_transaction_read_only";
 
     private final Vertx vertx;
     private final GatewayConfig.Upstream cfg;
@@ -71,6 +72,15 @@ public final class UpstreamConnector {
      * @param clientParams startup parameters the client may set (application_name, DateStyle, ...)
      */
     public Future<UpstreamSession> connect(String role, Map<String, String> clientParams) {
+        return connect(role, false, clientParams);
+    }
+
+    /**
+     * @param readOnly the session starts with {@code default_transaction_read_only = on}, sent as a startup
+     *                 parameter after the client's (so it wins, and RESET returns to it): PostgreSQL itself then
+     *                 refuses writes in every transaction that does not ask for READ WRITE (which the policy refuses)
+     */
+    public Future<UpstreamSession> connect(String role, boolean readOnly, Map<String, String> clientParams) {
         Promise<UpstreamSession> result = Promise.promise();
         long timer = vertx.setTimer(cfg.connectTimeout().toMillis(),
                 t -> result.tryFail(new UpstreamFailure("upstream database did not answer within "
@@ -85,7 +95,7 @@ public final class UpstreamConnector {
                     socket.handler(handshake::onData);
                     socket.closeHandler(v -> result.tryFail(new UpstreamFailure("upstream closed the connection during login")));
                     socket.exceptionHandler(e -> result.tryFail(new UpstreamFailure("upstream connection error during login")));
-                    socket.write(FrontendMessages.startup(startupParameters(clientParams)));
+                    socket.write(FrontendMessages.startup(startupParameters(clientParams, readOnly)));
                 })
                 .onFailure(result::tryFail);
         return result.future()
@@ -93,12 +103,16 @@ public final class UpstreamConnector {
                 .onFailure(e -> LOG.debugf("upstream connect failed: %s", e.getMessage()));
     }
 
-    private Map<String, String> startupParameters(Map<String, String> clientParams) {
+    private Map<String, String> startupParameters(Map<String, String> clientParams, boolean readOnly) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("user", credentials.user());
         p.put("database", cfg.database());
         p.putAll(clientParams);
         p.putIfAbsent("application_name", "pgwarden");
+        if (readOnly) {
+            p.keySet().removeIf(k -> k.equalsIgnoreCase(READ_ONLY_SETTING)); // setting names ignore case
+            p.put(READ_ONLY_SETTING, "on");
+        }
         return p;
     }
 

@@ -101,6 +101,51 @@ class UpstreamConnectorTest {
         }
     }
 
+    /** What a read-only role mapping does at login: PostgreSQL itself then refuses writes. */
+    @Test
+    void aReadOnlyLoginStaysReadOnlyWhateverTheClientAsked() throws Exception {
+        GatewayConfig.Upstream cfg = upstream(pg.port(), PostgresFixture.GATEWAY_USER, PostgresFixture.GATEWAY_PASSWORD);
+        UpstreamConnector c = new UpstreamConnector(vertx, cfg, UpstreamCredentials.from(cfg), 1 << 20);
+        // default_transaction_read_only is a startup parameter clients may send; the gateway's value wins
+        UpstreamSession s = c.connect("analyst_ro", true, Map.of("Default_Transaction_Read_Only", "off"))
+                .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        try {
+            assertEquals("on", s.parameters().get("default_transaction_read_only"), "reported to the client too");
+            assertEquals("analyst_ro", queryOne(s, "SELECT current_user"));
+            assertEquals("on", queryOne(s, "SHOW transaction_read_only"));
+            assertEquals("25006", errorOf(s, "SELECT nextval('customers_id_seq')"));
+            assertEquals("25006", errorOf(s, "INSERT INTO items VALUES (424242, 'x')"));
+            queryOne(s, "RESET default_transaction_read_only");
+            assertEquals("on", queryOne(s, "SHOW default_transaction_read_only"), "RESET returns to the login value");
+        } finally {
+            s.socket().close();
+        }
+        UpstreamSession plain = c.connect("analyst_ro", false, Map.of("default_transaction_read_only", "off"))
+                .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        try {
+            assertEquals("off", queryOne(plain, "SHOW transaction_read_only"));
+        } finally {
+            plain.socket().close();
+        }
+    }
+
+    /** Runs one query and returns the SQLSTATE of its error (null when it succeeded). */
+    private static String errorOf(UpstreamSession s, String sql) throws Exception {
+        Promise<String> result = Promise.promise();
+        MessageFramer framer = s.framer();
+        String[] state = new String[1];
+        s.socket().handler(chunk -> framer.feed(chunk, (type, buf, start, end) -> {
+            if (type == MessageTypes.ERROR_RESPONSE) {
+                state[0] = dev.pgwarden.wire.PgError.parse(buf, start, end).sqlState();
+            } else if (type == MessageTypes.READY_FOR_QUERY) {
+                result.tryComplete(state[0]);
+            }
+            return true;
+        }));
+        s.socket().write(FrontendMessages.query(sql));
+        return result.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void md5Login() throws Exception {
         UpstreamSession s = connect(upstream(pg.port(), PostgresFixture.MD5_USER, PostgresFixture.MD5_PASSWORD),
