@@ -76,7 +76,7 @@ async function noToken() {
   try {
     await connect(null);
   } catch (e) {
-    connectError = String(e && e.message ? e.message : e);
+    connectError = { message: String(e && e.message ? e.message : e), code: e && e.code };
   }
   const response = await fetch(url, {
     method: "POST",
