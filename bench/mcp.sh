@@ -13,7 +13,7 @@ fi
 ./mvnw -B -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 mkdir -p bench/results
 out="bench/results/mcp-$(date +%Y%m%d-%H%M%S).md"
-java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   -Dbench.calls="${BENCH_MCP_CALLS:-2000}" -Dbench.warmup="${BENCH_MCP_WARMUP:-500}" \
   -Dbench.large-runs="${BENCH_MCP_LARGE_RUNS:-20}" \
   dev.pgwarden.bench.McpBench | tee "$out"

@@ -198,7 +198,11 @@ public class McpToolCalls {
     /** {@code mcp:<client>/<version>}, as the audit trail and the console show it (PostgreSQL keeps 63 ASCII bytes). */
     static String applicationName(McpConnection connection) {
         Implementation client = connection.initialRequest() == null ? null : connection.initialRequest().implementation();
-        String name = client == null ? "unknown" : client.name() + (client.version() == null ? "" : "/" + client.version());
+        return client == null ? applicationName("unknown", null) : applicationName(client.name(), client.version());
+    }
+
+    static String applicationName(String clientName, String clientVersion) {
+        String name = clientName + (clientVersion == null ? "" : "/" + clientVersion);
         StringBuilder sb = new StringBuilder("mcp:");
         for (int i = 0; i < name.length() && sb.length() < 63; i++) {
             char c = name.charAt(i);
