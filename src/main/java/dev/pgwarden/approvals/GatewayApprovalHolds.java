@@ -91,9 +91,8 @@ public class GatewayApprovalHolds implements ApprovalHolds {
             Waiting w = new Waiting(request.id, session, verdict, context, result, notice, timer);
             waiting.put(request.id, w);
             bySession.put(session.id(), request.id);
-            notice.accept(PgError.notice("pgwarden: approval " + request.id + " requested; the statement waits for an"
-                    + " approver (rule " + need.rule() + ", expires " + request.expiresAt + ")")
-                    .withHint("review it at " + ApprovalLinks.page(config.approvals().publicUrl(), request.id)));
+            notice.accept(ApprovalNotices.requested(request.id, need.rule(), request.expiresAt,
+                    ApprovalLinks.page(config.approvals().publicUrl(), request.id)));
             if (closedWhileAsking.remove(session.id())) {
                 sessionClosed(session);
                 return;

@@ -13,13 +13,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import dev.pgwarden.masking.ContentDetectors;
+import dev.pgwarden.wire.PgTypeNames;
 
 /**
  * Turns what a record holds as bytes into the JSON that is stored, hashed and shown: the captured
@@ -34,15 +34,6 @@ final class RecordRenderer {
     private static final HexFormat HEX = HexFormat.of();
     private static final LocalDate PG_EPOCH = LocalDate.of(2000, 1, 1);
     private static final long PG_EPOCH_SECONDS = 946_684_800L;
-    private static final Map<Integer, String> TYPE_NAMES = Map.ofEntries(
-            Map.entry(16, "bool"), Map.entry(17, "bytea"), Map.entry(18, "char"), Map.entry(19, "name"),
-            Map.entry(20, "int8"), Map.entry(21, "int2"), Map.entry(23, "int4"), Map.entry(25, "text"),
-            Map.entry(26, "oid"), Map.entry(114, "json"), Map.entry(700, "float4"), Map.entry(701, "float8"),
-            Map.entry(1042, "bpchar"), Map.entry(1043, "varchar"), Map.entry(1082, "date"), Map.entry(1083, "time"),
-            Map.entry(1114, "timestamp"), Map.entry(1184, "timestamptz"), Map.entry(1186, "interval"),
-            Map.entry(1700, "numeric"), Map.entry(2950, "uuid"), Map.entry(3802, "jsonb"), Map.entry(705, "unknown"),
-            Map.entry(1009, "text[]"), Map.entry(1007, "int4[]"), Map.entry(1016, "int8[]"));
-
     private final ContentDetectors detectors;
 
     /** @param detectors what parameters are scanned with (all of them: the log keeps no PII raw) */
@@ -51,8 +42,7 @@ final class RecordRenderer {
     }
 
     static String typeName(int oid) {
-        String name = TYPE_NAMES.get(oid);
-        return name != null ? name : oid == 0 ? "unknown" : "oid:" + oid;
+        return PgTypeNames.of(oid);
     }
 
     /**

@@ -36,6 +36,48 @@ public interface GatewayConfig {
 
     Audit audit();
 
+    Mcp mcp();
+
+    /**
+     * The Model Context Protocol endpoint ({@code /mcp} on the HTTP port). Each MCP session is a
+     * session on the gateway's own listener, so every guard applies to it unchanged.
+     */
+    interface Mcp {
+        /** Serve {@code /mcp}; when false it answers 404. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Rows a tool returns at most; a longer result says {@code "truncated": true}. */
+        @WithName("row-cap")
+        @WithDefault("1000")
+        int rowCap();
+
+        /** Bytes of row data a tool returns at most (the same truncated flag). */
+        @WithName("result-max-bytes")
+        @WithDefault("1048576")
+        int resultMaxBytes();
+
+        /** How long a tool call waits for a held statement's decision (sending progress) before answering "pending". */
+        @WithName("approval-wait")
+        @WithDefault("PT30S")
+        Duration approvalWait();
+
+        /** MCP sessions with an open session on the listener, at most; more get 53300. */
+        @WithName("max-sessions")
+        @WithDefault("64")
+        int maxSessions();
+
+        /** An MCP session without requests for this long ends, and its listener session with it. */
+        @WithName("idle-timeout")
+        @WithDefault("PT30M")
+        Duration idleTimeout();
+
+        /** Largest request body accepted on /mcp, in bytes; larger gets 413. */
+        @WithName("max-request-size")
+        @WithDefault("1048576")
+        int maxRequestSize();
+    }
+
     /** The audit trail: every session, statement and (masked) result, in the gateway's store. */
     interface Audit {
         /** Record sessions at all. */

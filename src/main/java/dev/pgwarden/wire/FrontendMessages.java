@@ -1,5 +1,7 @@
 package dev.pgwarden.wire;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import io.vertx.core.buffer.Buffer;
@@ -37,6 +39,39 @@ public final class FrontendMessages {
 
     public static Buffer query(String sql) {
         return MessageWriter.typed(MessageTypes.QUERY).cstring(sql).finish();
+    }
+
+    /**
+     * One statement through the extended protocol in a single write: Parse and Bind of the unnamed
+     * statement and portal (parameters as text of unspecified type, so PostgreSQL infers them as it
+     * does for literals; results as text), Describe of the portal, Execute of at most {@code maxRows}
+     * rows (0 = all), Sync.
+     *
+     * @param parameters text values, null for SQL NULL
+     */
+    public static Buffer extendedQuery(String sql, List<String> parameters, int maxRows) {
+        Buffer out = Buffer.buffer(64 + sql.length());
+        MessageWriter.appendTo(out, MessageTypes.PARSE).cstring("").cstring(sql).int16(0).finish();
+        MessageWriter bind = MessageWriter.appendTo(out, MessageTypes.BIND).cstring("").cstring("")
+                .int16(0).int16(parameters.size());
+        for (String p : parameters) {
+            if (p == null) {
+                bind.int32(-1);
+            } else {
+                byte[] b = p.getBytes(StandardCharsets.UTF_8);
+                bind.int32(b.length).bytes(b);
+            }
+        }
+        bind.int16(0).finish();
+        MessageWriter.appendTo(out, MessageTypes.DESCRIBE).int8('P').cstring("").finish();
+        MessageWriter.appendTo(out, MessageTypes.EXECUTE).cstring("").int32(maxRows).finish();
+        MessageWriter.appendTo(out, MessageTypes.SYNC).finish();
+        return out;
+    }
+
+    /** Ends a COPY FROM STDIN the client will not feed; the server answers with an error. */
+    public static Buffer copyFail(String reason) {
+        return MessageWriter.typed(MessageTypes.COPY_FAIL).cstring(reason).finish();
     }
 
     public static Buffer terminate() {

@@ -53,6 +53,25 @@ class FrontendMessagesTest {
     }
 
     @Test
+    void extendedQueryIsParseBindDescribeExecuteSyncInOneBuffer() {
+        java.util.List<String> params = new java.util.ArrayList<>();
+        params.add("7");
+        params.add(null);
+        assertEquals("50" + "0000000f" + "00" + "53454c45435420" + "00" + "0000" // Parse "" "SELECT " no types
+                + "42" + "00000015" + "00" + "00" + "0000" + "0002" // Bind "" "" no formats, 2 values
+                + "00000001" + "37" + "ffffffff" + "0000" // '7', NULL, results all text
+                + "44" + "00000006" + "50" + "00" // Describe portal ""
+                + "45" + "00000009" + "00" + "00000065" // Execute "" max 101 rows
+                + "53" + "00000004", // Sync
+                hex(FrontendMessages.extendedQuery("SELECT ", params, 101)));
+    }
+
+    @Test
+    void copyFail() {
+        assertEquals("66" + "00000007" + "6e6f00", hex(FrontendMessages.copyFail("no")));
+    }
+
+    @Test
     void terminate() {
         assertEquals("58" + "00000004", hex(FrontendMessages.terminate()));
     }

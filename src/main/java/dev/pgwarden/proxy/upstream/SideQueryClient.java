@@ -1,11 +1,11 @@
 package dev.pgwarden.proxy.upstream;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.pgwarden.wire.DataRows;
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
@@ -107,7 +107,7 @@ public final class SideQueryClient {
             return true; // notices or parameter changes between queries
         }
         switch (type) {
-            case MessageTypes.DATA_ROW -> rows.add(decodeRow(buf, start));
+            case MessageTypes.DATA_ROW -> rows.add(DataRows.textValues(buf, start));
             case MessageTypes.ERROR_RESPONSE -> error = PgError.parse(buf, start, end);
             case MessageTypes.READY_FOR_QUERY -> {
                 Pending done = running;
@@ -124,23 +124,6 @@ public final class SideQueryClient {
             }
         }
         return true;
-    }
-
-    private static List<String> decodeRow(Buffer buf, int start) {
-        int columns = buf.getUnsignedShort(start + 5);
-        List<String> row = new ArrayList<>(columns);
-        int pos = start + 7;
-        for (int i = 0; i < columns; i++) {
-            int len = buf.getInt(pos);
-            pos += 4;
-            if (len < 0) {
-                row.add(null);
-            } else {
-                row.add(buf.getString(pos, pos + len, StandardCharsets.UTF_8.name()));
-                pos += len;
-            }
-        }
-        return row;
     }
 
     private void broken(String why) {
