@@ -76,6 +76,8 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private final Map<String, Future<Planned>> cache = new HashMap<>();
     /** The masking policy the cache was made under: another policy may mask or allow otherwise. */
     private MaskingPolicy cachedFor;
+    /** Names a plan read that the catalog did not list, and the catalog version when a reload was asked for them. */
+    private final Map<String, Long> reloadedFor = new HashMap<>();
     private final StatementAnalyzer analyzer;
 
     private enum Need { NO, PLANNER, UNKNOWN_RELATION }
@@ -286,9 +288,16 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         }
         StatementShape shape = new StatementShape(params, target.resultIsWritten(),
                 COMPARED_SUBQUERY.matcher(target.query()).find());
-        Future<Planned> f = side.forRole(role).query(explain).map(rows -> planned(
-                PlanLineage.analyze(rows.get(rows.size() - 1).get(0), maskedColumns(policy), shape), target, policy,
-                policyVersion));
+        Future<Planned> f = side.forRole(role).query(explain).compose(rows -> {
+            String json = rows.get(rows.size() - 1).get(0);
+            PlanLineage.Analysis analysis = PlanLineage.analyze(json, maskedColumns(policy), shape);
+            if (!catalogMissesPartOf(analysis)) {
+                return Future.succeededFuture(planned(analysis, target, policy, policyVersion));
+            }
+            // A relation or index created since the catalog was read: read it again, then judge the plan.
+            return catalog.reload().transform(r -> Future.succeededFuture(planned(
+                    PlanLineage.analyze(json, maskedColumns(policy), shape), target, policy, policyVersion)));
+        });
         f.onFailure(e -> {
             cache.remove(key);
             LOG.debugf("planner lineage failed: %s", e.getMessage());
@@ -321,6 +330,34 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             error = error.withDetail("policy " + policyVersion + ", masking.predicates");
         }
         return new Planned(masks, uses.equalityLookups(), error);
+    }
+
+    /**
+     * Whether the plan reads a relation or an index the catalog does not list (yet): what is masked
+     * there, and what an index orders by, is only known after a reload. A name is reloaded for once
+     * (again only if the catalog was reloaded since for other reasons), so a name the catalog cannot
+     * see, such as another transaction's uncommitted table, costs one reload, not one per statement.
+     */
+    private boolean catalogMissesPartOf(PlanLineage.Analysis analysis) {
+        List<String> missing = new ArrayList<>();
+        for (BaseTable t : analysis.lineage().scannedRelations()) {
+            if (t.schema() != null && catalog.relation(t.schema(), t.table()).isEmpty()) {
+                missing.add("relation " + t);
+            }
+        }
+        analysis.uses().unknownIndexes().forEach(i -> missing.add("index " + i));
+        if (reloadedFor.size() > CACHE_LIMIT) {
+            reloadedFor.clear();
+        }
+        boolean reload = false;
+        for (String name : missing) {
+            Long askedAt = reloadedFor.get(name);
+            if (askedAt == null || catalog.version() > askedAt + 1) {
+                reloadedFor.put(name, catalog.version());
+                reload = true;
+            }
+        }
+        return reload;
     }
 
     /** The statement's kinds as the policy's analysis read them (its cache holds every statement decided). */

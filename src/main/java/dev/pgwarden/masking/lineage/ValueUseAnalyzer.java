@@ -61,6 +61,7 @@ final class ValueUseAnalyzer {
     private final List<ValueUse> found = new ArrayList<>();
     private final Map<PlanNode, Set<BaseColumn>> available = new IdentityHashMap<>();
     private final Set<Integer> hiddenTestsReported = new HashSet<>();
+    private final Set<String> unknownIndexes = new TreeSet<>();
 
     ValueUseAnalyzer(PlanNode root, LineageAnalyzer lineage, MaskedColumns masked, StatementShape shape) {
         this.root = root;
@@ -71,7 +72,7 @@ final class ValueUseAnalyzer {
 
     ValueUses run() {
         root.forEach(this::check);
-        return new ValueUses(found);
+        return new ValueUses(found, unknownIndexes);
     }
 
     private void check(PlanNode node) {
@@ -252,6 +253,7 @@ final class ValueUseAnalyzer {
         Set<BaseColumn> reads = index == null ? null : masked.indexColumns(node.schema, index);
         Set<BaseColumn> maskedKeys = new TreeSet<>();
         if (reads == null) {
+            unknownIndexes.add(node.schema + "." + index);
             maskedKeys.addAll(masked.maskedOf(new BaseTable(node.schema, node.relationName)));
         } else {
             for (BaseColumn c : reads) {

@@ -12,16 +12,18 @@ import java.util.Set;
 public final class ValueUses {
 
     /** Nothing found (no plan was read, or it reads no masked column). */
-    public static final ValueUses NONE = new ValueUses(List.of());
+    public static final ValueUses NONE = new ValueUses(List.of(), Set.of());
 
     private record LookupKey(BaseColumn column, String value) {
     }
 
     private final List<ValueUse> uses;
     private final int equalityLookups;
+    private final Set<String> unknownIndexes;
 
-    ValueUses(List<ValueUse> uses) {
+    ValueUses(List<ValueUse> uses, Set<String> unknownIndexes) {
         this.uses = List.copyOf(uses);
+        this.unknownIndexes = Set.copyOf(unknownIndexes);
         Set<LookupKey> distinct = new LinkedHashSet<>();
         for (ValueUse u : uses) {
             if (u.kind() == ValueUse.Kind.LOOKUP) {
@@ -42,6 +44,14 @@ public final class ValueUses {
      */
     public int equalityLookups() {
         return equalityLookups;
+    }
+
+    /**
+     * Indexes ({@code schema.name}) the plan scans in order whose columns {@link MaskedColumns} did not
+     * know: they were taken to read every masked column of their table.
+     */
+    public Set<String> unknownIndexes() {
+        return unknownIndexes;
     }
 
     /** The first use that is not an equality lookup, IS NULL test or self-join, if any. */
