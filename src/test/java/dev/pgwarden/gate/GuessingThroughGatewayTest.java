@@ -25,6 +25,8 @@ import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
+import dev.pgwarden.testing.ProcessResult;
+import dev.pgwarden.testing.Psql;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -173,6 +175,68 @@ class GuessingThroughGatewayTest {
         }
         assertEquals(String.valueOf(PostgresFixture.ORDER_COUNT),
                 PostgresFixture.shared().queryForString("SELECT count(*) FROM orders"), "nothing was deleted");
+    }
+
+    static Stream<Arguments> statementKinds() {
+        String like = "ssn LIKE '" + prefix() + "%'";
+        return Stream.of(
+                Arguments.of("DECLARE ... CURSOR", "DECLARE g CURSOR FOR SELECT id FROM customers WHERE " + like),
+                Arguments.of("EXPLAIN ANALYZE (its row counts)", "EXPLAIN ANALYZE SELECT id FROM customers WHERE " + like),
+                Arguments.of("PREPARE", "PREPARE g AS SELECT id FROM customers WHERE ssn LIKE $1"),
+                Arguments.of("CREATE TABLE AS", "CREATE TEMP TABLE g AS SELECT id FROM customers WHERE " + like),
+                Arguments.of("SELECT INTO", "SELECT id INTO TEMP g FROM customers WHERE " + like),
+                Arguments.of("INSERT ... SELECT", "INSERT INTO items SELECT id, 'x' FROM customers WHERE " + like),
+                Arguments.of("MERGE", "MERGE INTO items i USING (SELECT id FROM customers WHERE " + like
+                        + ") s ON i.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'x')"),
+                Arguments.of("INSERT of the masked value itself", "INSERT INTO items SELECT id, ssn FROM customers"),
+                Arguments.of("CREATE TABLE AS of the masked value itself",
+                        "CREATE TEMP TABLE g AS SELECT id, ssn FROM customers"));
+    }
+
+    /**
+     * Every statement that reads a masked column through a plan is checked, not only SELECT; writing
+     * the value into a table would make it readable unmasked there. Straight from PostgreSQL each runs
+     * (in a transaction rolled back); through the gateway each is refused for the support group,
+     * which may write items.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("statementKinds")
+    void everyStatementThatReadsAMaskedColumnIsChecked(String kind, String sql) throws Exception {
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            direct.setAutoCommit(false);
+            direct.createStatement().execute(sql);
+            direct.rollback();
+        }
+        try (Connection c = Gateway.connect("agent-3", SIMPLE + "&socketTimeout=60", "support")) {
+            c.setAutoCommit(false);
+            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute(sql), kind);
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains(COLUMN), e.getMessage());
+            c.rollback();
+        }
+        assertEquals("0", PostgresFixture.shared().queryForString("SELECT count(*) FROM items WHERE id <= 100"));
+    }
+
+    @Test
+    void copyOfAGuessIsRefused() {
+        String copy = "COPY (SELECT id FROM customers WHERE ssn LIKE '" + prefix() + "%') TO STDOUT";
+        ProcessResult direct = Psql.to(PostgresFixture.shared().superuserTarget()).command(copy);
+        assertTrue(direct.out().lines().anyMatch("7"::equals), "straight from PostgreSQL: " + direct.out());
+        ProcessResult r = Psql.to(Gateway.target("agent-3", "support")).command(copy);
+        assertFalse(r.succeeded());
+        assertTrue(r.stderr().contains(COLUMN) && r.stderr().contains("LIKE"), r.describe());
+    }
+
+    /** An approval rule (no-bulk-export holds analysts' CREATE TABLE AS) never asks anyone about a refused guess. */
+    @Test
+    void aGuessIsRefusedBeforeAnApproverIsAsked() throws Exception {
+        String sql = "CREATE TEMP TABLE g AS SELECT id FROM customers WHERE ssn LIKE '" + prefix() + "%'";
+        try (Connection c = Gateway.connect("agent-7", SIMPLE + "&socketTimeout=60", "analysts")) {
+            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute(sql));
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains(COLUMN), e.getMessage());
+            assertEquals(null, c.getWarnings(), "no approval was requested (its notice would be a warning)");
+        }
     }
 
     /** A lookup by a value the client already knows still works, and the column stays masked. */

@@ -76,7 +76,7 @@ final class ExpressionUses {
     private static final Set<String> POSITIONAL = Set.of("substring", "substr");
     /** Casts to these types cannot fail on any text and keep the value a text. */
     private static final Set<String> TEXT_TYPES = Set.of("text", "character varying", "varchar", "character", "bpchar",
-            "name", "char", "\"char\"", "citext");
+            "name", "char", "\"char\"", "citext", "record");
     private static final Set<String> INTEGER_TYPES = Set.of("integer", "bigint", "smallint", "int", "int2", "int4",
             "int8");
     /** SQL-syntax functions (printed in upper case) that carry their data argument. */
@@ -398,6 +398,10 @@ final class ExpressionUses {
             case "EXISTS" -> {
                 pos++;
                 return carried(list(Kind.LPAREN, Kind.RPAREN), false);
+            }
+            case "PARTIAL" -> {
+                pos++; // a parallel plan's partial aggregate: PARTIAL count(...)
+                return expression();
             }
             default -> {
             }
