@@ -190,7 +190,8 @@ class GuessingThroughGatewayTest {
                         + ") s ON i.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'x')"),
                 Arguments.of("INSERT of the masked value itself", "INSERT INTO items SELECT id, ssn FROM customers"),
                 Arguments.of("CREATE TABLE AS of the masked value itself",
-                        "CREATE TEMP TABLE g AS SELECT id, ssn FROM customers"));
+                        "CREATE TEMP TABLE g AS SELECT id, ssn FROM customers"),
+                Arguments.of("SELECT INTO of the masked value itself", "SELECT id, ssn INTO TEMP g FROM customers"));
     }
 
     /**

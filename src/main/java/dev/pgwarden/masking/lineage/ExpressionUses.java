@@ -428,6 +428,9 @@ final class ExpressionUses {
                 pos++;
                 continue;
             }
+            if (pos >= t.size()) {
+                throw new Unreadable(word + "( is not closed");
+            }
             Token tok = t.get(pos);
             if (tok.isKeyword() && SEPARATORS.contains(tok.raw())
                     && !(tok.raw().equals("NULL") && !isSeparatorNull()) && !(tok.raw().equals("ARRAY")
@@ -726,7 +729,7 @@ final class ExpressionUses {
     }
 
     private Value unary(String op, Value operand) {
-        refuse(operand, "applies the operator " + op + " to masked column %s");
+        refuse(operand, "uses masked column %s with the operator " + op);
         return computed(List.of(operand));
     }
 
@@ -758,8 +761,8 @@ final class ExpressionUses {
             case "<>", "!=" -> "compares masked column %s with <>";
             case "=" -> "compares masked column %s with =";
             case "^@" -> "compares masked column %s with ^@ (starts with)";
-            case "+", "-", "*", "/", "%", "^" -> "computes arithmetic (" + op + ") on masked column %s";
-            default -> "applies the operator " + op + " to masked column %s";
+            case "+", "-", "*", "/", "%", "^" -> "computes arithmetic on masked column %s (" + op + ")";
+            default -> "uses masked column %s with the operator " + op;
         };
     }
 
@@ -875,6 +878,9 @@ final class ExpressionUses {
         expect(Kind.LPAREN);
         String op = null;
         while (!at(Kind.RPAREN)) {
+            if (pos >= t.size()) {
+                throw new Unreadable("OPERATOR( is not closed");
+            }
             if (at(Kind.OP)) {
                 op = t.get(pos).raw();
             }

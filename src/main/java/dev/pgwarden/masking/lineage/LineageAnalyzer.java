@@ -288,6 +288,18 @@ final class LineageAnalyzer {
             out.add(new Leaf(item.start(), item.end(), acc.build(), itemIdentity(node, item), item));
         }
         out.sort(java.util.Comparator.comparingInt(Leaf::start));
+        // A name of three parts is read both ways (two items at one place): one leaf with both lineages.
+        for (int k = out.size() - 1; k > 0; k--) {
+            Leaf a = out.get(k - 1);
+            Leaf b = out.get(k);
+            if (a.start() == b.start()) {
+                Acc both = new Acc();
+                both.add(a.lineage());
+                both.add(b.lineage());
+                out.set(k - 1, new Leaf(a.start(), Math.max(a.end(), b.end()), both.build(), null, a.item()));
+                out.remove(k);
+            }
+        }
         return out;
     }
 
@@ -299,10 +311,6 @@ final class LineageAnalyzer {
     /** Whether {@code $n} is an InitPlan's output (PostgreSQL 15 prints those as {@code $n} too). */
     boolean isExecParam(int n) {
         return params.containsKey(n);
-    }
-
-    PlanNode subPlan(int number) {
-        return subPlans.get(number);
     }
 
     /**
@@ -696,22 +704,25 @@ final class LineageAnalyzer {
         if (sole != null) {
             return refIdentity(node, sole);
         }
+        // (ref)::text, (ref)::character varying, (ref)::bpchar
         List<Token> t = expr.tokens;
-        if (expr.items.size() == 1 && expr.items.get(0).type() == ItemType.REF && t.size() >= 5
-                && t.get(0).is(Kind.LPAREN) && expr.items.get(0).start() == 1 && expr.items.get(0).end() == t.size() - 3
-                && t.get(t.size() - 3).is(Kind.RPAREN) && t.get(t.size() - 2).is(Kind.CAST)
-                && IDENTITY_CASTS.contains(t.get(t.size() - 1).value())) {
-            return refIdentity(node, expr.items.get(0));
+        if (expr.items.size() != 1 || expr.items.get(0).type() != ItemType.REF || expr.items.get(0).start() != 1
+                || !t.get(0).is(Kind.LPAREN)) {
+            return null;
         }
-        if (t.size() >= 6 && t.get(0).is(Kind.LPAREN) && t.get(t.size() - 4).is(Kind.RPAREN)
-                && t.get(t.size() - 3).is(Kind.CAST) && t.get(t.size() - 2).isName()
-                && t.get(t.size() - 1).isName() && expr.items.size() == 1
-                && expr.items.get(0).type() == ItemType.REF && expr.items.get(0).start() == 1
-                && expr.items.get(0).end() == t.size() - 4
-                && (t.get(t.size() - 2).value() + " " + t.get(t.size() - 1).value()).equals("character varying")) {
-            return refIdentity(node, expr.items.get(0));
+        Item ref = expr.items.get(0);
+        int close = ref.end();
+        if (close + 2 >= t.size() || !t.get(close).is(Kind.RPAREN) || !t.get(close + 1).is(Kind.CAST)) {
+            return null;
         }
-        return null;
+        StringBuilder type = new StringBuilder();
+        for (int k = close + 2; k < t.size(); k++) {
+            if (!t.get(k).is(Kind.IDENT)) {
+                return null;
+            }
+            type.append(k > close + 2 ? " " : "").append(t.get(k).raw());
+        }
+        return IDENTITY_CASTS.contains(type.toString()) ? refIdentity(node, ref) : null;
     }
 
     private Set<BaseColumn> itemIdentity(PlanNode node, Item item) {

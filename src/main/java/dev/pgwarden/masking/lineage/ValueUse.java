@@ -30,7 +30,13 @@ public record ValueUse(Kind kind, BaseColumn column, String action, String value
         Objects.requireNonNull(action, "action");
     }
 
-    static ValueUse other(BaseColumn column, String actionFormat) {
-        return new ValueUse(Kind.OTHER, column, String.format(actionFormat, column), null);
+    /**
+     * @param template the action with {@code %s} where the column goes; that is its first {@code %s}
+     *                 (names from the plan, which may hold anything, come after it and stay as they are)
+     */
+    static ValueUse other(BaseColumn column, String template) {
+        int at = template.indexOf("%s");
+        String action = at < 0 ? template : template.substring(0, at) + column + template.substring(at + 2);
+        return new ValueUse(Kind.OTHER, column, action, null);
     }
 }

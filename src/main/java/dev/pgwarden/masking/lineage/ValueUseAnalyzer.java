@@ -140,7 +140,7 @@ final class ValueUseAnalyzer {
         try {
             return key ? ExpressionUses.key(expr.tokens, byStart, values::get, found::add)
                     : ExpressionUses.value(expr.tokens, byStart, values::get, found::add);
-        } catch (ExpressionUses.Unreadable e) {
+        } catch (ExpressionUses.Unreadable | IndexOutOfBoundsException e) {
             for (BaseColumn c : tainted) {
                 found.add(ValueUse.other(c, "uses masked column %s in an expression pgwarden cannot read ("
                         + e.getMessage() + ")"));
