@@ -281,12 +281,13 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             explain = ExplainQuery.forStatement(query);
             params = extended || target.bindsLater() ? Placeholders.count(query) : 0;
             if (params > 0) {
-                explain = GenericPlan.explain("pgwarden_lineage", "VERBOSE, FORMAT JSON", query, params);
+                explain = GenericPlan.explainShifted("pgwarden_lineage", "VERBOSE, FORMAT JSON", query, params);
             }
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());
         }
-        StatementShape shape = new StatementShape(params, target.resultIsWritten(),
+        StatementShape shape = new StatementShape(params > 0 ? GenericPlan.CLIENT_OFFSET : 0, params,
+                target.resultIsWritten(),
                 COMPARED_SUBQUERY.matcher(target.query()).find());
         Future<Planned> f = side.forRole(role).query(explain).compose(rows -> {
             String json = rows.get(rows.size() - 1).get(0);

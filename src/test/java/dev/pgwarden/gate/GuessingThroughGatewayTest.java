@@ -246,7 +246,10 @@ class GuessingThroughGatewayTest {
         List<Guess> lookups = List.of(
                 new Guess("=", "SELECT id, ssn FROM customers WHERE ssn = ?", ssn),
                 new Guess("IN", "SELECT id, ssn FROM customers WHERE ssn IN (?, ?)", ssn, "000-00-0000"),
-                new Guess("IS NOT NULL", "SELECT id, ssn FROM customers WHERE ssn IS NOT NULL AND id = 7"));
+                new Guess("IS NOT NULL", "SELECT id, ssn FROM customers WHERE ssn IS NOT NULL AND id = 7"),
+                // PostgreSQL 15 prints the InitPlans' outputs as $0 and $1, like the client's first parameter
+                new Guess("= with InitPlans", "SELECT id, ssn FROM customers WHERE ssn = ?"
+                        + " AND id = (SELECT max(id) FROM customers WHERE id <= 7)", ssn));
         for (Guess lookup : lookups) {
             try (Connection direct = PostgresFixture.shared().superuserConnection()) {
                 assertEquals(List.of("7", ssn), lookup.prepared(direct), "straight from PostgreSQL");

@@ -172,9 +172,8 @@ final class ValueUseAnalyzer {
     private Value leafValue(Leaf leaf) {
         if (leaf.item() != null && leaf.item().type() == ItemType.PARAM && !lineage.isExecParam(leaf.item().number())) {
             int n = leaf.item().number();
-            // $1..$n the client binds; an InitPlan's output of the same number was ruled out above
-            return n >= 1 && n <= shape.clientParameters()
-                    ? new Value(Set.of(), null, true, false, null, "$" + n)
+            // A parameter the client binds; an InitPlan's output of the same number was ruled out above.
+            return shape.isClientParameter(n) ? new Value(Set.of(), null, true, false, null, "$" + n)
                     : ExpressionUses.PLAIN;
         }
         return new Value(maskedOf(leaf.lineage()), leaf.identity(), false, false, null, null);

@@ -216,6 +216,17 @@ class ValueUseAnalyzerTest {
                 "a parameter may be a pattern");
     }
 
+    /** The gateway plans with the client's $n renumbered past any InitPlan's: then nothing is ambiguous. */
+    @Test
+    void shiftedClientParametersAreToldApartFromInitPlanOutputs() throws SQLException {
+        String sql = "SELECT name FROM customers WHERE id = (SELECT max(id) FROM customers) AND ssn = $%d";
+        ValueUses ambiguous = generic(String.format(sql, 1), 0, 1);
+        assertTrue(ambiguous.firstBeyondLookups().isPresent(), "$1 is also an InitPlan's output: " + ambiguous);
+        ValueUses shifted = generic(String.format(sql, 101), 100, 1);
+        assertEquals(Optional.empty(), shifted.firstBeyondLookups(), shifted.toString());
+        assertEquals(1, shifted.equalityLookups());
+    }
+
     @Test
     void aSubqueryComparisonIsOnlyAssumedWhenTheTextHasOne() throws SQLException {
         String sql = "SELECT name FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)";
@@ -242,7 +253,7 @@ class ValueUseAnalyzerTest {
 
     @Test
     void createTableAsWritesTheResult() throws SQLException {
-        ValueUses uses = analyze("SELECT ssn FROM customers", new StatementShape(0, true, false));
+        ValueUses uses = analyze("SELECT ssn FROM customers", new StatementShape(0, 0, true, false));
         assertTrue(uses.firstBeyondLookups().orElseThrow().action().contains("into a new table"), uses.toString());
     }
 
@@ -263,7 +274,7 @@ class ValueUseAnalyzerTest {
     }
 
     private static ValueUses analyze(String sql, int params, boolean subqueries) throws SQLException {
-        return analyze(sql, new StatementShape(params, false, subqueries));
+        return analyze(sql, new StatementShape(0, params, false, subqueries));
     }
 
     private static ValueUses analyze(String sql, StatementShape shape) throws SQLException {
@@ -279,15 +290,21 @@ class ValueUseAnalyzerTest {
     }
 
     private static ValueUses generic(String sql, int params) throws SQLException {
+        return generic(sql, 0, params);
+    }
+
+    /** As the gateway plans a statement from Parse; {@code offset} unused int4 parameters come first. */
+    private static ValueUses generic(String sql, int offset, int params) throws SQLException {
         try (Statement s = conn.createStatement()) {
             s.execute("DEALLOCATE ALL");
             s.execute("SET plan_cache_mode = force_generic_plan");
-            s.execute("PREPARE q AS " + sql);
+            s.execute("PREPARE q" + (offset == 0 ? "" : "(" + String.join(", ", java.util.Collections.nCopies(offset,
+                    "int4")) + ")") + " AS " + sql);
             try (ResultSet rs = s.executeQuery("EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE q("
-                    + String.join(", ", java.util.Collections.nCopies(params, "NULL")) + ")")) {
+                    + String.join(", ", java.util.Collections.nCopies(offset + params, "NULL")) + ")")) {
                 assertTrue(rs.next());
                 return PlanLineage.analyze(rs.getString(1), MASKS,
-                        new StatementShape(params, false, false)).uses();
+                        new StatementShape(offset, params, false, false)).uses();
             } finally {
                 s.execute("DEALLOCATE ALL");
                 s.execute("RESET plan_cache_mode");
