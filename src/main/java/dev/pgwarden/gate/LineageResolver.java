@@ -287,8 +287,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             return Future.failedFuture(e.getMessage());
         }
         StatementShape shape = new StatementShape(params > 0 ? GenericPlan.CLIENT_OFFSET : 0, params,
-                target.resultIsWritten(),
-                COMPARED_SUBQUERY.matcher(target.query()).find());
+                target.resultIsWritten(), COMPARED_SUBQUERY.matcher(target.query()).find());
         Future<Planned> f = side.forRole(role).query(explain).compose(rows -> {
             String json = rows.get(rows.size() - 1).get(0);
             PlanLineage.Analysis analysis = PlanLineage.analyze(json, maskedColumns(policy), shape);

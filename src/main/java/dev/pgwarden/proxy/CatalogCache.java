@@ -21,7 +21,8 @@ import io.vertx.core.Promise;
  * as public.customers.ssn whatever the query called it. A snapshot of every user relation's
  * columns, reloaded when a result names a table it has not seen (a table created after the last
  * load): the result waits for the reload rather than pass unmasked. Also answers which relations
- * exist by name (views, tables) so the gateway knows when a statement needs the planner's lineage.
+ * exist by name (views, tables) so the gateway knows when a statement needs the planner's lineage,
+ * and which columns each index reads (an index scan orders rows by them).
  */
 public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private static final Logger LOG = Logger.getLogger(CatalogCache.class);

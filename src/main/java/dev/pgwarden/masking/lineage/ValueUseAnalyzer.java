@@ -114,18 +114,15 @@ final class ValueUseAnalyzer {
 
     // ------------------------------------------------------------------ reading expressions
 
-    private Value read(PlanNode node, Expression expr, boolean key) {
-        if (expr.syntaxError != null) {
-            for (BaseColumn c : first(availableAt(node))) {
-                found.add(ValueUse.other(c, "may use masked column %s in an expression pgwarden cannot read"));
-            }
-            return ExpressionUses.PLAIN;
-        }
-        List<Leaf> leaves = lineage.leaves(node, expr);
+    /** An expression's leaves, by where they start, with their values and all the masked columns they carry. */
+    private record Reading(Map<Integer, Leaf> byStart, Map<Leaf, Value> values, Set<BaseColumn> tainted) {
+    }
+
+    private Reading reading(PlanNode node, Expression expr) {
         Map<Integer, Leaf> byStart = new HashMap<>();
         Map<Leaf, Value> values = new IdentityHashMap<>();
         Set<BaseColumn> tainted = new TreeSet<>();
-        for (Leaf leaf : leaves) {
+        for (Leaf leaf : lineage.leaves(node, expr)) {
             byStart.putIfAbsent(leaf.start(), leaf);
             Value v = leafValue(leaf);
             values.put(leaf, v);
@@ -134,18 +131,29 @@ final class ValueUseAnalyzer {
                 hiddenTest(node, leaf.item().number());
             }
         }
-        if (tainted.isEmpty()) {
+        return new Reading(byStart, values, tainted);
+    }
+
+    private Value read(PlanNode node, Expression expr, boolean key) {
+        if (expr.syntaxError != null) {
+            for (BaseColumn c : first(availableAt(node))) {
+                found.add(ValueUse.other(c, "may use masked column %s in an expression pgwarden cannot read"));
+            }
             return ExpressionUses.PLAIN;
         }
+        Reading r = reading(node, expr);
+        if (r.tainted().isEmpty()) {
+            return ExpressionUses.PLAIN; // nothing masked in it: nothing to follow
+        }
         try {
-            return key ? ExpressionUses.key(expr.tokens, byStart, values::get, found::add)
-                    : ExpressionUses.value(expr.tokens, byStart, values::get, found::add);
+            return key ? ExpressionUses.key(expr.tokens, r.byStart(), r.values()::get, found::add)
+                    : ExpressionUses.value(expr.tokens, r.byStart(), r.values()::get, found::add);
         } catch (ExpressionUses.Unreadable | IndexOutOfBoundsException e) {
-            for (BaseColumn c : tainted) {
+            for (BaseColumn c : r.tainted()) {
                 found.add(ValueUse.other(c, "uses masked column %s in an expression pgwarden cannot read ("
                         + e.getMessage() + ")"));
             }
-            return new Value(tainted, null, false, false, null, null);
+            return new Value(r.tainted(), null, false, false, null, null);
         }
     }
 
@@ -153,19 +161,11 @@ final class ValueUseAnalyzer {
         if (w.syntaxError != null) {
             return List.of(read(node, w, true));
         }
-        List<Leaf> leaves = lineage.leaves(node, w);
-        Map<Integer, Leaf> byStart = new HashMap<>();
-        Map<Leaf, Value> values = new IdentityHashMap<>();
-        for (Leaf leaf : leaves) {
-            byStart.putIfAbsent(leaf.start(), leaf);
-            values.put(leaf, leafValue(leaf));
-        }
+        Reading r = reading(node, w);
         try {
-            return ExpressionUses.windowKeys(w.tokens, byStart, values::get, found::add);
-        } catch (ExpressionUses.Unreadable e) {
-            Set<BaseColumn> all = new TreeSet<>();
-            values.values().forEach(v -> all.addAll(v.masked()));
-            return List.of(new Value(all, null, false, false, null, null));
+            return ExpressionUses.windowKeys(w.tokens, r.byStart(), r.values()::get, found::add);
+        } catch (ExpressionUses.Unreadable | IndexOutOfBoundsException e) {
+            return List.of(new Value(r.tainted(), null, false, false, null, null));
         }
     }
 
@@ -268,21 +268,18 @@ final class ValueUseAnalyzer {
         if (cond != null) {
             List<ValueUse> pinning = new ArrayList<>();
             Expression e = Expression.parse(cond);
-            List<Leaf> leaves = lineage.leaves(node, e);
-            Map<Integer, Leaf> byStart = new HashMap<>();
-            Map<Leaf, Value> values = new IdentityHashMap<>();
-            for (Leaf leaf : leaves) {
-                byStart.putIfAbsent(leaf.start(), leaf);
-                values.put(leaf, leafValue(leaf));
-            }
-            try {
-                ExpressionUses.value(e.tokens, byStart, values::get, pinning::add);
-            } catch (ExpressionUses.Unreadable ignored) {
-                pinning.clear(); // reported when the condition itself was read
+            if (e.syntaxError == null) {
+                Reading r = reading(node, e);
+                try {
+                    ExpressionUses.value(e.tokens, r.byStart(), r.values()::get, pinning::add);
+                } catch (ExpressionUses.Unreadable | IndexOutOfBoundsException ignored) {
+                    pinning.clear(); // reported when the condition itself was read
+                }
             }
             for (ValueUse u : pinning) {
-                if (u.kind() == ValueUse.Kind.LOOKUP || u.kind() == ValueUse.Kind.NULL_TEST && u.action().endsWith("IS NULL")) {
-                    maskedKeys.remove(u.column());
+                boolean isNull = u.kind() == ValueUse.Kind.NULL_TEST && !u.action().contains("IS NOT NULL");
+                if (u.kind() == ValueUse.Kind.LOOKUP || isNull) {
+                    maskedKeys.remove(u.column()); // one value (or the client's few): no order among them to see
                 }
             }
         }
