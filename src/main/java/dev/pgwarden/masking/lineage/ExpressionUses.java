@@ -63,7 +63,7 @@ final class ExpressionUses {
     static final Value PLAIN = new Value(Set.of(), null, false, false, null, null);
 
     /** Functions that carry a masked value through unchanged in kind (the result is masked whole). */
-    static final Set<String> CARRIERS = Set.of("concat", "concat_ws", "textcat", "upper", "lower", "initcap",
+    private static final Set<String> CARRIERS = Set.of("concat", "concat_ws", "textcat", "upper", "lower", "initcap",
             "substr", "substring", "left", "right", "replace", "translate", "btrim", "ltrim", "rtrim", "lpad", "rpad",
             "reverse", "repeat", "md5", "quote_literal", "quote_nullable", "quote_ident", "split_part", "overlay",
             "text", "varchar", "bpchar", "row_to_json", "to_json", "to_jsonb", "json_build_object",
@@ -73,7 +73,7 @@ final class ExpressionUses {
             "array_agg", "string_agg", "json_agg", "jsonb_agg", "json_agg_strict", "jsonb_agg_strict",
             "json_object_agg", "jsonb_object_agg", "json_object_agg_strict", "jsonb_object_agg_strict", "xmlagg");
     /** {@code substring(text, text)} is a regular expression: only integer positions make it a carrier. */
-    private static final Set<String> POSITIONAL = Set.of("substring", "substr");
+    private static final Set<String> POSITIONAL = Set.of("substring");
     /** Casts to these types cannot fail on any text and keep the value a text. */
     private static final Set<String> TEXT_TYPES = Set.of("text", "character varying", "varchar", "character", "bpchar",
             "name", "char", "\"char\"", "citext", "record");

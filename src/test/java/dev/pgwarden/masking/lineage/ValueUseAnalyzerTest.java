@@ -214,6 +214,8 @@ class ValueUseAnalyzerTest {
                 && u.action().contains("customers.ssn with =")), initPlan.toString());
         assertTrue(generic("SELECT substring(ssn, $1) FROM customers", 1).firstBeyondLookups().isPresent(),
                 "a parameter may be a pattern");
+        assertEquals(Optional.empty(), generic("SELECT substr(ssn, $1), left(ssn, $1) FROM customers", 1)
+                .firstBeyondLookups(), "substr and left take positions only");
     }
 
     /** The gateway plans with the client's $n renumbered past any InitPlan's: then nothing is ambiguous. */
