@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,12 +58,20 @@ class GuessingThroughGatewayTest {
         ssn = pg.queryForString("SELECT ssn FROM customers WHERE id = 7");
         pg.execute("CREATE OR REPLACE VIEW v_c AS SELECT id, ssn AS s FROM customers");
         pg.execute("GRANT SELECT ON v_c TO analyst_ro, support_ro");
+        // A table of this test's own that the support group may write (other tests use items).
+        pg.execute("CREATE TABLE IF NOT EXISTS guess_sink (id int, payload text)");
+        pg.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON guess_sink TO support_ro");
         try (Connection c = pg.superuserConnection(); var st = c.createStatement();
                 var rs = st.executeQuery("SELECT id, ssn FROM customers")) {
             while (rs.next()) {
                 SSNS.put(rs.getInt(1), rs.getString(2));
             }
         }
+    }
+
+    @AfterAll
+    static void dropSink() {
+        PostgresFixture.shared().execute("DROP TABLE IF EXISTS guess_sink");
     }
 
     private static String prefix() {
@@ -185,10 +194,10 @@ class GuessingThroughGatewayTest {
                 Arguments.of("PREPARE", "PREPARE g AS SELECT id FROM customers WHERE ssn LIKE $1"),
                 Arguments.of("CREATE TABLE AS", "CREATE TEMP TABLE g AS SELECT id FROM customers WHERE " + like),
                 Arguments.of("SELECT INTO", "SELECT id INTO TEMP g FROM customers WHERE " + like),
-                Arguments.of("INSERT ... SELECT", "INSERT INTO items SELECT id, 'x' FROM customers WHERE " + like),
-                Arguments.of("MERGE", "MERGE INTO items i USING (SELECT id FROM customers WHERE " + like
+                Arguments.of("INSERT ... SELECT", "INSERT INTO guess_sink SELECT id, 'x' FROM customers WHERE " + like),
+                Arguments.of("MERGE", "MERGE INTO guess_sink i USING (SELECT id FROM customers WHERE " + like
                         + ") s ON i.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'x')"),
-                Arguments.of("INSERT of the masked value itself", "INSERT INTO items SELECT id, ssn FROM customers"),
+                Arguments.of("INSERT of the masked value itself", "INSERT INTO guess_sink SELECT id, ssn FROM customers"),
                 Arguments.of("CREATE TABLE AS of the masked value itself",
                         "CREATE TEMP TABLE g AS SELECT id, ssn FROM customers"),
                 Arguments.of("SELECT INTO of the masked value itself", "SELECT id, ssn INTO TEMP g FROM customers"));
@@ -198,7 +207,7 @@ class GuessingThroughGatewayTest {
      * Every statement that reads a masked column through a plan is checked, not only SELECT; writing
      * the value into a table would make it readable unmasked there. Straight from PostgreSQL each runs
      * (in a transaction rolled back); through the gateway each is refused for the support group,
-     * which may write items.
+     * which may write the sink table.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("statementKinds")
@@ -215,7 +224,7 @@ class GuessingThroughGatewayTest {
             assertTrue(e.getMessage().contains(COLUMN), e.getMessage());
             c.rollback();
         }
-        assertEquals("0", PostgresFixture.shared().queryForString("SELECT count(*) FROM items WHERE id <= 100"));
+        assertEquals("0", PostgresFixture.shared().queryForString("SELECT count(*) FROM guess_sink"), "nothing written");
     }
 
     @Test
