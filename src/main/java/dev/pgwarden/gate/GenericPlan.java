@@ -23,4 +23,20 @@ final class GenericPlan {
                 + "; EXPLAIN (" + options + ") EXECUTE " + name + "("
                 + String.join(", ", Collections.nCopies(params, "NULL")) + ")";
     }
+
+    /**
+     * As {@link #explain}, with the client's {@code $n} renumbered {@code $(n + CLIENT_OFFSET)} (the
+     * unused {@code $1..$CLIENT_OFFSET} declared {@code int4}). PostgreSQL 15 prints an InitPlan's
+     * output as {@code $k} too, numbered from {@code $0}: shifted, the client's parameters cannot be
+     * mistaken for one.
+     */
+    static String explainShifted(String name, String options, String query, int params) {
+        return "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE " + name + "("
+                + String.join(", ", Collections.nCopies(CLIENT_OFFSET, "int4")) + ") AS "
+                + Placeholders.shift(query, CLIENT_OFFSET) + "; EXPLAIN (" + options + ") EXECUTE " + name + "("
+                + String.join(", ", Collections.nCopies(CLIENT_OFFSET + params, "NULL")) + ")";
+    }
+
+    /** Where {@link #explainShifted} starts the client's parameters: beyond any InitPlan a real plan has. */
+    static final int CLIENT_OFFSET = 100;
 }

@@ -5,10 +5,13 @@ import dev.pgwarden.policy.TableName;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementAnalysis;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +27,12 @@ import dev.pgwarden.masking.lineage.BaseTable;
 import dev.pgwarden.masking.lineage.ExplainQuery;
 import dev.pgwarden.masking.lineage.Lineage;
 import dev.pgwarden.masking.lineage.OutputLineage;
+import dev.pgwarden.masking.lineage.MaskedColumns;
 import dev.pgwarden.masking.lineage.PlanLineage;
+import dev.pgwarden.masking.lineage.StatementShape;
+import dev.pgwarden.masking.lineage.ValueUse;
+import dev.pgwarden.masking.lineage.ValueUses;
+import dev.pgwarden.policy.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate.Verdict;
@@ -37,16 +45,24 @@ import io.vertx.core.Future;
  * that read a view or a table with masked columns: views, CTEs, subqueries, inlined SQL functions
  * and whole-row references all resolve to base columns in {@code EXPLAIN (VERBOSE)}. Outputs that
  * derive from a masked column are then masked whole (a direct column keeps its own function).
- * Runs on one event loop, with a side connection per role; results are cached per role and text.
+ *
+ * <p>The same plan says what else the statement does with masked values (conditions, joins,
+ * ordering, grouping, computations that can fail, writes): {@code masking.predicates} decides
+ * which of those are refused (42501), and the equality lookups are counted on the statement's
+ * {@link StatementMasks}. With predicates other than {@code allow}, statements that return no rows
+ * but read masked columns through a plan (UPDATE/DELETE/INSERT/MERGE, EXPLAIN ANALYZE, PREPARE,
+ * CREATE TABLE AS) are explained too.
+ *
+ * <p>Runs on one event loop, with a side connection per role; results are cached per role and text
+ * (and forgotten when the policy changes).
  */
 public final class LineageResolver implements ResultLineage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LineageResolver.class);
     private static final Pattern IDENT = Pattern.compile("\"((?:[^\"]|\"\")+)\"|([A-Za-z_][A-Za-z0-9_$]*)");
-    private static final Pattern ROW_QUERY = Pattern.compile(
-            "(?is)^\\s*(?:\\(\\s*)*(select|with|values|table|copy\\s*\\(|declare\\b.*?\\bfor\\b)");
     private static final int CACHE_LIMIT = 5_000;
-    private static final Pattern COPY_QUERY = Pattern.compile("(?is)^copy\\s*\\((.*)\\)\\s*to\\b.*$");
-    private static final Pattern DECLARE_QUERY = Pattern.compile("(?is)^declare\\b.*?\\bfor\\s+(.*)$");
+    /** A subquery whose comparison PostgreSQL 15's plan does not print (IN, op ANY/ALL/SOME, EXISTS). */
+    private static final Pattern COMPARED_SUBQUERY = Pattern.compile(
+            "(?is)\\b(?:in|any|all|some|exists)\\s*\\((?:\\s*\\()*\\s*(?:select|with|values|table)\\b");
     private static final Pattern BINARY_COPY_OUT = Pattern.compile(
             "(?is)^\\s*copy\\b.*\\bto\\b.*\\bbinary\\b");
     /** COPY table [(columns)] TO ...: group 1 the (possibly qualified) table, group 2 the column list. */
@@ -57,10 +73,25 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private final CatalogCache catalog;
     private final SideConnections side;
     private final Supplier<ResultMasker> masking;
-    private final Map<String, Future<StatementMasks>> cache = new HashMap<>();
+    private final Map<String, Future<Planned>> cache = new HashMap<>();
+    /** The masking policy the cache was made under: another policy may mask or allow otherwise. */
+    private MaskingPolicy cachedFor;
+    /** Names a plan read that the catalog did not list, and the catalog version when a reload was asked for them. */
+    private final Map<String, Long> reloadedFor = new HashMap<>();
     private final StatementAnalyzer analyzer;
 
     private enum Need { NO, PLANNER, UNKNOWN_RELATION }
+
+    /**
+     * What the planner said about one statement.
+     *
+     * @param masks   the result columns' masks from the plan, or null when the plan's outputs are not
+     *                the statement's result (DML without RETURNING, EXPLAIN ANALYZE, PREPARE)
+     * @param lookups equality lookups on masked columns
+     * @param refusal what masking.predicates refuses, or null
+     */
+    private record Planned(StatementMasks masks, int lookups, PgError refusal) {
+    }
 
     private record NeedKey(MaskingPolicy policy, long catalogVersion, String fingerprint) {
     }
@@ -91,7 +122,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             return Future.succeededFuture(verdict);
         }
         List<String> statements = verdict.statements();
-        List<Future<StatementMasks>> parts = new ArrayList<>(statements.size());
+        List<Future<Planned>> parts = new ArrayList<>(statements.size());
         boolean any = false;
         for (int i = 0; i < statements.size(); i++) {
             String sql = statements.get(i);
@@ -105,7 +136,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 if (m == null && mayReload && catalog.mayReloadForUnknownName()) {
                     return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
                 }
-                parts.add(Future.succeededFuture(m != null ? m : verdict.masksOf(i)));
+                parts.add(Future.succeededFuture(new Planned(m != null ? m : verdict.masksOf(i), 0, null)));
                 any = true;
                 continue;
             }
@@ -118,10 +149,14 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 need = Need.PLANNER; // still unknown: the planner sees what it is and what it reads
             }
             if (need != Need.NO) {
-                parts.add(lineage(session.role(), sql, extended, policy));
+                StatementMasks fallback = verdict.masksOf(i);
+                parts.add(lineage(session.role(), sql, extended, policy, verdict.policyVersion())
+                        .map(p -> p.refusal() != null ? p
+                                : new Planned((p.masks() != null && p.masks().known() ? p.masks() : fallback)
+                                        .withEqualityLookups(p.lookups()), p.lookups(), null)));
                 any = true;
             } else {
-                parts.add(Future.succeededFuture(verdict.masksOf(i)));
+                parts.add(Future.succeededFuture(new Planned(verdict.masksOf(i), 0, null)));
             }
         }
         if (!any) {
@@ -129,24 +164,27 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         }
         return Future.join(new ArrayList<>(parts)).transform(done -> {
             List<StatementMasks> masks = new ArrayList<>(parts.size());
-            for (int i = 0; i < parts.size(); i++) {
-                Future<StatementMasks> f = parts.get(i);
+            for (Future<Planned> f : parts) {
                 if (f.failed()) {
                     // Fail closed: a result we cannot trace through its views is not sent.
                     return Future.succeededFuture(Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
                             "pgwarden could not trace the columns of this statement to mask them, so it was refused: "
                                     + f.cause().getMessage())));
                 }
-                StatementMasks m = f.result();
-                masks.add(m.known() ? m : verdict.masksOf(i));
+                if (f.result().refusal() != null) {
+                    return Future.succeededFuture(Verdict.refuse(f.result().refusal()));
+                }
+                masks.add(f.result().masks());
             }
             return Future.succeededFuture(verdict.withMasks(masks));
         });
     }
 
     /**
-     * Only row-returning statements that read a view or a table with masked columns need the
-     * planner; a relation the catalog does not list yet calls for a catalog reload first.
+     * Only statements that read a view or a table with masked columns need the planner: those that
+     * return rows (for masking), and with {@code masking.predicates} other than allow those that read
+     * through a plan without returning its rows (for the predicate check). A relation the catalog
+     * does not list yet calls for a catalog reload first.
      */
     private Need need(String sql, MaskingPolicy policy) {
         // Keyed like the decision cache: WHERE aid = 1 and WHERE aid = 2 read the same relations.
@@ -166,7 +204,8 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     private Need computeNeed(String sql, MaskingPolicy policy) {
-        if (!ROW_QUERY.matcher(sql).find()) {
+        ExplainTarget target = ExplainTarget.of(sql, kinds(sql));
+        if (target == null || !target.returnsItsRows() && policy.predicates() == MaskingPolicy.Predicates.ALLOW) {
             return Need.NO;
         }
         if (analyzer != null) {
@@ -219,25 +258,46 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 .orElse(false);
     }
 
-    private Future<StatementMasks> lineage(String role, String sql, boolean extended, MaskingPolicy policy) {
+    private Future<Planned> lineage(String role, String sql, boolean extended, MaskingPolicy policy,
+            String policyVersion) {
+        if (cachedFor != policy) {
+            cache.clear();
+            cachedFor = policy;
+        }
         String key = role + '\0' + extended + '\0' + sql;
-        Future<StatementMasks> cached = cache.get(key);
+        Future<Planned> cached = cache.get(key);
         if (cached != null) {
             return cached;
         }
         String explain;
+        ExplainTarget target;
+        int params;
         try {
-            String query = plannable(sql);
+            target = ExplainTarget.of(sql, kinds(sql));
+            if (target == null) {
+                throw new IllegalArgumentException("no query to plan in this statement");
+            }
+            String query = target.query();
             explain = ExplainQuery.forStatement(query);
-            int params = extended ? Placeholders.count(query) : 0;
+            params = extended || target.bindsLater() ? Placeholders.count(query) : 0;
             if (params > 0) {
-                explain = GenericPlan.explain("pgwarden_lineage", "VERBOSE, FORMAT JSON", query, params);
+                explain = GenericPlan.explainShifted("pgwarden_lineage", "VERBOSE, FORMAT JSON", query, params);
             }
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e.getMessage());
         }
-        Future<StatementMasks> f = side.forRole(role).query(explain).map(rows -> toMasks(PlanLineage.fromExplainJson(
-                rows.get(rows.size() - 1).get(0)), policy));
+        StatementShape shape = new StatementShape(params > 0 ? GenericPlan.CLIENT_OFFSET : 0, params,
+                target.resultIsWritten(), COMPARED_SUBQUERY.matcher(target.query()).find());
+        Future<Planned> f = side.forRole(role).query(explain).compose(rows -> {
+            String json = rows.get(rows.size() - 1).get(0);
+            PlanLineage.Analysis analysis = PlanLineage.analyze(json, maskedColumns(policy), shape);
+            if (!catalogMissesPartOf(analysis)) {
+                return Future.succeededFuture(planned(analysis, target, policy, policyVersion));
+            }
+            // A relation or index created since the catalog was read: read it again, then judge the plan.
+            return catalog.reload().transform(r -> Future.succeededFuture(planned(
+                    PlanLineage.analyze(json, maskedColumns(policy), shape), target, policy, policyVersion)));
+        });
         f.onFailure(e -> {
             cache.remove(key);
             LOG.debugf("planner lineage failed: %s", e.getMessage());
@@ -247,6 +307,105 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         }
         cache.put(key, f);
         return f;
+    }
+
+    private Planned planned(PlanLineage.Analysis analysis, ExplainTarget target, MaskingPolicy policy,
+            String policyVersion) {
+        ValueUses uses = analysis.uses();
+        StatementMasks masks = target.returnsItsRows() ? toMasks(analysis.lineage(), policy) : null;
+        ValueUse refused = switch (policy.predicates()) {
+            case ALLOW -> null;
+            case LOOKUP -> uses.firstBeyondLookups().orElse(null);
+            case BLOCK -> uses.first().orElse(null);
+        };
+        if (refused == null) {
+            return new Planned(masks, uses.equalityLookups(), null);
+        }
+        String why = policy.predicates() == MaskingPolicy.Predicates.LOOKUP
+                ? "with masking.predicates: lookup only equality lookups against literals or parameters are allowed"
+                : "with masking.predicates: block a masked column may only be read into the result, masked";
+        PgError error = PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                "pgwarden refused this statement: it " + refused.action() + "; " + why);
+        if (policyVersion != null) {
+            error = error.withDetail("policy " + policyVersion + ", masking.predicates");
+        }
+        return new Planned(masks, uses.equalityLookups(), error);
+    }
+
+    /**
+     * Whether the plan reads a relation or an index the catalog does not list (yet): what is masked
+     * there, and what an index orders by, is only known after a reload. A name is reloaded for once
+     * (again only if the catalog was reloaded since for other reasons), so a name the catalog cannot
+     * see, such as another transaction's uncommitted table, costs one reload, not one per statement.
+     */
+    private boolean catalogMissesPartOf(PlanLineage.Analysis analysis) {
+        List<String> missing = new ArrayList<>();
+        for (BaseTable t : analysis.lineage().scannedRelations()) {
+            if (t.schema() != null && catalog.relation(t.schema(), t.table()).isEmpty()) {
+                missing.add("relation " + t);
+            }
+        }
+        analysis.uses().unknownIndexes().forEach(i -> missing.add("index " + i));
+        if (reloadedFor.size() > CACHE_LIMIT) {
+            reloadedFor.clear();
+        }
+        boolean reload = false;
+        for (String name : missing) {
+            Long askedAt = reloadedFor.get(name);
+            if (askedAt == null || catalog.version() > askedAt + 1) {
+                reloadedFor.put(name, catalog.version());
+                reload = true;
+            }
+        }
+        return reload;
+    }
+
+    /** The statement's kinds as the policy's analysis read them (its cache holds every statement decided). */
+    private Set<StatementKind> kinds(String sql) {
+        if (analyzer == null) {
+            return Set.of();
+        }
+        Set<StatementKind> kinds = EnumSet.noneOf(StatementKind.class);
+        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+            kinds.addAll(a.kinds());
+        }
+        return kinds;
+    }
+
+    /** Which base columns the policy masks, by the catalog (partitions by their root's rules). */
+    private MaskedColumns maskedColumns(MaskingPolicy policy) {
+        return new MaskedColumns() {
+            @Override
+            public boolean masked(BaseColumn column) {
+                return column.schema() != null
+                        && LineageResolver.this.masked(column.schema(), column.table(), column.column(), policy);
+            }
+
+            @Override
+            public Set<BaseColumn> maskedOf(BaseTable table) {
+                Set<BaseColumn> out = new HashSet<>();
+                if (table.schema() != null) {
+                    catalog.relation(table.schema(), table.table()).ifPresent(r -> {
+                        for (String c : r.columns()) {
+                            if (policy.forColumn(r.schema(), r.name(), c).isPresent()
+                                    || policy.forColumn(r.rootSchema(), r.rootName(), c).isPresent()) {
+                                out.add(BaseColumn.of(table.schema(), table.table(), c));
+                            }
+                        }
+                    });
+                }
+                return out;
+            }
+
+            @Override
+            public Set<BaseColumn> indexColumns(String schema, String index) {
+                return catalog.index(schema, index).map(i -> {
+                    Set<BaseColumn> out = new HashSet<>();
+                    i.columns().forEach(c -> out.add(BaseColumn.of(i.schema(), i.table(), c)));
+                    return out;
+                }).orElse(null);
+            }
+        };
     }
 
     /**
@@ -283,20 +442,6 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private static String unquote(String identifier) {
         return identifier.startsWith("\"") ? identifier.substring(1, identifier.length() - 1).replace("\"\"", "\"")
                 : identifier.toLowerCase(Locale.ROOT);
-    }
-
-    /** COPY (query) TO and DECLARE ... FOR query are planned on the query they wrap. */
-    private static String plannable(String sql) {
-        String s = sql.strip();
-        Matcher copy = COPY_QUERY.matcher(s);
-        if (copy.matches()) {
-            return copy.group(1);
-        }
-        Matcher declare = DECLARE_QUERY.matcher(s);
-        if (declare.matches()) {
-            return declare.group(1);
-        }
-        return s;
     }
 
     private StatementMasks toMasks(Lineage lineage, MaskingPolicy policy) {

@@ -45,6 +45,7 @@ public final class MaskingFactory {
         }
         p.masking().detectors().forEach(b::detector);
         b.onDerived(p.masking().onDerived().name());
+        b.predicates(p.masking().predicates().name());
         return b.build();
     }
 }

@@ -15,6 +15,17 @@ final class Placeholders {
         return max[0];
     }
 
+    /** The statement with every {@code $n} renumbered {@code $(n + by)}. */
+    static String shift(String sql, int by) {
+        StringBuilder out = new StringBuilder(sql.length() + 16);
+        int[] copied = { 0 };
+        scan(sql, (i, j) -> {
+            out.append(sql, copied[0], i).append('$').append(Integer.parseInt(sql.substring(i + 1, j)) + by);
+            copied[0] = j;
+        });
+        return out.append(sql, copied[0], sql.length()).toString();
+    }
+
     interface Placeholder {
         void at(int start, int end);
     }

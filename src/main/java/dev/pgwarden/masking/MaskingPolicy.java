@@ -38,6 +38,27 @@ public final class MaskingPolicy {
         }
     }
 
+    /**
+     * What a statement may do with a masked column's value besides returning it (masked): ALLOW
+     * anything; LOOKUP only equality with a literal or parameter (and IS NULL, a self-join); BLOCK
+     * nothing at all.
+     */
+    public enum Predicates {
+        ALLOW, LOOKUP, BLOCK;
+
+        public static Predicates parse(String name) {
+            if (name != null) {
+                String wanted = name.trim().toUpperCase(Locale.ROOT);
+                for (Predicates p : values()) {
+                    if (p.name().equals(wanted)) {
+                        return p;
+                    }
+                }
+            }
+            throw new IllegalArgumentException("unknown predicates value '" + name + "' (expected ALLOW, LOOKUP or BLOCK)");
+        }
+    }
+
     public record ColumnRule(ColumnPattern pattern, MaskFunction function) {
         public ColumnRule {
             Objects.requireNonNull(pattern, "pattern");
@@ -50,15 +71,17 @@ public final class MaskingPolicy {
     private final List<ColumnRule> rules;
     private final Set<Detector> detectors;
     private final OnDerived onDerived;
+    private final Predicates predicates;
 
-    private MaskingPolicy(List<ColumnRule> rules, Set<Detector> detectors, OnDerived onDerived) {
+    private MaskingPolicy(List<ColumnRule> rules, Set<Detector> detectors, OnDerived onDerived, Predicates predicates) {
         this.rules = List.copyOf(rules);
         this.detectors = Collections.unmodifiableSet(detectors.isEmpty() ? EnumSet.noneOf(Detector.class)
                 : EnumSet.copyOf(detectors));
         this.onDerived = onDerived;
+        this.predicates = predicates;
     }
 
-    /** No rules, no detectors, on_derived MASK. */
+    /** No rules, no detectors, on_derived MASK, predicates LOOKUP. */
     public static MaskingPolicy none() {
         return NONE;
     }
@@ -89,15 +112,21 @@ public final class MaskingPolicy {
         return onDerived;
     }
 
+    public Predicates predicates() {
+        return predicates;
+    }
+
     @Override
     public String toString() {
-        return "MaskingPolicy[rules=" + rules + ", detectors=" + detectors + ", onDerived=" + onDerived + "]";
+        return "MaskingPolicy[rules=" + rules + ", detectors=" + detectors + ", onDerived=" + onDerived
+                + ", predicates=" + predicates + "]";
     }
 
     public static final class Builder {
         private final List<ColumnRule> rules = new ArrayList<>();
         private final Set<Detector> detectors = EnumSet.noneOf(Detector.class);
         private OnDerived onDerived = OnDerived.MASK;
+        private Predicates predicates = Predicates.LOOKUP;
 
         private Builder() {
         }
@@ -147,8 +176,17 @@ public final class MaskingPolicy {
             return this;
         }
 
+        public Builder predicates(String name) {
+            return predicates(Predicates.parse(name));
+        }
+
+        public Builder predicates(Predicates p) {
+            predicates = Objects.requireNonNull(p, "predicates");
+            return this;
+        }
+
         public MaskingPolicy build() {
-            return new MaskingPolicy(rules, detectors, onDerived);
+            return new MaskingPolicy(rules, detectors, onDerived, predicates);
         }
     }
 }

@@ -7,10 +7,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /** The policy's {@code masking:} section. */
-public record MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived) {
+public record MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived,
+        MaskedPredicates predicates) {
 
     public static final MaskingPolicy NONE =
-            new MaskingPolicy(List.of(), Set.of(), DerivedValues.MASK);
+            new MaskingPolicy(List.of(), Set.of(), DerivedValues.MASK, MaskedPredicates.LOOKUP);
+
+    /** With the default {@code predicates: lookup}. */
+    public MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived) {
+        this(columns, detectors, onDerived, MaskedPredicates.LOOKUP);
+    }
 
     /** The function for a result column whose lineage is {@code schema.table.column}; first match wins. */
     public Optional<MaskFunction> functionFor(String schema, String table, String column) {

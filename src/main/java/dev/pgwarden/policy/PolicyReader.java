@@ -78,7 +78,7 @@ final class PolicyReader {
             return MaskingPolicy.NONE;
         }
         YamlMap m = map(entry.value(), "masking");
-        allowKeys(m, "masking", "columns", "detectors", "on_derived");
+        allowKeys(m, "masking", "columns", "detectors", "on_derived", "predicates");
         List<MaskedColumn> columns = new ArrayList<>();
         Entry c = m.entries().get("columns");
         if (c != null) {
@@ -120,7 +120,13 @@ final class PolicyReader {
             onDerived = named(od.value(), "masking.on_derived", DerivedValues::fromPolicyName,
                     DerivedValues.values(), DerivedValues::policyName);
         }
-        return new MaskingPolicy(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived);
+        MaskedPredicates predicates = MaskedPredicates.LOOKUP;
+        Entry pr = m.entries().get("predicates");
+        if (pr != null) {
+            predicates = named(pr.value(), "masking.predicates", MaskedPredicates::fromPolicyName,
+                    MaskedPredicates.values(), MaskedPredicates::policyName);
+        }
+        return new MaskingPolicy(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived, predicates);
     }
 
     private List<Rule> rules(Entry entry) throws PolicyException {

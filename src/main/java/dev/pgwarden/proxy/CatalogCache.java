@@ -21,7 +21,8 @@ import io.vertx.core.Promise;
  * as public.customers.ssn whatever the query called it. A snapshot of every user relation's
  * columns, reloaded when a result names a table it has not seen (a table created after the last
  * load): the result waits for the reload rather than pass unmasked. Also answers which relations
- * exist by name (views, tables) so the gateway knows when a statement needs the planner's lineage.
+ * exist by name (views, tables) so the gateway knows when a statement needs the planner's lineage,
+ * and which columns each index reads (an index scan orders rows by them).
  */
 public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private static final Logger LOG = Logger.getLogger(CatalogCache.class);
@@ -37,6 +38,21 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             + " JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace"
             + " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
             + " ORDER BY c.oid, a.attnum";
+    /**
+     * Every user index and the columns it reads (keys, and the columns its expressions and predicate
+     * use): an index scan returns rows in the order of those columns.
+     */
+    static final String INDEX_QUERY = "SELECT n.nspname, ic.relname, t.relname, a.attname"
+            + " FROM pg_catalog.pg_index x"
+            + " JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace"
+            + " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
+            + " JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum > 0 AND NOT a.attisdropped"
+            + " AND (a.attnum = ANY (x.indkey::pg_catalog.int2[]) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+            + " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = x.indexrelid"
+            + " AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = x.indrelid"
+            + " AND d.refobjsubid = a.attnum))"
+            + " WHERE x.indexrelid >= " + FIRST_NORMAL_OID;
 
     /**
      * A relation by name: its kind ('r' table, 'v' view, 'm' materialized view, ...), its columns,
@@ -46,12 +62,16 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             String rootName) {
     }
 
+    /** An index: its table (in the index's schema) and the columns it reads. */
+    public record Index(String schema, String table, List<String> columns) {
+    }
+
     private record Snapshot(Map<Long, MaskPlanner.ColumnRef> columns, Set<Integer> tables,
-            Map<String, List<Relation>> relationsByName) {
+            Map<String, List<Relation>> relationsByName, Map<String, Index> indexes) {
     }
 
     private final SideQueryClient side;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of(), Map.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Set.of(), Map.of(), Map.of());
     private volatile long version;
     private volatile long loadedAtNanos = System.nanoTime() - RELOAD_SPACING_NANOS;
     /** Names the catalog does not list (temp tables, typos) must not reload it on every statement. */
@@ -81,19 +101,20 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         }
         Promise<Void> done = Promise.promise();
         loading = done.future();
-        side.query(QUERY).onComplete(r -> {
-            loading = null;
-            if (r.failed()) {
-                LOG.warnf("catalog load failed: %s", r.cause().getMessage());
-                done.fail(r.cause());
-                return;
-            }
-            snapshot = build(r.result());
-            version++;
-            loadedAtNanos = System.nanoTime();
-            LOG.debugf("catalog loaded: %d relations", snapshot.tables.size());
-            done.complete();
-        });
+        side.query(QUERY).compose(columns -> side.query(INDEX_QUERY).map(indexes -> build(columns, indexes)))
+                .onComplete(r -> {
+                    loading = null;
+                    if (r.failed()) {
+                        LOG.warnf("catalog load failed: %s", r.cause().getMessage());
+                        done.fail(r.cause());
+                        return;
+                    }
+                    snapshot = r.result();
+                    version++;
+                    loadedAtNanos = System.nanoTime();
+                    LOG.debugf("catalog loaded: %d relations", snapshot.tables.size());
+                    done.complete();
+                });
         return done.future();
     }
 
@@ -102,7 +123,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         Snapshot s = snapshot;
         Set<Integer> tables = new HashSet<>(s.tables);
         tables.addAll(tableOids);
-        snapshot = new Snapshot(s.columns, tables, s.relationsByName);
+        snapshot = new Snapshot(s.columns, tables, s.relationsByName, s.indexes);
     }
 
     /** Whether a statement naming an unknown relation may reload the catalog now (at most every 2 s). */
@@ -131,7 +152,17 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
     }
 
 
-    private static Snapshot build(List<List<String>> rows) {
+    /** The index schema.name, if the catalog lists it. */
+    public Optional<Index> index(String schema, String name) {
+        return Optional.ofNullable(snapshot.indexes.get(schema + '.' + name));
+    }
+
+    private static Snapshot build(List<List<String>> rows, List<List<String>> indexRows) {
+        Map<String, Index> indexes = new HashMap<>();
+        for (List<String> row : indexRows) {
+            indexes.computeIfAbsent(row.get(0) + '.' + row.get(1), k -> new Index(row.get(0), row.get(2),
+                    new ArrayList<>())).columns().add(row.get(3));
+        }
         Map<Long, MaskPlanner.ColumnRef> columns = new HashMap<>(rows.size() * 2);
         Set<Integer> tables = new HashSet<>();
         Map<Integer, Relation> relations = new HashMap<>();
@@ -147,7 +178,7 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
         Map<String, List<Relation>> byName = new HashMap<>();
         relations.values().forEach(r -> byName.computeIfAbsent(r.name().toLowerCase(Locale.ROOT),
                 k -> new ArrayList<>()).add(r));
-        return new Snapshot(Map.copyOf(columns), Set.copyOf(tables), Map.copyOf(byName));
+        return new Snapshot(Map.copyOf(columns), Set.copyOf(tables), Map.copyOf(byName), Map.copyOf(indexes));
     }
 
     private static long key(int tableOid, int attnum) {

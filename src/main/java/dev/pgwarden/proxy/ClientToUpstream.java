@@ -123,23 +123,21 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     }
 
     /**
-     * The policy's verdict, then a person's approval where a rule requires one (the session waits),
-     * then (for allowed statements that need it) the planner's lineage for masking.
+     * The policy's verdict, then (for allowed statements that need it) the planner's reading for
+     * masking and masking.predicates, then a person's approval where a rule requires one (the session
+     * waits): a statement the planner's reading refuses is never put to an approver.
      */
     private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
         Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
+        if (lineage != null) {
+            v = v.succeeded() ? lineage.resolve(session, v.result(), extended)
+                    : v.compose(verdict -> lineage.resolve(session, verdict, extended));
+        }
         if (!v.succeeded()) {
-            v = v.compose(this::approval);
-        } else if (v.result().needsApproval() != null) {
-            v = approval(v.result()); // the hot path (a cached verdict, nothing to approve) allocates nothing here
+            return v.compose(this::approval);
         }
-        if (lineage == null) {
-            return v;
-        }
-        if (v.succeeded()) {
-            return lineage.resolve(session, v.result(), extended);
-        }
-        return v.compose(verdict -> lineage.resolve(session, verdict, extended));
+        // the hot path (a cached verdict, nothing to approve) allocates nothing here
+        return v.result().needsApproval() != null ? approval(v.result()) : v;
     }
 
     private Future<StatementGate.Verdict> approval(StatementGate.Verdict verdict) {

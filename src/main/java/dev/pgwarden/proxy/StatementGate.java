@@ -63,6 +63,15 @@ public interface StatementGate {
             return i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN;
         }
 
+        /** Equality lookups on masked columns the statements make, all together (see {@link StatementMasks#equalityLookups()}). */
+        public int equalityLookups() {
+            int n = 0;
+            for (StatementMasks m : masks) {
+                n += m.equalityLookups();
+            }
+            return n;
+        }
+
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
             return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits);

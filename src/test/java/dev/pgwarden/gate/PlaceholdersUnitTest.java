@@ -13,4 +13,10 @@ class PlaceholdersUnitTest {
         assertEquals(0, Placeholders.count("SELECT $$ $4 $$, $tag$ $6 $tag$"));
         assertEquals(0, Placeholders.count("SELECT a$1 FROM t"));
     }
+
+    @Test
+    void shiftsOnlyPlaceholders() {
+        assertEquals("SELECT '$1', $101 -- $2\n FROM t WHERE a = $102 AND b$1 = $$ $3 $$",
+                Placeholders.shift("SELECT '$1', $1 -- $2\n FROM t WHERE a = $2 AND b$1 = $$ $3 $$", 100));
+    }
 }

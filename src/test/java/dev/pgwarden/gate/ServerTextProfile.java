@@ -9,7 +9,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 /**
  * Masked columns with and without a recognisable shape (an SSN, a diagnosis), for the text
  * PostgreSQL writes about data: errors, notices, notifications. Predicates on masked columns are
- * allowed here, so the statements run and fail in PostgreSQL rather than being refused first.
+ * allowed here ({@code predicates: allow}), so the statements run and fail in PostgreSQL rather
+ * than being refused first.
  */
 public class ServerTextProfile implements QuarkusTestProfile {
     public static final String POLICY = """
@@ -28,6 +29,7 @@ public class ServerTextProfile implements QuarkusTestProfile {
                   with: redact
               detectors: [ssn, card, email]
               on_derived: mask
+              predicates: allow
             default: allow
             """;
 

@@ -40,6 +40,7 @@ class PolicyLoaderTest {
         assertTrue(m.functionFor("public", "customers", "name").isEmpty());
         assertEquals(Set.of(Detector.SSN, Detector.CARD, Detector.EMAIL), m.detectors());
         assertEquals(DerivedValues.MASK, m.onDerived());
+        assertEquals(MaskedPredicates.LOOKUP, m.predicates(), "lookup unless the policy says otherwise");
 
         assertEquals(List.of("no-bulk-export", "agents-read-only", "big-selects"),
                 p.rules().stream().map(Rule::name).toList());
@@ -64,6 +65,7 @@ class PolicyLoaderTest {
         assertEquals(MaskFunction.NULL, p.masking().functionFor("a", "b", "secret_note").orElseThrow());
         assertEquals(MaskFunction.EMAIL, p.masking().functionFor("crm", "customers", "email").orElseThrow());
         assertEquals(DerivedValues.BLOCK, p.masking().onDerived());
+        assertEquals(MaskedPredicates.BLOCK, p.masking().predicates());
         assertEquals(List.of("admins"), p.rule("admins-anything").orElseThrow().groups());
         assertEquals(RuleMatch.ANY, p.rule("admins-anything").orElseThrow().match());
         RuleMatch m = p.rule("no-unbounded-customer-reads").orElseThrow().match();
@@ -133,6 +135,9 @@ class PolicyLoaderTest {
                 Arguments.of("unknown mask function", 4, "unknown value 'scramble'", "masking:\n  columns:\n    - column: a.b.c\n      with: scramble"),
                 Arguments.of("unknown detector", 2, "unknown value 'iban'", "masking:\n  detectors: [ssn, iban]"),
                 Arguments.of("unknown on_derived", 2, "unknown value 'allow'", "masking:\n  on_derived: allow"),
+                Arguments.of("unknown predicates", 3, "unknown value 'equality' (expected one of: allow, lookup, block)",
+                        "masking:\n  on_derived: mask\n  predicates: equality"),
+                Arguments.of("predicates not a string", 2, "masking.predicates", "masking:\n  predicates: [lookup]"),
                 Arguments.of("rows not a number", 4, "must be a whole number", "rules:\n  - name: a\n    match:\n      estimated_rows_over: lots\n    action: block"),
                 Arguments.of("negative rows", 3, "must be a whole number", "rules:\n  - name: a\n    match: {estimated_rows_over: -5}\n    action: block"),
                 Arguments.of("no_where not a boolean", 3, "must be true or false", "rules:\n  - name: a\n    match: {no_where: 3}\n    action: block"),

@@ -64,4 +64,18 @@ class PolicyStoreTest {
         assertEquals("r2", store.current().roleFor(java.util.Set.of("a")).orElseThrow());
         assertTrue(!v1.equals(store.current().version()));
     }
+
+    @Test
+    void aBadPredicatesValueOnReloadKeepsTheRunningPolicy(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("policy.yaml");
+        Files.writeString(file, "masking:\n  predicates: block\n");
+        PolicyStore store = new PolicyStore(configFor(file));
+        String running = store.current().version();
+        assertEquals(MaskedPredicates.BLOCK, store.current().masking().predicates());
+        Files.writeString(file, "masking:\n  predicates: sometimes\n");
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        store.reloadIfChanged();
+        assertEquals(running, store.current().version(), "the bad file was not loaded");
+        assertEquals(MaskedPredicates.BLOCK, store.current().masking().predicates());
+    }
 }

@@ -39,7 +39,7 @@ final class Expression {
     }
 
     /** Lower-case words the deparser prints inside type names ({@code timestamp with time zone}). */
-    private static final Set<String> TYPE_WORDS = Set.of("varying", "precision", "with", "without", "time", "zone",
+    static final Set<String> TYPE_WORDS = Set.of("varying", "precision", "with", "without", "time", "zone",
             "year", "month", "day", "hour", "minute", "second", "to");
     private static final Pattern INITPLAN_COLUMN = Pattern.compile("col([0-9]+)");
 

@@ -39,7 +39,21 @@ import dev.pgwarden.masking.lineage.Token.Kind;
  */
 final class LineageAnalyzer {
 
-    private record Entry(Expression expr, boolean var, OutputLineage lineage, boolean widened) {
+    /**
+     * One output of a node. {@code identity}: the base columns of which this output is the raw value
+     * (one of them, when the analysis cannot tell which), or null when it may be computed.
+     */
+    record Entry(Expression expr, boolean var, OutputLineage lineage, boolean widened, Set<BaseColumn> identity) {
+    }
+
+    /**
+     * A part of an expression that carries data: a column reference, a child's output the
+     * expression refers to, a SubPlan/InitPlan reference or a {@code $n}; tokens {@code [start, end)}.
+     *
+     * @param item     the item, or null for a child's output matched by its text
+     * @param identity as {@link Entry#identity()}
+     */
+    record Leaf(int start, int end, OutputLineage lineage, Set<BaseColumn> identity, Item item) {
     }
 
     private record Rendering(List<Token> tokens, Entry entry) {
@@ -154,7 +168,8 @@ final class LineageAnalyzer {
                 for (Expression expr : node.output) {
                     Acc acc = new Acc();
                     resolve(node, expr, acc);
-                    result.add(new Entry(expr, expr.soleReference() != null, acc.build(), false));
+                    result.add(new Entry(expr, expr.soleReference() != null, acc.build(), false,
+                            identity(node, expr)));
                 }
             } else {
                 result = List.of();
@@ -184,13 +199,16 @@ final class LineageAnalyzer {
         List<Entry> out = new ArrayList<>(width);
         for (int m = 0; m < width; m++) {
             Acc acc = new Acc();
+            List<Entry> column = new ArrayList<>(branches.size());
             for (List<Entry> b : branches) {
                 if (m < b.size()) {
                     acc.add(b.get(m).lineage());
+                    column.add(b.get(m));
                 }
             }
             Entry first = branches.get(0).size() > m ? branches.get(0).get(m) : null;
-            out.add(new Entry(first == null ? null : first.expr(), first != null && first.var(), acc.build(), widened));
+            out.add(new Entry(first == null ? null : first.expr(), first != null && first.var(), acc.build(), widened,
+                    unionIdentity(column)));
         }
         return out;
     }
@@ -238,7 +256,7 @@ final class LineageAnalyzer {
         // Scan nodes (and ModifyTable) compute from their relation, not from child outputs: an
         // UPDATE's child prints the same alias with old-row meaning.
         if (node.alias == null && !node.referencedChildren().isEmpty()) {
-            matchChildOutputs(node, expr, covered, acc);
+            matchChildOutputs(node, expr, covered, acc, null);
         }
         for (Item item : expr.items) {
             if (!covered[item.start()]) {
@@ -247,8 +265,60 @@ final class LineageAnalyzer {
         }
     }
 
-    /** Finds children's output texts inside the expression, longest first; marks them covered. */
-    private void matchChildOutputs(PlanNode node, Expression expr, boolean[] covered, Acc acc) {
+    /**
+     * The parts of an expression of {@code node} that carry data, each with its lineage, in token
+     * order: what {@link #resolve} adds up, kept apart. A child's output matched by its text is one
+     * leaf (its computation was the child's); items inside it are not listed.
+     */
+    List<Leaf> leaves(PlanNode node, Expression expr) {
+        List<Leaf> out = new ArrayList<>();
+        if (expr.syntaxError != null) {
+            return out;
+        }
+        boolean[] covered = new boolean[expr.tokens.size()];
+        if (node.alias == null && !node.referencedChildren().isEmpty()) {
+            matchChildOutputs(node, expr, covered, new Acc(), out);
+        }
+        for (Item item : expr.items) {
+            if (covered[item.start()] || item.type() == ItemType.FUNC) {
+                continue;
+            }
+            Acc acc = new Acc();
+            resolveItem(node, item, acc);
+            out.add(new Leaf(item.start(), item.end(), acc.build(), itemIdentity(node, item), item));
+        }
+        out.sort(java.util.Comparator.comparingInt(Leaf::start));
+        // A name of three parts is read both ways (two items at one place): one leaf with both lineages.
+        for (int k = out.size() - 1; k > 0; k--) {
+            Leaf a = out.get(k - 1);
+            Leaf b = out.get(k);
+            if (a.start() == b.start()) {
+                Acc both = new Acc();
+                both.add(a.lineage());
+                both.add(b.lineage());
+                out.set(k - 1, new Leaf(a.start(), Math.max(a.end(), b.end()), both.build(), null, a.item()));
+                out.remove(k);
+            }
+        }
+        return out;
+    }
+
+    /** The outputs of a node, as {@link #entries} computes them. */
+    List<Entry> outputs(PlanNode node) {
+        return entries(node);
+    }
+
+    /** Whether {@code $n} is an InitPlan's output (PostgreSQL 15 prints those as {@code $n} too). */
+    boolean isExecParam(int n) {
+        return params.containsKey(n);
+    }
+
+    /**
+     * Finds children's output texts inside the expression, longest first; marks them covered.
+     * With {@code leaves}, each match is also listed as one leaf (ambiguous matches too: their
+     * inside is then this node's own computation over the same outputs, and the leaf covers both).
+     */
+    private void matchChildOutputs(PlanNode node, Expression expr, boolean[] covered, Acc acc, List<Leaf> leaves) {
         Map<String, List<Rendering>> index = renderingIndex(node);
         if (index.isEmpty()) {
             return;
@@ -298,9 +368,30 @@ final class LineageAnalyzer {
             boolean ambiguousParentheses = after != null
                     && (after.is(Kind.CAST) || after.is(Kind.DOT) || after.is(Kind.LBRACKET));
             boolean alsoResolveInside = false;
+            List<Entry> matched = new ArrayList<>(matches.size());
             for (Rendering r : matches) {
                 acc.add(r.entry().lineage());
+                matched.add(r.entry());
                 alsoResolveInside |= ambiguousParentheses && r.entry().widened() && !r.entry().var();
+            }
+            if (leaves != null) {
+                Acc leaf = new Acc();
+                matched.forEach(e -> leaf.add(e.lineage()));
+                Set<BaseColumn> identity = unionIdentity(matched);
+                if (alsoResolveInside) {
+                    for (Item it : expr.items) {
+                        if (it.start() >= i && it.end() <= i + best && it.type() != ItemType.FUNC) {
+                            resolveItem(node, it, leaf);
+                        }
+                    }
+                    identity = null;
+                }
+                leaves.add(new Leaf(i, i + best, leaf.build(), identity, null));
+                for (int k = i; k < i + best; k++) {
+                    covered[k] = true;
+                }
+                i += best - 1;
+                continue;
             }
             if (!alsoResolveInside) {
                 for (int k = i; k < i + best; k++) {
@@ -595,6 +686,172 @@ final class LineageAnalyzer {
             setOp |= p.isSetOperation();
         }
         return UNRELATED;
+    }
+
+    // ---------------------------------------------------------------- identities
+
+    /** Sentinel of {@link #childIdentity}: no child output is that reference. */
+    private static final Set<BaseColumn> NOT_FOUND = Collections.unmodifiableSet(new HashSet<>());
+    /** Casts that keep a value's text as it is (no length limit), so equality on them is equality on the value. */
+    private static final Set<String> IDENTITY_CASTS = Set.of("text", "character varying", "bpchar");
+
+    /** An output is the raw value of a column when it is a plain reference, or one cast to a text type. */
+    private Set<BaseColumn> identity(PlanNode node, Expression expr) {
+        if (expr.syntaxError != null) {
+            return null;
+        }
+        Item sole = expr.soleReference();
+        if (sole != null) {
+            return refIdentity(node, sole);
+        }
+        // (ref)::text, (ref)::character varying, (ref)::bpchar
+        List<Token> t = expr.tokens;
+        if (expr.items.size() != 1 || expr.items.get(0).type() != ItemType.REF || expr.items.get(0).start() != 1
+                || !t.get(0).is(Kind.LPAREN)) {
+            return null;
+        }
+        Item ref = expr.items.get(0);
+        int close = ref.end();
+        if (close + 2 >= t.size() || !t.get(close).is(Kind.RPAREN) || !t.get(close + 1).is(Kind.CAST)) {
+            return null;
+        }
+        StringBuilder type = new StringBuilder();
+        for (int k = close + 2; k < t.size(); k++) {
+            if (!t.get(k).is(Kind.IDENT)) {
+                return null;
+            }
+            type.append(k > close + 2 ? " " : "").append(t.get(k).raw());
+        }
+        return IDENTITY_CASTS.contains(type.toString()) ? refIdentity(node, ref) : null;
+    }
+
+    private Set<BaseColumn> itemIdentity(PlanNode node, Item item) {
+        switch (item.type()) {
+            case REF -> {
+                return refIdentity(node, item);
+            }
+            case INITPLAN -> {
+                PlanNode ip = initPlans.get(item.number());
+                List<Entry> es = ip == null ? List.of() : entries(ip);
+                return item.column() >= 0 && item.column() < es.size() ? es.get(item.column()).identity() : null;
+            }
+            case PARAM -> {
+                ParamSource src = params.get(item.number());
+                List<Entry> es = src == null ? List.of() : entries(src.node());
+                return src != null && src.index() < es.size() ? es.get(src.index()).identity() : null;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** As {@link #resolveRef}, for identity: which base column's raw value the reference is, or null. */
+    private Set<BaseColumn> refIdentity(PlanNode node, Item item) {
+        String alias = item.qualifier() != null ? item.qualifier() : singleAlias;
+        if (alias == null || item.wholeRow()) {
+            return null;
+        }
+        RefKey key = new RefKey(alias, item.name(), false);
+        if (alias.equals(node.alias)) {
+            return ownIdentity(node, key);
+        }
+        Set<BaseColumn> fromChildren = childIdentity(node.referencedChildren(), null, key);
+        if (fromChildren != NOT_FOUND) {
+            return fromChildren;
+        }
+        List<PlanNode> owners = ownersByAlias.get(alias);
+        if (owners == null) {
+            return null;
+        }
+        for (PlanNode owner : owners) {
+            int rel = descent(owner, node);
+            if (rel == DESCENDANT) {
+                return ownIdentity(owner, key);
+            }
+            if (rel == THROUGH_SET_OPERATION) {
+                return null;
+            }
+        }
+        PlanNode from = node;
+        for (PlanNode q = node.parent; q != null; from = q, q = q.parent) {
+            if (key.alias().equals(q.alias)) {
+                return ownIdentity(q, key);
+            }
+            Set<BaseColumn> s = childIdentity(q.referencedChildren(), from, key);
+            if (s != NOT_FOUND) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private Set<BaseColumn> childIdentity(List<PlanNode> children, PlanNode exclude, RefKey key) {
+        List<Entry> exact = null;
+        boolean mentioned = false;
+        for (PlanNode child : children) {
+            if (child == exclude) {
+                continue;
+            }
+            for (Entry e : entries(child)) {
+                if (e.expr() == null) {
+                    continue;
+                }
+                Item sole = e.expr().soleReference();
+                if (sole != null && key.equals(keyOf(sole))) {
+                    (exact == null ? exact = new ArrayList<>(1) : exact).add(e);
+                } else if (mentions(e.expr(), key)) {
+                    mentioned = true;
+                }
+            }
+        }
+        if (exact != null) {
+            return unionIdentity(exact);
+        }
+        return mentioned ? null : NOT_FOUND;
+    }
+
+    private Set<BaseColumn> ownIdentity(PlanNode node, RefKey key) {
+        if (node.relationName != null) {
+            return "ModifyTable".equals(node.type) || node.schema == null ? null
+                    : Set.of(new BaseColumn(node.schema, node.relationName, key.column()));
+        }
+        switch (node.type == null ? "" : node.type) {
+            case "Subquery Scan" -> {
+                PlanNode child = node.subqueryChild();
+                return child == null ? null : unionIdentity(entries(child));
+            }
+            case "CTE Scan" -> {
+                List<PlanNode> plans = node.cteName == null ? null : ctes.get(node.cteName);
+                if (plans == null) {
+                    return null;
+                }
+                List<Entry> all = new ArrayList<>();
+                plans.forEach(p -> all.addAll(entries(p)));
+                return unionIdentity(all);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * The value is one of these outputs (which one is not known): an identity if every one that
+     * carries data is; outputs that carry nothing (constants, NULL placeholders) do not count.
+     */
+    private static Set<BaseColumn> unionIdentity(List<Entry> entries) {
+        Set<BaseColumn> out = new HashSet<>();
+        for (Entry e : entries) {
+            if (e.lineage().isConstant()) {
+                continue;
+            }
+            if (e.identity() == null) {
+                return null;
+            }
+            out.addAll(e.identity());
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- a node's own columns

@@ -86,8 +86,36 @@ public final class PlanLineage {
      *                          statement rewritten by rules): fail closed
      */
     public static Lineage fromExplainJson(String explainVerboseJson, FunctionPolicy functions) {
-        Objects.requireNonNull(explainVerboseJson, "explainVerboseJson");
         Objects.requireNonNull(functions, "functions");
+        return new LineageAnalyzer(root(explainVerboseJson), functions).run();
+    }
+
+    /**
+     * The lineage of a plan and what it does with masked columns' values besides returning them
+     * (see {@link ValueUseAnalyzer}), read from the same EXPLAIN with the built-in function allow-list.
+     *
+     * @param lineage the result columns' lineage, as {@link #fromExplainJson(String)}
+     * @param uses    every comparison, ordering, grouping, failing computation or write of a masked value
+     */
+    public record Analysis(Lineage lineage, ValueUses uses) {
+    }
+
+    /**
+     * @param masked which columns are masked
+     * @param shape  what the plan does not say about its statement
+     * @throws LineageException as {@link #fromExplainJson(String, FunctionPolicy)}
+     */
+    public static Analysis analyze(String explainVerboseJson, MaskedColumns masked, StatementShape shape) {
+        Objects.requireNonNull(masked, "masked");
+        Objects.requireNonNull(shape, "shape");
+        PlanNode root = root(explainVerboseJson);
+        LineageAnalyzer lineage = new LineageAnalyzer(root, FunctionPolicy.builtins());
+        Lineage result = lineage.run();
+        return new Analysis(result, new ValueUseAnalyzer(root, lineage, masked, shape).run());
+    }
+
+    private static PlanNode root(String explainVerboseJson) {
+        Objects.requireNonNull(explainVerboseJson, "explainVerboseJson");
         JsonNode doc;
         try {
             doc = MAPPER.readTree(explainVerboseJson);
@@ -103,6 +131,6 @@ public final class PlanLineage {
         if (doc == null || !doc.isObject()) {
             throw new LineageException("EXPLAIN output is not a JSON plan document");
         }
-        return new LineageAnalyzer(PlanNode.tree(doc.get("Plan")), functions).run();
+        return PlanNode.tree(doc.get("Plan"));
     }
 }

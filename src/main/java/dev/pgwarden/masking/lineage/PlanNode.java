@@ -33,9 +33,12 @@ final class PlanNode {
     final List<PlanNode> dataChildren = new ArrayList<>(2);
     /** InitPlans and SubPlans attached to this node. */
     final List<PlanNode> subplans = new ArrayList<>(0);
+    /** The node as EXPLAIN printed it, for the fields read only when checking predicates. */
+    final JsonNode json;
 
     private PlanNode(JsonNode json, PlanNode parent) {
         this.parent = parent;
+        this.json = json;
         this.type = text(json, "Node Type");
         this.parentRelationship = text(json, "Parent Relationship");
         this.subplanName = text(json, "Subplan Name");
@@ -123,6 +126,11 @@ final class PlanNode {
         for (PlanNode c : subplans) {
             c.forEach(visitor);
         }
+    }
+
+    /** A text field of this node, or null. */
+    String field(String name) {
+        return text(json, name);
     }
 
     private static String text(JsonNode json, String field) {
