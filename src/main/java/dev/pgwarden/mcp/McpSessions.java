@@ -104,6 +104,9 @@ public class McpSessions {
                 return checkOwner(existing, caller);
             }
             if (sessions.size() >= config.mcp().maxSessions()) {
+                sweep(); // sessions ended since the last periodic sweep free their places now
+            }
+            if (sessions.size() >= config.mcp().maxSessions()) {
                 throw new Refusal(SqlState.TOO_MANY_CONNECTIONS, "too many MCP sessions are open ("
                         + config.mcp().maxSessions() + "); end one (DELETE /mcp) or try again later");
             }
