@@ -171,14 +171,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.QUERY, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.query(verdict.statements(), verdict.masks(), limits(verdict));
+                results.query(verdict.statements(), verdict.masks(), limits(verdict), verdict.meters());
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
         } else {
             sessions.statementRefused();
             if (results != null) {
-                results.query(List.of(), List.of(), List.of());
+                results.query(List.of(), List.of(), List.of(), List.of());
             }
             upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
@@ -197,7 +197,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.PARSE, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0));
+                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0), verdict.meterOf(0));
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
