@@ -157,6 +157,7 @@ public class BudgetLedger {
             flush();
         } catch (Throwable t) {
             metrics.storeErrors.increment();
+            dataSource.flush(AgroalDataSource.FlushMode.INVALID); // no dead connection for the next attempt
             if (!storeFailing) {
                 storeFailing = true;
                 LOG.warnf("budget usage could not be written to or read from the store (retrying every %s; "
