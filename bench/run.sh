@@ -37,6 +37,7 @@ BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar eve
 BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}"
 BENCH_STORE_FSYNC="${BENCH_STORE_FSYNC:-on}"   # the gateways' store cluster: on = durable commits (as in production)
 BENCH_AUDIT_FAIL_CLOSED="${BENCH_AUDIT_FAIL_CLOSED:-true}"  # pgwarden-audit: pgwarden.audit.fail-closed
+BENCH_BUDGET="${BENCH_BUDGET:-0}"             # 1 = pgwarden-masked's policy also has a budget on pgbench_accounts
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
@@ -62,6 +63,7 @@ done
 [[ "$BENCH_STORE_FSYNC" == on || "$BENCH_STORE_FSYNC" == off ]] || die "BENCH_STORE_FSYNC must be on or off"
 [[ "$BENCH_AUDIT_FAIL_CLOSED" == true || "$BENCH_AUDIT_FAIL_CLOSED" == false ]] \
   || die "BENCH_AUDIT_FAIL_CLOSED must be true or false"
+[[ "$BENCH_BUDGET" == 0 || "$BENCH_BUDGET" == 1 ]] || die "BENCH_BUDGET must be 0 or 1"
 for m in "${MODES[@]}"; do
   case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
 done
@@ -483,6 +485,17 @@ rules:
     message: "read-only"
 default: allow
 EOF
+    if [[ "$BENCH_BUDGET" == 1 ]]; then
+      # every pgbench statement is checked against the budget and metered (limits far out of reach)
+      cat >>"$2" <<EOF
+budgets:
+  - name: bench-accounts
+    groups: [bench]
+    tables: [public.pgbench_accounts]
+    rows_per_hour: 1000000000000
+    bytes_per_hour: 1000000000000000
+EOF
+    fi
   fi
 }
 
@@ -673,6 +686,12 @@ if has_target pgwarden-audit; then
   dropped="$(printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_dropped_total/ {printf "%d", $2}')"
   AUDIT_RECORDS="${written:-?} records written, ${dropped:-?} dropped; store fsync $BENCH_STORE_FSYNC, fail-closed $BENCH_AUDIT_FAIL_CLOSED"
   log "pgwarden-audit: $AUDIT_RECORDS"
+fi
+if [[ "$BENCH_BUDGET" == 1 ]] && has_target pgwarden-masked; then
+  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$GWM_HTTP_PORT/q/metrics" || true)"
+  rows="$(printf '%s\n' "$metrics" | awk '/^pgwarden_budget_rows_total\{budget="bench-accounts"/ {printf "%d", $2}')"
+  MASKED_SMOKE+="; budget bench-accounts on pgbench_accounts counted ${rows:-?} rows"
+  log "pgwarden-masked: budget bench-accounts counted ${rows:-?} rows"
 fi
 
 # ------------------------------------------------------------------------------------------------
