@@ -445,6 +445,7 @@ def cmd_report(args):
     ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
                    ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"),
                    ("pgwarden-audit", "pgwarden"), ("pgwarden-audit", "direct"),
+                   ("pgwarden-budget", "pgwarden-masked"), ("pgwarden-budget", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
@@ -453,6 +454,11 @@ def cmd_report(args):
     if meta.get("audit_records"):
         L.append(f"pgwarden-audit records every statement and result (fail-closed: each acknowledgement waits for "
                  f"its record's commit): {meta['audit_records']}.")
+        L.append("")
+    if meta.get("budget_rows"):
+        L.append(f"pgwarden-budget runs pgwarden-masked's policy plus a budget on `public.pgbench_accounts` for group "
+                 f"`bench` (limits out of reach): every statement is checked against it and metered, and usage is "
+                 f"flushed to its store every second; it counted {meta['budget_rows']} rows.")
         L.append("")
     if ratio_rows:
         L.append("### TPS ratios (1.00× = same throughput; below 1 = slower than the reference)")

@@ -52,15 +52,15 @@ public class BudgetCheck {
         }
         String subject = session.principal().subject();
         Budget spent = null;
-        Tally spentTally = null;
-        Tally.Grant covering = null;
+        SubjectTally spentTally = null;
+        SubjectTally.Grant covering = null;
         String coveringBudget = null;
         for (Budget b : scope.budgets()) {
-            Tally t = ledger.find(b.name(), subject);
+            SubjectTally t = ledger.find(b.name(), subject);
             if (t == null || !t.spends(b)) {
                 continue;
             }
-            Tally.Grant g = t.grant;
+            SubjectTally.Grant g = t.grant;
             if (g != null && g.until().isAfter(Instant.now())) {
                 if (covering == null) {
                     covering = g;
@@ -104,7 +104,7 @@ public class BudgetCheck {
     }
 
     /** Why the statement waits, for the client's error detail when refused. */
-    static String why(Budget b, String subject, Usage u) {
+    static String why(Budget b, String subject, BudgetUsage u) {
         StringBuilder sb = new StringBuilder(subject).append(" has spent budget ").append(b.name())
                 .append(" in the last 60 minutes: ");
         List<String> parts = new ArrayList<>();

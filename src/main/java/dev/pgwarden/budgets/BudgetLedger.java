@@ -55,7 +55,7 @@ public class BudgetLedger {
     BudgetMetrics metrics;
 
     /** budget name -> subject -> tally. */
-    private final Map<String, Map<String, Tally>> tallies = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, SubjectTally>> tallies = new ConcurrentHashMap<>();
     private BudgetStore store;
     private ScheduledExecutorService flusher;
     /** System.nanoTime() when the last successful read of the store was sent; 0: never. */
@@ -118,8 +118,8 @@ public class BudgetLedger {
     }
 
     /** The tally of {@code subject} under {@code budget}, or null when it has none (nothing used). */
-    Tally find(String budget, String subject) {
-        Map<String, Tally> bySubject = tallies.get(budget);
+    SubjectTally find(String budget, String subject) {
+        Map<String, SubjectTally> bySubject = tallies.get(budget);
         return bySubject == null ? null : bySubject.get(subject);
     }
 
@@ -132,18 +132,18 @@ public class BudgetLedger {
         m.lookups.add(lookups);
     }
 
-    private Tally tally(String budget, String subject) {
-        Map<String, Tally> bySubject = tallies.get(budget);
+    private SubjectTally tally(String budget, String subject) {
+        Map<String, SubjectTally> bySubject = tallies.get(budget);
         if (bySubject == null) {
             bySubject = tallies.computeIfAbsent(budget, k -> new ConcurrentHashMap<>());
         }
-        Tally t = bySubject.get(subject);
-        return t != null ? t : bySubject.computeIfAbsent(subject, s -> new Tally(budget, s));
+        SubjectTally t = bySubject.get(subject);
+        return t != null ? t : bySubject.computeIfAbsent(subject, s -> new SubjectTally(budget, s));
     }
 
     /** Every tally with usage or a grant, for the API and console. */
-    List<Tally> snapshot() {
-        List<Tally> out = new ArrayList<>();
+    List<SubjectTally> snapshot() {
+        List<SubjectTally> out = new ArrayList<>();
         tallies.values().forEach(m -> out.addAll(m.values()));
         return out;
     }
@@ -169,12 +169,12 @@ public class BudgetLedger {
 
     /** Writes this replica's increments, then reads back every replica's window. Flusher thread. */
     synchronized void flush() throws Exception {
-        List<Tally> taken = new ArrayList<>();
-        List<Usage> amounts = new ArrayList<>();
-        for (Map<String, Tally> bySubject : tallies.values()) {
-            for (Tally t : bySubject.values()) {
+        List<SubjectTally> taken = new ArrayList<>();
+        List<BudgetUsage> amounts = new ArrayList<>();
+        for (Map<String, SubjectTally> bySubject : tallies.values()) {
+            for (SubjectTally t : bySubject.values()) {
                 if (t.hasPending()) {
-                    Usage u = new Usage(t.pendingRows.get(), t.pendingBytes.get(), t.pendingLookups.get());
+                    BudgetUsage u = new BudgetUsage(t.pendingRows.get(), t.pendingBytes.get(), t.pendingLookups.get());
                     // Settled first, then out of pending: a check in between over-counts, never under-counts.
                     t.settled = t.settled.plus(u.rows(), u.bytes(), u.lookups());
                     t.pendingRows.addAndGet(-u.rows());
@@ -190,8 +190,8 @@ public class BudgetLedger {
                 write(taken, amounts);
             } catch (Exception e) {
                 for (int i = 0; i < taken.size(); i++) { // back to pending, for the next attempt
-                    Tally t = taken.get(i);
-                    Usage u = amounts.get(i);
+                    SubjectTally t = taken.get(i);
+                    BudgetUsage u = amounts.get(i);
                     t.add(u.rows(), u.bytes(), u.lookups());
                     t.settled = t.settled.plus(-u.rows(), -u.bytes(), -u.lookups());
                 }
@@ -213,7 +213,7 @@ public class BudgetLedger {
         }
     }
 
-    private void write(List<Tally> taken, List<Usage> amounts) throws Exception {
+    private void write(List<SubjectTally> taken, List<BudgetUsage> amounts) throws Exception {
         int n = taken.size();
         List<String> budgets = new ArrayList<>(n);
         List<String> subjects = new ArrayList<>(n);
@@ -232,23 +232,23 @@ public class BudgetLedger {
 
     /** The store's window replaces what was settled; grants are attached; idle tallies go. */
     private void settle(BudgetStore.Window window) {
-        Map<String, Map<String, Usage>> stored = BudgetStore.bySubject(window.rows());
-        Map<String, Map<String, Tally.Grant>> grants = new java.util.HashMap<>();
+        Map<String, Map<String, BudgetUsage>> stored = BudgetStore.bySubject(window.rows());
+        Map<String, Map<String, SubjectTally.Grant>> grants = new java.util.HashMap<>();
         for (BudgetStore.OpenGrant g : window.grants()) {
-            Tally.Grant existing = grants.computeIfAbsent(g.budget(), k -> new java.util.HashMap<>()).get(g.subject());
+            SubjectTally.Grant existing = grants.computeIfAbsent(g.budget(), k -> new java.util.HashMap<>()).get(g.subject());
             if (existing == null || existing.until().isBefore(g.until())) {
-                grants.get(g.budget()).put(g.subject(), new Tally.Grant(g.approvalId(), g.until()));
+                grants.get(g.budget()).put(g.subject(), new SubjectTally.Grant(g.approvalId(), g.until()));
             }
         }
         stored.forEach((budget, bySubject) -> bySubject.forEach((subject, u) -> tally(budget, subject)));
         grants.forEach((budget, bySubject) -> bySubject.forEach((subject, g) -> tally(budget, subject)));
         long now = System.nanoTime();
-        for (Map.Entry<String, Map<String, Tally>> e : tallies.entrySet()) {
-            Map<String, Usage> s = stored.getOrDefault(e.getKey(), Map.of());
-            Map<String, Tally.Grant> g = grants.getOrDefault(e.getKey(), Map.of());
-            for (Iterator<Tally> it = e.getValue().values().iterator(); it.hasNext();) {
-                Tally t = it.next();
-                t.settled = s.getOrDefault(t.subject, Usage.ZERO);
+        for (Map.Entry<String, Map<String, SubjectTally>> e : tallies.entrySet()) {
+            Map<String, BudgetUsage> s = stored.getOrDefault(e.getKey(), Map.of());
+            Map<String, SubjectTally.Grant> g = grants.getOrDefault(e.getKey(), Map.of());
+            for (Iterator<SubjectTally> it = e.getValue().values().iterator(); it.hasNext();) {
+                SubjectTally t = it.next();
+                t.settled = s.getOrDefault(t.subject, BudgetUsage.ZERO);
                 t.grant = g.get(t.subject);
                 if (t.settled.isZero() && t.grant == null && !t.hasPending() && now - t.touchedAt > IDLE_NANOS) {
                     it.remove();
@@ -258,10 +258,10 @@ public class BudgetLedger {
         Policy p = policy.current();
         for (Budget b : p.budgets()) {
             BudgetMetrics.PerBudget m = metrics.of(b.name());
-            Map<String, Tally> bySubject = tallies.getOrDefault(b.name(), Map.of());
+            Map<String, SubjectTally> bySubject = tallies.getOrDefault(b.name(), Map.of());
             int over = 0;
             int subjects = 0;
-            for (Tally t : bySubject.values()) {
+            for (SubjectTally t : bySubject.values()) {
                 if (!t.settled.isZero()) {
                     subjects++;
                     if (t.spends(b)) {
@@ -285,12 +285,12 @@ public class BudgetLedger {
         }
         long hour = Instant.now().getEpochSecond() / 3600;
         for (Budget b : p.budgets()) {
-            Map<String, Tally> bySubject = tallies.get(b.name());
+            Map<String, SubjectTally> bySubject = tallies.get(b.name());
             if (bySubject == null) {
                 continue;
             }
-            for (Tally t : bySubject.values()) {
-                Usage u = t.settled;
+            for (SubjectTally t : bySubject.values()) {
+                BudgetUsage u = t.settled;
                 if (t.crossingRecorded == hour || !b.spentBy(u.rows(), u.bytes(), u.lookups())) {
                     continue;
                 }

@@ -52,17 +52,17 @@ public class BudgetReport {
     /** The report, with the latest {@code crossings} crossings from the store. Blocking. */
     public Report report(int crossings) throws Exception {
         Policy p = policy.current();
-        Map<String, List<Tally>> byBudget = new java.util.HashMap<>();
-        for (Tally t : ledger.snapshot()) {
+        Map<String, List<SubjectTally>> byBudget = new java.util.HashMap<>();
+        for (SubjectTally t : ledger.snapshot()) {
             byBudget.computeIfAbsent(t.budget, k -> new ArrayList<>()).add(t);
         }
         List<BudgetUse> budgets = new ArrayList<>();
         Instant now = Instant.now();
         for (Budget b : p.budgets()) {
             List<SubjectUse> subjects = new ArrayList<>();
-            for (Tally t : byBudget.getOrDefault(b.name(), List.of())) {
-                Usage u = t.usage();
-                Tally.Grant g = t.grant;
+            for (SubjectTally t : byBudget.getOrDefault(b.name(), List.of())) {
+                BudgetUsage u = t.usage();
+                SubjectTally.Grant g = t.grant;
                 boolean granted = g != null && g.until().isAfter(now);
                 if (u.isZero() && !granted) {
                     continue;

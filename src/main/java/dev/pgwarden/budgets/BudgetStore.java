@@ -53,7 +53,7 @@ final class BudgetStore {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A row of the window: one subject's usage of one budget. */
-    record WindowRow(String budget, String subject, Usage usage) {
+    record WindowRow(String budget, String subject, BudgetUsage usage) {
     }
 
     /** An approval that lifts {@code budget} for {@code subject} until {@code until}. */
@@ -91,7 +91,7 @@ final class BudgetStore {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(WINDOW)) {
                 while (rs.next()) {
                     rows.add(new WindowRow(rs.getString(1), rs.getString(2),
-                            new Usage(rs.getLong(3), rs.getLong(4), rs.getLong(5))));
+                            new BudgetUsage(rs.getLong(3), rs.getLong(4), rs.getLong(5))));
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(OPEN_GRANTS)) {
@@ -117,7 +117,7 @@ final class BudgetStore {
      *
      * @return true when this call recorded it
      */
-    boolean recordCrossing(Budget budget, String subject, Usage usage, String policyVersion, boolean chained)
+    boolean recordCrossing(Budget budget, String subject, BudgetUsage usage, String policyVersion, boolean chained)
             throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -172,7 +172,7 @@ final class BudgetStore {
     }
 
     /** The audit chain entry's detail: what the subject received, and the limits it crossed. */
-    static String detail(Budget budget, String subject, Usage usage, String policyVersion, Instant crossedAt) {
+    static String detail(Budget budget, String subject, BudgetUsage usage, String policyVersion, Instant crossedAt) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("budget", budget.name());
         d.put("subject", subject);
@@ -244,8 +244,8 @@ final class BudgetStore {
         return c.createArrayOf("int8", boxed);
     }
 
-    static Map<String, Map<String, Usage>> bySubject(List<WindowRow> rows) {
-        Map<String, Map<String, Usage>> out = new HashMap<>();
+    static Map<String, Map<String, BudgetUsage>> bySubject(List<WindowRow> rows) {
+        Map<String, Map<String, BudgetUsage>> out = new HashMap<>();
         for (WindowRow r : rows) {
             out.computeIfAbsent(r.budget(), k -> new HashMap<>()).put(r.subject(), r.usage());
         }

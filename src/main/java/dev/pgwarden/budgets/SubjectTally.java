@@ -9,26 +9,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * flusher thread alone writes the rest. Readers may see an over-count for an instant while usage
  * moves from pending to settled, never an under-count.
  */
-final class Tally {
+final class SubjectTally {
     final String budget;
     final String subject;
     final AtomicLong pendingRows = new AtomicLong();
     final AtomicLong pendingBytes = new AtomicLong();
     final AtomicLong pendingLookups = new AtomicLong();
     /** From the store, plus this replica's usage flushed but not yet read back. */
-    volatile Usage settled = Usage.ZERO;
+    volatile BudgetUsage settled = BudgetUsage.ZERO;
     /** An open approval that lifts the budget for this subject, or null. */
     volatile Grant grant;
     /** System.nanoTime() of the last use, so idle tallies can be dropped. */
     volatile long touchedAt = System.nanoTime();
-    /** The clock hour (store time, epoch seconds) whose crossing this replica has seen recorded; flusher only. */
+    /** The hour (since the epoch, this JVM's clock) whose crossing this replica saw recorded; flusher only. */
     long crossingRecorded = Long.MIN_VALUE;
 
     /** An approval with a grant window covering this budget. */
     record Grant(String approvalId, java.time.Instant until) {
     }
 
-    Tally(String budget, String subject) {
+    SubjectTally(String budget, String subject) {
         this.budget = budget;
         this.subject = subject;
     }
@@ -47,15 +47,15 @@ final class Tally {
     }
 
     /** Everything counted: the store's window and what is not flushed yet. */
-    Usage usage() {
-        Usage s = settled;
-        return new Usage(s.rows() + pendingRows.get(), s.bytes() + pendingBytes.get(),
+    BudgetUsage usage() {
+        BudgetUsage s = settled;
+        return new BudgetUsage(s.rows() + pendingRows.get(), s.bytes() + pendingBytes.get(),
                 s.lookups() + pendingLookups.get());
     }
 
     /** Whether everything counted has spent {@code b} (no allocation: called for every statement it covers). */
     boolean spends(dev.pgwarden.policy.Budget b) {
-        Usage s = settled;
+        BudgetUsage s = settled;
         return b.spentBy(s.rows() + pendingRows.get(), s.bytes() + pendingBytes.get(),
                 s.lookups() + pendingLookups.get());
     }
