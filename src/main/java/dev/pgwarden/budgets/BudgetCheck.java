@@ -47,15 +47,55 @@ public class BudgetCheck {
             return v;
         }
         if (!ledger.current()) {
-            metrics.refused.increment();
-            return stale(scope.budgets().get(0), v);
+            return stale(scope.budgets().get(0), v.policyVersion());
         }
         String subject = session.principal().subject();
-        Budget spent = null;
-        SubjectTally spentTally = null;
+        Standing standing = standing(subject, scope.budgets());
+        Verdict metered = v.withMeters(meters(scope, subject, sql, v.policyVersion()));
+        if (standing == null || v.needsApproval() != null) {
+            return metered; // within every budget; or a rule asks already: one approval at a time
+        }
+        if (standing.spent() != null) {
+            return metered.holdFor(hold(standing, subject, sql, v.policyVersion()));
+        }
+        // Spent, but an approval's grant window lifts it: runs as approved by that approval.
+        return new Verdict(null, metered.statements(), metered.masks(), null,
+                new Approved(standing.covering().approvalId(), Long.MAX_VALUE), standing.coveringBudget(),
+                v.policyVersion(), metered.limits(), metered.meters());
+    }
+
+    /**
+     * Another run of a statement admitted earlier (a prepared statement executed again), checked
+     * like a new one: null when it may run; else a verdict that needs approval, a refusal (stale
+     * view) or an approval whose grant covers it.
+     */
+    Verdict again(String subject, List<Budget> budgets, String sql, String policyVersion) {
+        if (!ledger.current()) {
+            return stale(budgets.get(0), policyVersion);
+        }
+        Standing standing = standing(subject, budgets);
+        if (standing == null) {
+            return null;
+        }
+        if (standing.spent() != null) {
+            return Verdict.needing(hold(standing, subject, sql, policyVersion));
+        }
+        return new Verdict(null, List.of(sql), List.of(), null,
+                new Approved(standing.covering().approvalId(), Long.MAX_VALUE), standing.coveringBudget(),
+                policyVersion);
+    }
+
+    /**
+     * Where a subject stands with some budgets: null within all of them; else the first spent one
+     * no grant lifts ({@code spent}), or, when grants lift every spent one, the first such grant.
+     */
+    private record Standing(Budget spent, SubjectTally tally, SubjectTally.Grant covering, String coveringBudget) {
+    }
+
+    private Standing standing(String subject, List<Budget> budgets) {
         SubjectTally.Grant covering = null;
         String coveringBudget = null;
-        for (Budget b : scope.budgets()) {
+        for (Budget b : budgets) {
             SubjectTally t = ledger.find(b.name(), subject);
             if (t == null || !t.spends(b)) {
                 continue;
@@ -68,37 +108,28 @@ public class BudgetCheck {
                 }
                 continue;
             }
-            spent = b;
-            spentTally = t;
-            break;
+            return new Standing(b, t, null, null);
         }
-        Verdict metered = v.withMeters(meters(scope, subject));
-        if (v.needsApproval() != null) {
-            return metered; // a rule asks already: one approval at a time
-        }
-        if (spent != null) {
-            metrics.of(spent.name()).holds.increment();
-            return metered.holdFor(new ApprovalNeed(spent.name(), why(spent, subject, spentTally.usage()),
-                    v.policyVersion(), -1, spent.grantMinutes(), sql, GRANT_PREFIX + spent.name()));
-        }
-        if (covering != null) {
-            // Spent, but an approval's grant window lifts it: runs as approved by that approval.
-            return new Verdict(null, metered.statements(), metered.masks(), null,
-                    new Approved(covering.approvalId(), Long.MAX_VALUE), coveringBudget, v.policyVersion(),
-                    metered.limits(), metered.meters());
-        }
-        return metered;
+        return covering == null ? null : new Standing(null, null, covering, coveringBudget);
     }
 
-    private List<StatementMeter> meters(BudgetScope scope, String subject) {
+    /** The approval a statement of a subject that spent a budget waits for. */
+    private ApprovalNeed hold(Standing standing, String subject, String sql, String policyVersion) {
+        Budget b = standing.spent();
+        metrics.of(b.name()).holds.increment();
+        return new ApprovalNeed(b.name(), why(b, subject, standing.tally().usage()), policyVersion, -1,
+                b.grantMinutes(), sql, GRANT_PREFIX + b.name());
+    }
+
+    private List<StatementMeter> meters(BudgetScope scope, String subject, String sql, String policyVersion) {
         int n = scope.statements();
         if (n == 1) {
-            return List.of(new BudgetMeter(ledger, subject, scope.of(0)));
+            return List.of(new BudgetMeter(ledger, this, subject, scope.of(0), sql, policyVersion));
         }
         List<StatementMeter> meters = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             List<Budget> budgets = scope.of(i);
-            meters.add(budgets.isEmpty() ? null : new BudgetMeter(ledger, subject, budgets));
+            meters.add(budgets.isEmpty() ? null : new BudgetMeter(ledger, this, subject, budgets, sql, policyVersion));
         }
         return Collections.unmodifiableList(meters);
     }
@@ -120,13 +151,14 @@ public class BudgetCheck {
         }
     }
 
-    private Verdict stale(Budget first, Verdict v) {
+    private Verdict stale(Budget first, String policyVersion) {
+        metrics.refused.increment();
         Duration age = ledger.age();
         PgError error = PgError.error(STALE_SQLSTATE, "pgwarden cannot count this statement against budget "
                 + first.name() + ": its view of the budget store is "
                 + (age == null ? "not read yet" : age.toMillis() + " ms old") + " (limit "
                 + ledger.maxStaleness().toMillis() + " ms, pgwarden.budgets.max-staleness), so it was refused")
                 .withHint("statements on other tables still run; retry once the gateway's store is reachable");
-        return new Verdict(error, List.of(), List.of(), null, null, first.name(), v.policyVersion());
+        return new Verdict(error, List.of(), List.of(), null, null, first.name(), policyVersion);
     }
 }

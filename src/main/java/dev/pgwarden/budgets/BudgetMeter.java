@@ -3,18 +3,34 @@ package dev.pgwarden.budgets;
 import java.util.List;
 
 import dev.pgwarden.policy.Budget;
+import dev.pgwarden.proxy.StatementGate;
 import dev.pgwarden.proxy.StatementMeter;
 
-/** Counts what one statement of {@code subject} delivered against each budget that covers it. */
+/**
+ * Counts what one statement of {@code subject} delivered against each budget that covers it, and
+ * checks the budgets again when a prepared statement runs again.
+ */
 final class BudgetMeter implements StatementMeter {
     private final BudgetLedger ledger;
+    private final BudgetCheck check;
     private final String subject;
     private final List<Budget> budgets;
+    private final String sql;
+    private final String policyVersion;
 
-    BudgetMeter(BudgetLedger ledger, String subject, List<Budget> budgets) {
+    BudgetMeter(BudgetLedger ledger, BudgetCheck check, String subject, List<Budget> budgets, String sql,
+            String policyVersion) {
         this.ledger = ledger;
+        this.check = check;
         this.subject = subject;
         this.budgets = budgets;
+        this.sql = sql;
+        this.policyVersion = policyVersion;
+    }
+
+    @Override
+    public StatementGate.Verdict again() {
+        return check.again(subject, budgets, sql, policyVersion);
     }
 
     @Override

@@ -46,6 +46,8 @@ final class ResultTracker {
         final ResultLimit limit;
         final StatementMeter meter;
         List<Field> fields;
+        /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
+        boolean bound;
 
         Statement(String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
             this.sql = sql;
@@ -62,10 +64,15 @@ final class ResultTracker {
         ResultGuard guard;
         /** An Execute of it has been metered: its lookups are counted once per binding. */
         boolean metered;
+        /** Its statement was bound before: this binding is another run of it. */
+        final boolean rerun;
+        /** An Execute of it went upstream (client side). */
+        boolean executed;
 
-        Portal(Statement statement, int[] formats) {
+        Portal(Statement statement, int[] formats, boolean rerun) {
             this.statement = statement;
             this.formats = formats;
+            this.rerun = rerun;
         }
     }
 
@@ -161,7 +168,20 @@ final class ResultTracker {
     }
 
     void bind(String portal, String statement, int[] resultFormats) {
-        portals.put(portal, new Portal(statements.getOrDefault(statement, UNKNOWN), resultFormats));
+        Statement s = statements.getOrDefault(statement, UNKNOWN);
+        portals.put(portal, new Portal(s, resultFormats, s.bound));
+        if (s != UNKNOWN) {
+            s.bound = true;
+        }
+    }
+
+    /**
+     * The meter of the statement an Execute of {@code portal} would run, when that Execute starts a
+     * run its statement's Parse was not decided for (so it must be checked again); else null.
+     */
+    StatementMeter rerunMeter(String portal) {
+        Portal p = portals.get(portal);
+        return p != null && p.rerun && !p.executed ? p.statement.meter : null;
     }
 
     void describe(byte kind, String name) {
@@ -175,7 +195,10 @@ final class ResultTracker {
 
     void execute(String portal) {
         Portal p = portals.get(portal);
-        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null)));
+        if (p != null) {
+            p.executed = true;
+        }
+        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null, false)));
     }
 
     void sync() {

@@ -16,4 +16,15 @@ public interface StatementMeter {
      * @param lookups equality lookups on masked columns the statement made (counted at its first read only)
      */
     void delivered(long rows, long bytes, int lookups);
+
+    /**
+     * Before another run of the statement that no gate sees: an Execute of a prepared statement bound
+     * again after the run its Parse was decided for (drivers reuse server-prepared statements).
+     *
+     * @return null when it may run as decided at Parse; else the verdict on this run: one that needs
+     *         approval first, a refusal, or an approval that already covers it
+     */
+    default StatementGate.Verdict again() {
+        return null;
+    }
 }

@@ -161,6 +161,53 @@ class BudgetsThroughGatewayTest {
     }
 
     @Test
+    void aServerPreparedStatementRunAgainIsCheckedAgainOnEveryRun() throws Exception {
+        String agent = "agent-budget-prepared";
+        String sql = "SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT 30";
+        try (Connection c = Gateway.connect(agent, "prepareThreshold=1", "analysts");
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            assertEquals(30, run(ps, 0).size());
+            assertEquals(30, run(ps, 30).size());
+            // pgjdbc prepared it on the server once and now only binds and executes it: no gate sees a Parse.
+            try (Statement st = c.createStatement()) {
+                List<String> prepared = Jdbc.firstColumn(st, "SELECT statement FROM pg_prepared_statements");
+                assertTrue(prepared.contains(sql.replace("?", "$1")), prepared.toString());
+            }
+            CompletableFuture<List<String>> denied = CompletableFuture.supplyAsync(() -> run(ps, 60));
+            Map<String, Object> first = awaitPending(agent);
+            assertEquals(BUDGET, first.get("rule"));
+            assertEquals(sql.replace("?", "$1"), first.get("statement"));
+            decide(APPROVER, first.get("id"), "deny", "no more").then().statusCode(200);
+            assertEquals("42501", cause(denied).getSQLState());
+
+            CompletableFuture<List<String>> approved = CompletableFuture.supplyAsync(() -> run(ps, 70));
+            Map<String, Object> second = awaitPending(agent);
+            decide(APPROVER, second.get("id"), "approve", "one more page").then().statusCode(200);
+            assertEquals(30, approved.get(30, TimeUnit.SECONDS).size());
+            awaitGrant(agent, second.get("id"));
+            assertEquals(30, run(ps, 0).size(), "the grant covers the next runs");
+            assertTrue(pending(agent).isEmpty());
+
+            assertEquals("refused " + BUDGET, awaitStore("SELECT decision || ' ' || rule FROM pgwarden.audit_statement"
+                    + " WHERE message LIKE ?", "%approval " + first.get("id") + " was denied%"));
+            assertEquals("approved " + BUDGET + " " + sql.replace("?", "$1"), awaitStore("SELECT decision || ' ' || rule || ' ' || text"
+                    + " FROM pgwarden.audit_statement WHERE approval_id = ?", (String) second.get("id")));
+        }
+    }
+
+    /** Runs {@code ps} with its parameter set to {@code after}: the first column of its rows. */
+    static List<String> run(PreparedStatement ps, int after) {
+        try {
+            ps.setInt(1, after);
+            try (ResultSet rs = ps.executeQuery()) {
+                return Jdbc.firstColumn(rs);
+            }
+        } catch (SQLException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    @Test
     void bytesCountToo() throws Exception {
         String agent = "agent-budget-bytes";
         String wide = "SELECT id, rpad(name, 4000, '.') FROM customers WHERE id <= 6";

@@ -1,6 +1,8 @@
 package dev.pgwarden.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -118,6 +120,24 @@ class ResultTrackerMeterUnitTest {
         tracker.query(List.of("FETCH 1 FROM c"), List.of(), List.of(), List.of());
         server(row("z"), complete("FETCH 1"), ready('I'));
         assertEquals(3, meter.reads.size());
+    }
+
+    @Test
+    void aPreparedStatementBoundAgainIsARunItsParseDidNotDecide() {
+        Recording meter = new Recording();
+        tracker.parse("S_1", "SELECT name FROM customers WHERE id = $1", StatementMasks.UNKNOWN, null, meter);
+        tracker.bind("", "S_1", new int[0]);
+        assertNull(tracker.rerunMeter(""), "the run its Parse was decided for");
+        tracker.execute("");
+        tracker.sync();
+        tracker.bind("", "S_1", new int[0]);
+        assertSame(meter, tracker.rerunMeter(""), "bound again: checked again");
+        tracker.execute("");
+        assertNull(tracker.rerunMeter(""), "the next batch of the same portal is the same run");
+        tracker.bind("", "S_1", new int[0]);
+        tracker.close((byte) 'S', "S_1");
+        tracker.bind("p2", "S_1", new int[0]);
+        assertNull(tracker.rerunMeter("p2"), "a statement closed (or refused at Parse) is no longer metered");
     }
 
     @Test
