@@ -614,7 +614,7 @@ run_pgbench() { # target mode round kind seconds; returns 1 (after recording it)
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) -- \
+    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" -- \
     pgbench -n -S -M "$m" -c "$BENCH_CLIENTS" -j "$BENCH_JOBS" -T "$secs" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     return 0

@@ -67,7 +67,8 @@ public class BudgetLedger {
     @PostConstruct
     void start() {
         GatewayConfig.Budgets b = config.budgets();
-        if (b.flushInterval().isNegative() || b.flushInterval().isZero() || b.maxStaleness().compareTo(b.flushInterval()) < 0) {
+        if (b.flushInterval().isNegative() || b.flushInterval().isZero()
+                || b.maxStaleness().compareTo(b.flushInterval()) < 0) {
             throw new IllegalArgumentException("pgwarden.budgets.flush-interval must be positive and "
                     + "pgwarden.budgets.max-staleness at least as long");
         }
@@ -82,8 +83,9 @@ public class BudgetLedger {
             t.setDaemon(true);
             return t;
         });
+        flushQuietly(); // read once now: the first budgeted statements are not refused for want of a view
         long every = b.flushInterval().toMillis();
-        flusher.scheduleWithFixedDelay(this::flushQuietly, 0, every, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
