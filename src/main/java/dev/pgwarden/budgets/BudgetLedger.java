@@ -3,6 +3,7 @@ package dev.pgwarden.budgets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -235,11 +236,12 @@ public class BudgetLedger {
     /** The store's window replaces what was settled; grants are attached; idle tallies go. */
     private void settle(BudgetStore.Window window) {
         Map<String, Map<String, BudgetUsage>> stored = BudgetStore.bySubject(window.rows());
-        Map<String, Map<String, SubjectTally.Grant>> grants = new java.util.HashMap<>();
+        Map<String, Map<String, SubjectTally.Grant>> grants = new HashMap<>();
         for (BudgetStore.OpenGrant g : window.grants()) {
-            SubjectTally.Grant existing = grants.computeIfAbsent(g.budget(), k -> new java.util.HashMap<>()).get(g.subject());
-            if (existing == null || existing.until().isBefore(g.until())) {
-                grants.get(g.budget()).put(g.subject(), new SubjectTally.Grant(g.approvalId(), g.until()));
+            Map<String, SubjectTally.Grant> bySubject = grants.computeIfAbsent(g.budget(), k -> new HashMap<>());
+            SubjectTally.Grant existing = bySubject.get(g.subject());
+            if (existing == null || existing.until().isBefore(g.until())) { // the longest open grant counts
+                bySubject.put(g.subject(), new SubjectTally.Grant(g.approvalId(), g.until()));
             }
         }
         stored.forEach((budget, bySubject) -> bySubject.forEach((subject, u) -> tally(budget, subject)));

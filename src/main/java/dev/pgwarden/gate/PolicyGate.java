@@ -17,6 +17,7 @@ import dev.pgwarden.budgets.BudgetCheck;
 import dev.pgwarden.budgets.BudgetScope;
 import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.policy.Action;
+import dev.pgwarden.policy.Budget;
 import dev.pgwarden.policy.Decision;
 import dev.pgwarden.policy.DecisionContext;
 import dev.pgwarden.policy.Estimator;
@@ -90,7 +91,8 @@ public class PolicyGate implements StatementGate {
             if (cached.prepares()) {
                 rememberPrepared(session, sql);
             }
-            return Future.succeededFuture(budgets.admit(session, sql, forText(cached.verdict(), sql), cached.budgets()));
+            Verdict v = forText(cached.verdict(), sql);
+            return Future.succeededFuture(budgets.admit(session, sql, v, cached.budgets()));
         }
         PolicyEngine e = engineFor(policy);
         return vertx.executeBlocking(() -> decide(e, key, sql, session), false)
@@ -130,8 +132,9 @@ public class PolicyGate implements StatementGate {
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql, key.sql());
         boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
-        BudgetScope scope = v.refusal() != null || e.policy().budgets().isEmpty() ? BudgetScope.NONE
-                : BudgetScope.of(e.policy().budgets(), key.groups(), tablesPerStatement(d, v.statements(), sql, session));
+        List<Budget> budgetsOfPolicy = e.policy().budgets();
+        BudgetScope scope = v.refusal() != null || budgetsOfPolicy.isEmpty() ? BudgetScope.NONE
+                : BudgetScope.of(budgetsOfPolicy, key.groups(), tablesPerStatement(d, v.statements(), sql, session));
         Cached c = new Cached(v, prepares, scope);
         if (cacheable(d)) {
             if (verdicts.size() >= CACHE_LIMIT) {

@@ -218,7 +218,8 @@ final class PolicyReader {
             long bytes = perHour(b, path, "bytes_per_hour");
             long lookups = perHour(b, path, "lookups_per_hour");
             if (rows == Budget.UNLIMITED && bytes == Budget.UNLIMITED && lookups == Budget.UNLIMITED) {
-                throw error(b.line(), path, "at least one of rows_per_hour, bytes_per_hour, lookups_per_hour is required");
+                throw error(b.line(), path,
+                        "at least one of rows_per_hour, bytes_per_hour, lookups_per_hour is required");
             }
             int grantMinutes = 0;
             Entry gm = b.entries().get("grant_minutes");
