@@ -126,14 +126,28 @@ PGBENCH_PATTERNS = {
 }
 
 
+def proc_cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (all its threads), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def cmd_pgbench(args):
-    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record."""
+    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record (and, with
+    --pid, the proxy process's CPU time per transaction: what it costs, whatever else the machine runs)."""
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     timed_out = False
+    cpu_before = proc_cpu_seconds(args.pid) if args.pid else None
+    cpu_after = None
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=args.timeout or None)
         out, rc = proc.stdout, proc.returncode
+        cpu_after = proc_cpu_seconds(args.pid) if args.pid else None
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -163,6 +177,9 @@ def cmd_pgbench(args):
     if args.kind == "measure":
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
                               failed, found["conn"] or ""])
+        if cpu_before is not None and cpu_after is not None and int(found["processed"] or 0) > 0:
+            us = (cpu_after - cpu_before) / int(found["processed"]) * 1e6
+            append_tsv(args.out, ["cpu", args.target, args.mode, args.round, f"{us:.2f}"])
         print(f"    {args.target:<15} {args.mode:<8} tps={tps:>11.1f}  latency avg={lat:.3f} ms"
               f"  (tx={found['processed']})")
     else:
@@ -369,12 +386,15 @@ def cmd_report(args):
     modes = meta.get("modes") or ["simple", "prepared"]
 
     pg = {}  # (target, mode) -> list of (tps, lat)
+    cpu = {}  # (target, mode) -> list of proxy CPU µs per transaction
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
     fails = []  # (target, what, kind, reason)
     for r in rows:
         if r[0] == "pgbench":
             pg.setdefault((r[1], r[2]), []).append((float(r[4]), float(r[5])))
+        elif r[0] == "cpu":
+            cpu.setdefault((r[1], r[2]), []).append(float(r[4]))
         elif r[0] == "large":
             large[(r[1], r[2])] = r
         elif r[0] == "mem":
@@ -445,6 +465,7 @@ def cmd_report(args):
     ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
                    ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"),
                    ("pgwarden-audit", "pgwarden"), ("pgwarden-audit", "direct"),
+                   ("pgwarden-budget", "pgwarden-masked"), ("pgwarden-budget", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
@@ -454,12 +475,36 @@ def cmd_report(args):
         L.append(f"pgwarden-audit records every statement and result (fail-closed: each acknowledgement waits for "
                  f"its record's commit): {meta['audit_records']}.")
         L.append("")
+    if meta.get("budget_rows"):
+        L.append(f"pgwarden-budget runs pgwarden-masked's policy plus a budget on `public.pgbench_accounts` for group "
+                 f"`bench` (limits out of reach): every statement is checked against it and metered, and usage is "
+                 f"flushed to its store every second; it counted {meta['budget_rows']} rows.")
+        L.append("")
     if ratio_rows:
         L.append("### TPS ratios (1.00× = same throughput; below 1 = slower than the reference)")
         L.append("")
         L.append("| ratio |" + "".join(f" {m} |" for m in modes))
         L.append("|---|" + "---:|" * len(modes))
         L.extend(ratio_rows)
+        L.append("")
+    cpu_targets = [t for t in targets if any((t, m) in cpu for m in modes)]
+    if cpu_targets:
+        def cpu_us(t, m):
+            v = cpu.get((t, m))
+            return statistics.median(v) if v else None
+        L.append("### Proxy CPU per transaction (µs of the proxy process, user + system, median of the rounds)")
+        L.append("")
+        L.append("What each transaction costs the proxy itself, all its threads included; unlike TPS it hardly "
+                 "moves with other work on the machine. Lower is better.")
+        L.append("")
+        L.append("| target |" + "".join(f" {m} |" for m in modes))
+        L.append("|---|" + "---:|" * len(modes))
+        for t in cpu_targets:
+            L.append(f"| {t} |" + "".join(f" {cpu_us(t, m):.1f} |" if cpu_us(t, m) is not None else " n/a |"
+                                          for m in modes))
+        for a, b in ratio_pairs:
+            if a in cpu_targets and b in cpu_targets:
+                L.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(cpu_us(a, m), cpu_us(b, m))} |" for m in modes))
         L.append("")
 
     md5_tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
@@ -693,6 +738,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--log")
     p.add_argument("--timeout", type=float, default=0, help="kill pgbench after this many seconds (0 = never)")
+    p.add_argument("--pid", help="the proxy's pid: record its CPU time per transaction")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden
 # (pass-through policy, audit recording off) vs pgwarden-masked (masking, detectors and a rule on) vs
-# pgwarden-audit (pass-through policy, audit recording on), all on this machine, in one run.
+# pgwarden-audit (pass-through policy, audit recording on) [vs pgwarden-budget (pgwarden-masked's policy plus a
+# per-identity budget every statement is checked against and metered)], all on this machine, in one run.
 # See bench/README.md.
 #
 #   bench/run.sh                      # full run (30 s per measurement)
@@ -9,6 +10,7 @@
 #   BENCH_TARGETS=direct,pgbouncer,haproxy bench/run.sh   # without pgwarden
 #   BENCH_TARGETS=direct,pgwarden,pgwarden-masked bench/run.sh   # only the masking comparison
 #   BENCH_TARGETS=direct,pgwarden,pgwarden-audit bench/run.sh    # only the recording comparison
+#   BENCH_TARGETS=direct,pgwarden-masked,pgwarden-budget bench/run.sh   # what budgets cost
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,9 +55,9 @@ done
 IFS=',' read -ra TARGETS <<<"$BENCH_TARGETS"
 IFS=',' read -ra MODES <<<"$BENCH_MODES"
 ((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS is empty"
-ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit"
+ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit,pgwarden-budget"
 for t in "${TARGETS[@]}"; do
-  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked|pgwarden-audit) ;;
+  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) ;;
     *) die "unknown target '$t' (known: $ALL_TARGETS)";; esac
 done
 [[ "$(printf '%s\n' "${TARGETS[@]}" | sort | uniq -d)" == "" ]] || die "BENCH_TARGETS lists a target twice"
@@ -66,8 +68,8 @@ for m in "${MODES[@]}"; do
   case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
-has_gateway() { has_target pgwarden || has_target pgwarden-masked || has_target pgwarden-audit; }
-is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked || "$1" == pgwarden-audit ]]; }
+has_gateway() { has_target pgwarden || has_target pgwarden-masked || has_target pgwarden-audit || has_target pgwarden-budget; }
+is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked || "$1" == pgwarden-audit || "$1" == pgwarden-budget ]]; }
 
 # ------------------------------------------------------------------------------------------------
 # tools: install what is missing (Debian packages)
@@ -132,6 +134,7 @@ MASKED_SMOKE=""
 GW_PID=""      # pgwarden (pass-through policy)
 GWM_PID=""     # pgwarden-masked
 GWA_PID=""     # pgwarden-audit
+GWB_PID=""     # pgwarden-budget
 STORE_STARTED=0
 STORE_DATA=""
 HAP_PID=""
@@ -161,6 +164,7 @@ cleanup() {
     show_tail "$WORK/pgwarden.log" "pgwarden stdout/stderr" 60
     show_tail "$WORK/pgwarden-masked.log" "pgwarden-masked stdout/stderr" 60
     show_tail "$WORK/pgwarden-audit.log" "pgwarden-audit stdout/stderr" 60
+    show_tail "$WORK/pgwarden-budget.log" "pgwarden-budget stdout/stderr" 60
     show_tail "$WORK/store.log" "store postgres log"
     show_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
     show_tail "$WORK/haproxy.log" "haproxy log"
@@ -170,6 +174,7 @@ cleanup() {
   stop_pid "$GW_PID" pgwarden
   stop_pid "$GWM_PID" pgwarden-masked
   stop_pid "$GWA_PID" pgwarden-audit
+  stop_pid "$GWB_PID" pgwarden-budget
   stop_pid "$HAP_PID" haproxy
   stop_pid "$PGB_PID" pgbouncer
   if [[ $PG_STARTED == 1 ]]; then
@@ -197,7 +202,7 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEF
 export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
 
 read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT GWM_PORT GWM_ISSUER_PORT GWM_HTTP_PORT \
-  GWA_PORT GWA_ISSUER_PORT GWA_HTTP_PORT STORE_PORT < <(python3 "$LIB" ports 13)
+  GWA_PORT GWA_ISSUER_PORT GWA_HTTP_PORT GWB_PORT GWB_ISSUER_PORT GWB_HTTP_PORT STORE_PORT < <(python3 "$LIB" ports 16)
 [[ -n "$STORE_PORT" ]] || die "could not pick free ports"
 rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 BENCH_USER=bench_user
@@ -207,7 +212,7 @@ STORE_PW="$(rand_pw)"
 
 est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
-log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT) pgwarden-audit=$GWA_PORT (dev issuer $GWA_ISSUER_PORT, http $GWA_HTTP_PORT) store=$STORE_PORT"
+log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT) pgwarden-audit=$GWA_PORT (dev issuer $GWA_ISSUER_PORT, http $GWA_HTTP_PORT) pgwarden-budget=$GWB_PORT (dev issuer $GWB_ISSUER_PORT, http $GWB_HTTP_PORT) store=$STORE_PORT"
 
 # ------------------------------------------------------------------------------------------------
 # PostgreSQL
@@ -278,6 +283,7 @@ CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW';
 CREATE DATABASE store_pgwarden OWNER pgwarden_store;
 CREATE DATABASE store_pgwarden_masked OWNER pgwarden_store;
 CREATE DATABASE store_pgwarden_audit OWNER pgwarden_store;
+CREATE DATABASE store_pgwarden_budget OWNER pgwarden_store;
 EOF
 fi
 
@@ -397,12 +403,22 @@ EOF
 }
 
 # per gateway: listen port, dev-issuer port, http port, policy, pid variable
-gw_port() { case "$1" in pgwarden) echo "$GW_PORT";; pgwarden-masked) echo "$GWM_PORT";; *) echo "$GWA_PORT";; esac; }
-gw_issuer_port() {
-  case "$1" in pgwarden) echo "$ISSUER_PORT";; pgwarden-masked) echo "$GWM_ISSUER_PORT";; *) echo "$GWA_ISSUER_PORT";; esac
+gw_port() {
+  case "$1" in pgwarden) echo "$GW_PORT";; pgwarden-masked) echo "$GWM_PORT";; pgwarden-budget) echo "$GWB_PORT";;
+    *) echo "$GWA_PORT";; esac
 }
-gw_http_port() { case "$1" in pgwarden) echo "$HTTP_PORT";; pgwarden-masked) echo "$GWM_HTTP_PORT";; *) echo "$GWA_HTTP_PORT";; esac; }
-gw_pid() { case "$1" in pgwarden) echo "$GW_PID";; pgwarden-masked) echo "$GWM_PID";; *) echo "$GWA_PID";; esac; }
+gw_issuer_port() {
+  case "$1" in pgwarden) echo "$ISSUER_PORT";; pgwarden-masked) echo "$GWM_ISSUER_PORT";;
+    pgwarden-budget) echo "$GWB_ISSUER_PORT";; *) echo "$GWA_ISSUER_PORT";; esac
+}
+gw_http_port() {
+  case "$1" in pgwarden) echo "$HTTP_PORT";; pgwarden-masked) echo "$GWM_HTTP_PORT";; pgwarden-budget) echo "$GWB_HTTP_PORT";;
+    *) echo "$GWA_HTTP_PORT";; esac
+}
+gw_pid() {
+  case "$1" in pgwarden) echo "$GW_PID";; pgwarden-masked) echo "$GWM_PID";; pgwarden-budget) echo "$GWB_PID";;
+    *) echo "$GWA_PID";; esac
+}
 
 GW_TOKEN=""
 fetch_token() { # gateway seconds -> GW_TOKEN; waits for that gateway's dev issuer (each has its own key)
@@ -452,7 +468,7 @@ prepare_pgwarden() { # build if needed, then run from a snapshot so a rebuild in
 }
 
 write_policy() { # gateway file
-  if [[ "$1" != pgwarden-masked ]]; then
+  if [[ "$1" != pgwarden-masked && "$1" != pgwarden-budget ]]; then
     cat >"$2" <<EOF
 # generated by bench/run.sh: map group 'bench' to role bench_rw, allow everything
 roles:
@@ -483,10 +499,21 @@ rules:
     message: "read-only"
 default: allow
 EOF
+    if [[ "$1" == pgwarden-budget ]]; then
+      # every pgbench statement is checked against the budget and metered (limits far out of reach)
+      cat >>"$2" <<EOF
+budgets:
+  - name: bench-accounts
+    groups: [bench]
+    tables: [public.pgbench_accounts]
+    rows_per_hour: 1000000000000
+    bytes_per_hour: 1000000000000000
+EOF
+    fi
   fi
 }
 
-start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit
+start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit | pgwarden-budget
   local gw="$1" port issuer http pid recording=false
   [[ "$gw" != pgwarden-audit ]] || recording=true
   port="$(gw_port "$gw")"; issuer="$(gw_issuer_port "$gw")"; http="$(gw_http_port "$gw")"
@@ -512,7 +539,7 @@ start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit
       "$JAVA" "${jopts[@]}" -jar "$RUN_JAR"
   ) >"$WORK/$gw.log" 2>&1 &
   pid=$!
-  case "$gw" in pgwarden) GW_PID=$pid;; pgwarden-masked) GWM_PID=$pid;; *) GWA_PID=$pid;; esac
+  case "$gw" in pgwarden) GW_PID=$pid;; pgwarden-masked) GWM_PID=$pid;; pgwarden-budget) GWB_PID=$pid;; *) GWA_PID=$pid;; esac
   fetch_token "$gw" 60
   log "got a token from $gw's dev issuer on port $issuer; waiting for 'select 1' through the gateway"
   wait_ready "$gw" "$port" bench "$GW_TOKEN" 60 "$pid"
@@ -521,11 +548,12 @@ start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit
 
 target_port() {
   case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";;
-    pgwarden|pgwarden-masked|pgwarden-audit) gw_port "$1";; esac
+    pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) gw_port "$1";; esac
 }
 target_user() { if is_gateway "$1"; then echo bench; else echo "$BENCH_USER"; fi; }
 target_pid() {
-  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden|pgwarden-masked|pgwarden-audit) gw_pid "$1";;
+  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";;
+    pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) gw_pid "$1";;
     *) echo "";; esac
 }
 target_password() { # the token is fetched again for every client run, so expiry cannot bite
@@ -586,7 +614,7 @@ run_pgbench() { # target mode round kind seconds; returns 1 (after recording it)
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) -- \
+    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" -- \
     pgbench -n -S -M "$m" -c "$BENCH_CLIENTS" -j "$BENCH_JOBS" -T "$secs" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     return 0
@@ -606,6 +634,7 @@ if has_target pgwarden; then start_gateway pgwarden; fi
 if has_target pgwarden-masked; then start_gateway pgwarden-masked; fi
 if has_target pgwarden-masked; then smoke_check_masked; fi
 if has_target pgwarden-audit; then start_gateway pgwarden-audit; fi
+if has_target pgwarden-budget; then start_gateway pgwarden-budget; fi
 if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_USER_PW" 10; fi
 
 # ------------------------------------------------------------------------------------------------
@@ -674,6 +703,13 @@ if has_target pgwarden-audit; then
   AUDIT_RECORDS="${written:-?} records written, ${dropped:-?} dropped; store fsync $BENCH_STORE_FSYNC, fail-closed $BENCH_AUDIT_FAIL_CLOSED"
   log "pgwarden-audit: $AUDIT_RECORDS"
 fi
+BUDGET_ROWS=""
+if has_target pgwarden-budget; then
+  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$GWB_HTTP_PORT/q/metrics" || true)"
+  rows="$(printf '%s\n' "$metrics" | awk '/^pgwarden_budget_rows_total\{budget="bench-accounts"/ {printf "%d", $2}')"
+  BUDGET_ROWS="${rows:-?}"
+  log "pgwarden-budget: budget bench-accounts counted $BUDGET_ROWS rows"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # report
@@ -692,6 +728,7 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
   "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" "masked_smoke=$MASKED_SMOKE" "audit_records=$AUDIT_RECORDS" \
+  "budget_rows=$BUDGET_ROWS" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
 OUT="$BENCH_RESULTS_DIR/$TS.md"

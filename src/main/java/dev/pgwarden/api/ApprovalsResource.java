@@ -27,6 +27,7 @@ import dev.pgwarden.approvals.ApprovalRequest;
 import dev.pgwarden.approvals.ApprovalStatus;
 import dev.pgwarden.approvals.ApprovalStore;
 import dev.pgwarden.approvals.Approver;
+import dev.pgwarden.budgets.BudgetCheck;
 import dev.pgwarden.config.GatewayConfig;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -55,15 +56,17 @@ public class ApprovalsResource {
     @Inject
     Permissions permissions;
 
+    /** @param budget the budget the subject had spent, when that is why the statement was held; else null */
     public record ApprovalView(String id, ApprovalStatus status, String subject, List<String> groups,
             String clientAddress, String sessionId, String database, String statement, Long estimatedRows,
             String rule, String policyVersion, Instant createdAt, Instant expiresAt, String decidedBy,
-            Instant decidedAt, String reason, Instant grantUntil) {
+            Instant decidedAt, String reason, Instant grantUntil, String budget) {
 
         static ApprovalView of(ApprovalRequest r) {
             return new ApprovalView(r.id, r.status, r.requesterSubject, r.groups(), r.clientAddress, r.sessionId,
                     r.databaseName, r.statement, r.estimatedRows, r.rule, r.policyVersion, r.createdAt, r.expiresAt,
-                    r.decidedBy, r.decidedAt, r.reason, r.grantUntil);
+                    r.decidedBy, r.decidedAt, r.reason, r.grantUntil,
+                    r.fingerprint.startsWith(BudgetCheck.GRANT_PREFIX) ? r.rule : null);
         }
     }
 

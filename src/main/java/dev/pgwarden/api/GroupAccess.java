@@ -27,6 +27,15 @@ public class GroupAccess {
         }
     }
 
+    /** Budget usage (who read how much): admin or auditor groups. */
+    public void requireAdminOrAuditor() {
+        Capabilities may = permissions.of(identity);
+        if (!may.viewPolicy() && !may.audit()) {
+            throw new ForbiddenException("requires membership of one of " + config.api().adminGroups() + " or "
+                    + config.audit().auditorGroups());
+        }
+    }
+
     /** The audit trail: auditor groups. */
     public void requireAuditor() {
         if (!permissions.of(identity).audit()) {

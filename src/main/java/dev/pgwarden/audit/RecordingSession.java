@@ -117,6 +117,8 @@ final class RecordingSession implements SessionRecorder {
     private Future<Void> lastDurable;
     private boolean ended;
     private String applicationName;
+    /** The verdict on the Execute being admitted when it was decided again (else its Parse's stands). */
+    private StatementGate.Verdict executeVerdict;
 
     RecordingSession(SessionInfo info, AuditWriter writer, Supplier<String> policyVersion, int captureRows,
             int captureBytes, boolean failClosed) {
@@ -134,6 +136,9 @@ final class RecordingSession implements SessionRecorder {
 
     @Override
     public PgError admit(byte type, StatementGate.Verdict verdict) {
+        if (type == MessageTypes.EXECUTE) {
+            executeVerdict = verdict;
+        }
         if (isEmptyQuery(type, verdict)) {
             return null; // runs nothing: nothing to record, so nothing to refuse
         }
@@ -207,7 +212,9 @@ final class RecordingSession implements SessionRecorder {
                     portal = new Portal(UNKNOWN, BindParameters.NONE, null);
                 }
                 Prepared p = portal.statement();
-                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), p.verdict()), portal));
+                StatementGate.Verdict verdict = executeVerdict != null ? executeVerdict : p.verdict();
+                executeVerdict = null;
+                expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), verdict), portal));
             }
             case MessageTypes.CLOSE -> {
                 String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));

@@ -78,6 +78,27 @@ public interface GatewayConfig {
         int maxRequestSize();
     }
 
+    Budgets budgets();
+
+    /**
+     * Per-identity budgets (the policy's {@code budgets:}): usage is counted in memory, flushed to the
+     * store and read back, so every replica sees every replica's usage.
+     */
+    interface Budgets {
+        /** How often local usage is written to the store and everyone's usage read back. */
+        @WithName("flush-interval")
+        @WithDefault("PT1S")
+        Duration flushInterval();
+
+        /**
+         * Statements on budgeted tables are refused (53000) while the last read of the store is older
+         * than this: a budget that cannot see other replicas' usage cannot hold (fail closed).
+         */
+        @WithName("max-staleness")
+        @WithDefault("PT10S")
+        Duration maxStaleness();
+    }
+
     /** The audit trail: every session, statement and (masked) result, in the gateway's store. */
     interface Audit {
         /** Record sessions at all. */

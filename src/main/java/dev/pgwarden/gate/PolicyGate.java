@@ -13,8 +13,11 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.pgwarden.budgets.BudgetCheck;
+import dev.pgwarden.budgets.BudgetScope;
 import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.policy.Action;
+import dev.pgwarden.policy.Budget;
 import dev.pgwarden.policy.Decision;
 import dev.pgwarden.policy.DecisionContext;
 import dev.pgwarden.policy.Estimator;
@@ -31,6 +34,7 @@ import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.StatementSplitter;
 import dev.pgwarden.policy.VolatilityCatalog;
 import dev.pgwarden.policy.VolatilitySource;
+import dev.pgwarden.policy.TableName;
 import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.SessionInfo;
@@ -61,20 +65,25 @@ public class PolicyGate implements StatementGate {
     private record Engine(String version, PolicyEngine engine) {
     }
 
-    /** A cached verdict, and whether its text defines or drops SQL-level prepared statements. */
-    private record Cached(Verdict verdict, boolean prepares) {
+    /**
+     * A cached verdict, whether its text defines or drops SQL-level prepared statements, and the
+     * budgets its statements count against (checked again on every use).
+     */
+    private record Cached(Verdict verdict, boolean prepares, BudgetScope budgets) {
     }
 
     private final PolicyStore store;
     private final Vertx vertx;
+    private final BudgetCheck budgets;
     private final StatementAnalyzer analyzer = new StatementAnalyzer();
     private final Map<Key, Cached> verdicts = new ConcurrentHashMap<>();
     private volatile Engine engine;
 
     @Inject
-    public PolicyGate(PolicyStore store, Vertx vertx) {
+    public PolicyGate(PolicyStore store, Vertx vertx, BudgetCheck budgets) {
         this.store = store;
         this.vertx = vertx;
+        this.budgets = budgets;
     }
 
     @Override
@@ -93,10 +102,12 @@ public class PolicyGate implements StatementGate {
             if (cached.prepares()) {
                 rememberPrepared(session, sql);
             }
-            return Future.succeededFuture(forText(cached.verdict(), sql));
+            Verdict v = forText(cached.verdict(), sql);
+            return Future.succeededFuture(budgets.admit(session, sql, v, cached.budgets()));
         }
         PolicyEngine e = engineFor(policy);
-        return vertx.executeBlocking(() -> decide(e, key, sql, session), false);
+        return vertx.executeBlocking(() -> decide(e, key, sql, session), false)
+                .map(d -> budgets.admit(session, sql, d.verdict(), d.budgets()));
     }
 
     /** A cached verdict carries the statements of the text it was made for; give it this text's. */
@@ -125,20 +136,52 @@ public class PolicyGate implements StatementGate {
         return forThis;
     }
 
-    private Verdict decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
+    private Cached decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
                 name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
         Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
         Verdict v = toVerdict(d, sql, key.sql());
         boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
+        List<Budget> budgetsOfPolicy = e.policy().budgets();
+        BudgetScope scope = v.refusal() != null || budgetsOfPolicy.isEmpty() ? BudgetScope.NONE
+                : BudgetScope.of(budgetsOfPolicy, key.groups(), tablesPerStatement(d, v.statements(), sql, session));
+        Cached c = new Cached(v, prepares, scope);
         if (cacheable(d)) {
             if (verdicts.size() >= CACHE_LIMIT) {
                 verdicts.clear(); // crude but bounded; hot statements come back in one miss
             }
-            verdicts.put(key, new Cached(v, prepares));
+            verdicts.put(key, c);
         }
-        return v;
+        return c;
+    }
+
+    /**
+     * What each statement reads or writes, for its budgets: the decision's tables for a single
+     * statement (they include an EXECUTE's prepared query and the planner's reading); in a string of
+     * several, each statement's own, an EXECUTE's from the query it runs; null where unknown.
+     */
+    private List<Set<TableName>> tablesPerStatement(Decision d, List<String> statements, String sql,
+            SessionInfo session) {
+        if (statements.size() <= 1) {
+            return List.of(d.tables());
+        }
+        List<StatementAnalysis> analyses = analyzer.analyzeAll(sql);
+        if (analyses.size() != statements.size()) {
+            return Collections.nCopies(statements.size(), null);
+        }
+        List<Set<TableName>> out = new ArrayList<>(analyses.size());
+        for (StatementAnalysis a : analyses) {
+            PreparedRef ref = a.prepared();
+            if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
+                String query = session.sqlPrepared().get(ref.name());
+                StatementAnalysis q = query == null ? null : analyzer.analyze(query);
+                out.add(q == null || !q.analyzable() ? null : q.tables());
+            } else {
+                out.add(a.analyzable() ? a.tables() : null);
+            }
+        }
+        return out;
     }
 
     /**

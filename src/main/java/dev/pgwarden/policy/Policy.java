@@ -13,13 +13,20 @@ import java.util.Optional;
  * @param defaultAction what happens when no rule matches
  * @param version       short SHA-256 of the file bytes
  * @param source        where it was loaded from, for messages
+ * @param budgets       per-identity budgets, in file order
  */
 public record Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> rules, Action defaultAction,
-        String version, String source) {
+        String version, String source, List<Budget> budgets) {
 
     /** A policy with only a role mapping: no masking, no rules, everything allowed. */
     public Policy(List<RoleMapping> roles, String version) {
         this(roles, MaskingPolicy.NONE, List.of(), Action.ALLOW, version, "<memory>");
+    }
+
+    /** A policy without budgets. */
+    public Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> rules, Action defaultAction,
+            String version, String source) {
+        this(roles, masking, rules, defaultAction, version, source, List.of());
     }
 
     /** First mapping whose group the principal has wins; none means the connection is refused. */
@@ -40,6 +47,11 @@ public record Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> 
     /** Whether sessions of a principal in these groups are read-only ({@code roles[].read_only}). */
     public boolean readOnlyFor(Collection<String> groups) {
         return mappingFor(groups).map(RoleMapping::readOnly).orElse(false);
+    }
+
+    /** The budget with this name, if any. */
+    public Optional<Budget> budget(String name) {
+        return budgets.stream().filter(b -> b.name().equals(name)).findFirst();
     }
 
     /** The rule with this name, if any. */

@@ -40,16 +40,17 @@ final class PolicyReader {
             throw new PolicyException(source + ":" + (root == null ? 1 : root.line())
                     + ": the policy must be a YAML mapping");
         }
-        allowKeys(map, "", "roles", "masking", "rules", "default");
+        allowKeys(map, "", "roles", "masking", "rules", "budgets", "default");
         List<RoleMapping> roles = roles(map.entries().get("roles"));
         MaskingPolicy masking = masking(map.entries().get("masking"));
         List<Rule> rules = rules(map.entries().get("rules"));
+        List<Budget> budgets = budgets(map.entries().get("budgets"), rules);
         Action defaultAction = Action.ALLOW;
         Entry d = map.entries().get("default");
         if (d != null) {
             defaultAction = named(d.value(), "default", Action::fromPolicyName, Action.values(), Action::policyName);
         }
-        return new Policy(roles, masking, rules, defaultAction, version, source);
+        return new Policy(roles, masking, rules, defaultAction, version, source, budgets);
     }
 
     private List<RoleMapping> roles(Entry entry) throws PolicyException {
@@ -183,6 +184,74 @@ final class PolicyReader {
             rules.add(new Rule(name, List.copyOf(groups), match, action, message, grantMinutes, r.line()));
         }
         return List.copyOf(rules);
+    }
+
+    /** {@code budgets:}. A budget's name stands for the rule in held statements, so it is unique among both. */
+    private List<Budget> budgets(Entry entry, List<Rule> rules) throws PolicyException {
+        List<Budget> budgets = new ArrayList<>();
+        if (entry == null) {
+            return budgets;
+        }
+        Set<String> names = new HashSet<>();
+        List<Node> items = list(entry.value(), "budgets");
+        for (int i = 0; i < items.size(); i++) {
+            String path = "budgets[" + i + "]";
+            YamlMap b = map(items.get(i), path);
+            allowKeys(b, path, "name", "groups", "tables", "rows_per_hour", "bytes_per_hour", "lookups_per_hour",
+                    "grant_minutes");
+            String name = requiredString(b, path, "name");
+            path = "budgets[" + i + "] (" + name + ")";
+            int nameLine = b.entries().get("name").value().line();
+            if (!names.add(name)) {
+                throw error(nameLine, path + ".name", "another budget is already called '" + name + "'");
+            }
+            if (rules.stream().anyMatch(r -> r.name().equals(name))) {
+                throw error(nameLine, path + ".name", "a rule is already called '" + name
+                        + "' (held statements name the budget as their rule)");
+            }
+            List<String> groups = new ArrayList<>();
+            Entry g = b.entries().get("groups");
+            if (g != null) {
+                for (Node n : nonEmpty(g.value(), path + ".groups")) {
+                    groups.add(string(n, path + ".groups"));
+                }
+            }
+            if (!b.entries().containsKey("tables")) {
+                throw error(b.line(), path, "'tables' is required (the tables whose results the budget counts)");
+            }
+            List<NamePattern> tables = patterns(b.entries().get("tables"), path + ".tables", 2);
+            long rows = perHour(b, path, "rows_per_hour");
+            long bytes = perHour(b, path, "bytes_per_hour");
+            long lookups = perHour(b, path, "lookups_per_hour");
+            if (rows == Budget.UNLIMITED && bytes == Budget.UNLIMITED && lookups == Budget.UNLIMITED) {
+                throw error(b.line(), path,
+                        "at least one of rows_per_hour, bytes_per_hour, lookups_per_hour is required");
+            }
+            int grantMinutes = 0;
+            Entry gm = b.entries().get("grant_minutes");
+            if (gm != null) {
+                long v = nonNegative(gm.value(), path + ".grant_minutes");
+                if (v < 1 || v > 7 * 24 * 60) {
+                    throw error(gm.value().line(), path + ".grant_minutes", "must be between 1 and 10080 (a week)");
+                }
+                grantMinutes = (int) v;
+            }
+            budgets.add(new Budget(name, List.copyOf(groups), tables, rows, bytes, lookups, grantMinutes, b.line()));
+        }
+        return List.copyOf(budgets);
+    }
+
+    /** A budget's limit: a whole number of at least 1, or {@link Budget#UNLIMITED} when the key is left out. */
+    private long perHour(YamlMap b, String path, String key) throws PolicyException {
+        Entry e = b.entries().get(key);
+        if (e == null) {
+            return Budget.UNLIMITED;
+        }
+        long v = nonNegative(e.value(), path + "." + key);
+        if (v < 1) {
+            throw error(e.value().line(), path + "." + key, "must be at least 1 (leave the key out for no limit)");
+        }
+        return v;
     }
 
     private RuleMatch match(Node node, String path) throws PolicyException {

@@ -30,6 +30,8 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private final MessageFramer framer;
     private final Consumer<Future<?>> holdUntil;
     private Future<StatementGate.Verdict> heldVerdict;
+    /** The decision on an Execute's rerun that the session waits for (see {@link #rerun}). */
+    private Future<StatementGate.Verdict> heldRerun;
     private final ResultLineage lineage;
     private final UpstreamToClient replies;
     private final Sessions sessions;
@@ -74,7 +76,24 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             }
             case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
                     MessageTypes.SYNC -> {
-                PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, null) : null;
+                StatementGate.Verdict again = null;
+                if (type == MessageTypes.EXECUTE && results != null) {
+                    Future<StatementGate.Verdict> f = heldRerun != null ? heldRerun : rerun(buf, start, end);
+                    heldRerun = null;
+                    if (f != null) {
+                        if (!f.isComplete()) {
+                            heldRerun = f;
+                            upstream.flush();
+                            framer.holdCurrent();
+                            holdUntil.accept(f);
+                            return false;
+                        }
+                        again = f.succeeded() ? f.result() : StatementGate.Verdict.refuse(PgError.error(
+                                SqlState.INSUFFICIENT_PRIVILEGE, "pgwarden could not decide on this run of the "
+                                        + "statement, so it was refused: " + f.cause().getMessage()));
+                    }
+                }
+                PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, again) : null;
                 if (results != null) {
                     track(type, buf, start, end);
                 }
@@ -83,6 +102,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                 }
                 if (unrecorded != null) {
                     refuseExecute(unrecorded);
+                } else if (again != null && again.refusal() != null) {
+                    recorder.fromClient(type, buf, start, end); // recorded as the refused run it is
+                    refuseExecute(again.refusal());
                 } else {
                     recorder.fromClient(type, buf, start, end);
                     upstream.pass(buf, start, end);
@@ -140,6 +162,20 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         return v.result().needsApproval() != null ? approval(v.result()) : v;
     }
 
+    /**
+     * An Execute that starts another run of a metered prepared statement is checked again (its budget
+     * may be spent since its Parse): null when it runs as decided; else the verdict on this run, once
+     * a person has decided where one must.
+     */
+    private Future<StatementGate.Verdict> rerun(Buffer buf, int start, int end) {
+        StatementMeter meter = results.rerunMeter(Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end)));
+        StatementGate.Verdict v = meter == null ? null : meter.again();
+        if (v == null) {
+            return null;
+        }
+        return v.needsApproval() != null ? approvals.await(session, v, replies::notice) : Future.succeededFuture(v);
+    }
+
     private Future<StatementGate.Verdict> approval(StatementGate.Verdict verdict) {
         if (verdict.needsApproval() == null) {
             return Future.succeededFuture(verdict);
@@ -169,14 +205,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.QUERY, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.query(verdict.statements(), verdict.masks(), limits(verdict));
+                results.query(verdict.statements(), verdict.masks(), limits(verdict), verdict.meters());
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
         } else {
             sessions.statementRefused();
             if (results != null) {
-                results.query(List.of(), List.of(), List.of());
+                results.query(List.of(), List.of(), List.of(), List.of());
             }
             upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
@@ -195,13 +231,16 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.PARSE, buf, start, end, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0));
+                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0), verdict.meterOf(0));
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
             return true;
         }
         sessions.statementRefused();
+        if (results != null) {
+            results.close((byte) 'S', name); // a failed Parse leaves no statement of that name behind
+        }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
                 .cstring(name).cstring(refusals.refuse(verdict.refusal())).int16(0).finish());

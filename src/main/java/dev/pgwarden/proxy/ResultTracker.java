@@ -36,17 +36,24 @@ import io.vertx.core.buffer.Buffer;
 final class ResultTracker {
     private static final Pattern CSV = Pattern.compile("(?is)\\bcsv\\b");
 
-    /** A prepared (or unnamed) statement: its lineage, what it may stream and, once described, its fields. */
+    /**
+     * A prepared (or unnamed) statement: its lineage, what it may stream, what meters it and, once
+     * described, its fields.
+     */
     private static final class Statement {
         final String sql;
         final StatementMasks masks;
         final ResultLimit limit;
+        final StatementMeter meter;
         List<Field> fields;
+        /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
+        boolean bound;
 
-        Statement(String sql, StatementMasks masks, ResultLimit limit) {
+        Statement(String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
             this.sql = sql;
             this.masks = masks;
             this.limit = limit;
+            this.meter = meter;
         }
     }
 
@@ -55,15 +62,25 @@ final class ResultTracker {
         final Statement statement;
         final int[] formats;
         ResultGuard guard;
+        /** An Execute of it has been metered: its lookups are counted once per binding. */
+        boolean metered;
+        /** Its statement was bound before: this binding is another run of it. */
+        final boolean rerun;
+        /** An Execute of it went upstream (client side). */
+        boolean executed;
 
-        Portal(Statement statement, int[] formats) {
+        Portal(Statement statement, int[] formats, boolean rerun) {
             this.statement = statement;
             this.formats = formats;
+            this.rerun = rerun;
         }
     }
 
-    /** An open cursor declared by a statement with a limit: its FETCHes count against it. */
-    private record CursorGuard(ResultGuard guard, boolean holdable) {
+    /**
+     * An open cursor declared by a statement with a limit or a meter: its FETCHes count against the
+     * limit (guard null when none) and are metered by the DECLARE's meter (null when none).
+     */
+    private record CursorGuard(ResultGuard guard, StatementMeter meter, boolean holdable) {
     }
 
     private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect {
@@ -92,7 +109,7 @@ final class ResultTracker {
     }
 
     private static final SyncExpect SYNC = new SyncExpect();
-    private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN, null);
+    private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN, null, null);
 
     /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitCatalog()}. */
     static final Buffer HOLD = Buffer.buffer(0);
@@ -118,6 +135,11 @@ final class ResultTracker {
     /** The guard of the result streaming now (null: none), once {@link #guardResolved}. */
     private ResultGuard guard;
     private boolean guardResolved;
+    /** The meter of the result streaming now (null: none), resolved with the guard; what it has counted so far. */
+    private StatementMeter meter;
+    private long meteredRows;
+    private long meteredBytes;
+    private int meteredLookups;
     private ResultGuard asking;
     /** A limit ended the statement with an error: the rest up to ReadyForQuery is withheld. */
     private boolean dropUntilReady;
@@ -140,13 +162,26 @@ final class ResultTracker {
 
     // ---- client side, in the order messages are sent upstream ----
 
-    void parse(String name, String sql, StatementMasks masks, ResultLimit limit) {
-        lastParsed = new Statement(sql, masks, limit);
+    void parse(String name, String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
+        lastParsed = new Statement(sql, masks, limit, meter);
         statements.put(name, lastParsed);
     }
 
     void bind(String portal, String statement, int[] resultFormats) {
-        portals.put(portal, new Portal(statements.getOrDefault(statement, UNKNOWN), resultFormats));
+        Statement s = statements.getOrDefault(statement, UNKNOWN);
+        portals.put(portal, new Portal(s, resultFormats, s.bound));
+        if (s != UNKNOWN) {
+            s.bound = true;
+        }
+    }
+
+    /**
+     * The meter of the statement an Execute of {@code portal} would run, when that Execute starts a
+     * run its statement's Parse was not decided for (so it must be checked again); else null.
+     */
+    StatementMeter rerunMeter(String portal) {
+        Portal p = portals.get(portal);
+        return p != null && p.rerun && !p.executed ? p.statement.meter : null;
     }
 
     void describe(byte kind, String name) {
@@ -160,7 +195,10 @@ final class ResultTracker {
 
     void execute(String portal) {
         Portal p = portals.get(portal);
-        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null)));
+        if (p != null) {
+            p.executed = true;
+        }
+        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null, false)));
     }
 
     void sync() {
@@ -175,12 +213,15 @@ final class ResultTracker {
         }
     }
 
-    /** @param limits what each statement may stream (null entries: no limit); may be shorter than {@code sqls} */
-    void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits) {
+    /**
+     * @param limits what each statement may stream (null entries: no limit); may be shorter than {@code sqls}
+     * @param meters what meters each statement (null entries: nothing); may be shorter than {@code sqls}
+     */
+    void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits, List<StatementMeter> meters) {
         List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
             list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
-                    i < limits.size() ? limits.get(i) : null));
+                    i < limits.size() ? limits.get(i) : null, i < meters.size() ? meters.get(i) : null));
         }
         expected.add(new QueryExpect(list));
     }
@@ -276,14 +317,16 @@ final class ResultTracker {
         }
     }
 
-    /** Counts a row against the current statement's limit: null to go on, else DROP or ASK. */
+    /** Counts a row against the current statement's limit and meter: null to go on, else DROP or ASK. */
     private Buffer countRow(int size) {
         ResultGuard g = currentGuard();
         if (g == null) {
+            metered(size);
             return null;
         }
         switch (g.onRow(size)) {
             case PASS -> {
+                metered(size);
                 return null;
             }
             case CANCEL -> {
@@ -325,19 +368,69 @@ final class ResultTracker {
         }
     }
 
+    /** A row the client gets: counted for the current statement's meter, if it has one. */
+    private void metered(int size) {
+        if (meter != null) {
+            meteredRows++;
+            meteredBytes += size;
+        }
+    }
+
+    /** The current result ended (or was abandoned): its meter learns what the client got. */
+    private void reportMeter() {
+        if (meter != null) {
+            StatementMeter m = meter;
+            meter = null;
+            m.delivered(meteredRows, meteredBytes, meteredLookups);
+        }
+    }
+
     /** The guard asking for approval after {@link #ASK} was returned. */
     ResultGuard asking() {
         return asking;
     }
 
+    /** The current result's guard; resolves its meter at the same time. */
     private ResultGuard currentGuard() {
         if (!guardResolved) {
             guardResolved = true;
             Expect head = expected.peek();
-            guard = head instanceof QueryExpect q ? guardOf(q.current(), null)
-                    : head instanceof ExecuteExpect e ? guardOf(e.portal.statement, e.portal) : null;
+            Statement s = head instanceof QueryExpect q ? q.current()
+                    : head instanceof ExecuteExpect e ? e.portal.statement : null;
+            Portal portal = head instanceof ExecuteExpect e ? e.portal : null;
+            guard = guardOf(s, portal);
+            resolveMeter(s, portal);
         }
         return guard;
+    }
+
+    /**
+     * A FETCH is metered by its cursor's DECLARE; a statement by its own meter, its lookups counted
+     * at a portal's first Execute (or the statement's only run).
+     */
+    private void resolveMeter(Statement s, Portal portal) {
+        meteredRows = 0;
+        meteredBytes = 0;
+        meteredLookups = 0;
+        meter = null;
+        if (s == null) {
+            return;
+        }
+        if (s.meter == null) {
+            if (!cursors.isEmpty()) {
+                String name = CursorStatements.fetched(s.sql);
+                CursorGuard c = name == null ? null : cursors.get(name);
+                meter = c == null ? null : c.meter();
+            }
+            return;
+        }
+        meter = s.meter;
+        if (portal == null || !portal.metered) {
+            meteredLookups = s.masks.equalityLookups();
+            if (portal != null) {
+                portal.metered = true;
+            }
+        }
     }
 
     /** A FETCH counts against its cursor; a portal's Executes against the portal; else each run on its own. */
@@ -348,7 +441,7 @@ final class ResultTracker {
         if (!cursors.isEmpty()) {
             String name = CursorStatements.fetched(s.sql);
             CursorGuard c = name == null ? null : cursors.get(name);
-            if (c != null) {
+            if (c != null && c.guard() != null) {
                 c.guard().startRead();
                 return c.guard();
             }
@@ -366,17 +459,18 @@ final class ResultTracker {
         return portal.guard;
     }
 
-    /** A DECLARE with a limit completed: its cursor's FETCHes count against that limit. */
+    /** A DECLARE with a limit or a meter completed: its cursor's FETCHes count against them. */
     private void declaredCursor() {
         Expect head = expected.peek();
         Statement s = head instanceof QueryExpect q ? q.current() : head instanceof ExecuteExpect e ? e.portal.statement
                 : null;
-        if (s == null || s.limit == null) {
+        if (s == null || (s.limit == null && s.meter == null)) {
             return;
         }
         CursorStatements.Cursor c = CursorStatements.declared(s.sql);
         if (c != null) {
-            cursors.put(c.name(), new CursorGuard(new ResultGuard(s.limit), c.holdable()));
+            cursors.put(c.name(), new CursorGuard(s.limit == null ? null : new ResultGuard(s.limit), s.meter,
+                    c.holdable()));
         }
     }
 
@@ -519,6 +613,7 @@ final class ResultTracker {
     }
 
     private void endOfResult() {
+        reportMeter();
         rowPlan = null;
         planned = false;
         guardResolved = false;
@@ -532,6 +627,7 @@ final class ResultTracker {
     }
 
     private void onError() {
+        reportMeter();
         rowPlan = null;
         planned = false;
         copy = null;
@@ -548,6 +644,7 @@ final class ResultTracker {
     }
 
     private void onReady(byte transactionStatus) {
+        reportMeter();
         rowPlan = null;
         planned = false;
         copy = null;

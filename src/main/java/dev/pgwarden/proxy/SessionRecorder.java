@@ -14,7 +14,8 @@ public interface SessionRecorder {
     /**
      * Asked before a statement may run (Query, Parse, Execute, an allowed FunctionCall).
      *
-     * @param verdict the gate's verdict (null for Execute: its statement was decided at Parse)
+     * @param verdict the gate's verdict (for Execute: null when its statement's decision at Parse stands, or
+     *                the verdict on this run when it was decided again, see {@link StatementMeter#again})
      * @return null to let it run (the call is then followed by {@link #decided} or {@link #fromClient});
      *         otherwise the error it is refused with because the trail cannot take it (fail closed).
      *         The recorder then expects that error back and records nothing for it.

@@ -23,9 +23,11 @@ public interface StatementGate {
      * @param rule          the policy rule that decided, or null (the default, or no policy)
      * @param policyVersion the policy version that decided, or null (no policy)
      * @param limits        how much each statement (same order) may stream, null entries for none; may be empty
+     * @param meters        what counts each statement's result (same order), null entries for none; may be empty
      */
     record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks, ApprovalNeed needsApproval,
-            Approved approved, String rule, String policyVersion, List<ResultLimit> limits) {
+            Approved approved, String rule, String policyVersion, List<ResultLimit> limits,
+            List<StatementMeter> meters) {
 
         public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
             this(refusal, statements, masks, null, null, null, null, List.of());
@@ -36,6 +38,12 @@ public interface StatementGate {
             this(refusal, statements, masks, needsApproval, approved, rule, policyVersion, List.of());
         }
 
+        public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks,
+                ApprovalNeed needsApproval, Approved approved, String rule, String policyVersion,
+                List<ResultLimit> limits) {
+            this(refusal, statements, masks, needsApproval, approved, rule, policyVersion, limits, List.of());
+        }
+
         /**
          * What statement {@code i} may stream: an approval's ceiling, else its rule's limit, else null.
          */
@@ -44,6 +52,23 @@ public interface StatementGate {
                 return ResultLimit.ceiling(approved);
             }
             return i < limits.size() ? limits.get(i) : null;
+        }
+
+        /** What counts statement {@code i}'s result, or null. */
+        public StatementMeter meterOf(int i) {
+            return i < meters.size() ? meters.get(i) : null;
+        }
+
+        /** The same verdict with per-statement meters. */
+        public Verdict withMeters(List<StatementMeter> newMeters) {
+            return new Verdict(refusal, statements, masks, needsApproval, approved, rule, policyVersion, limits,
+                    newMeters);
+        }
+
+        /** The same verdict, held for {@code need} (and deciding as its rule) before it runs. */
+        public Verdict holdFor(ApprovalNeed need) {
+            return new Verdict(refusal, statements, masks, need, approved, need.rule(), need.policyVersion(), limits,
+                    meters);
         }
 
         public static Verdict allow(String sql) {
@@ -74,17 +99,19 @@ public interface StatementGate {
 
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
-            return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits);
+            return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits,
+                    meters);
         }
 
         /** The same verdict for another text with the same fingerprint. */
         public Verdict withStatements(List<String> newStatements) {
-            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion, limits);
+            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion, limits,
+                    meters);
         }
 
         /** What an approval turns this verdict into: allowed, carrying the approval. */
         public Verdict approve(Approved approval) {
-            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits);
+            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits, meters);
         }
 
         /** The approval id behind this verdict, or null (for the audit trail). */

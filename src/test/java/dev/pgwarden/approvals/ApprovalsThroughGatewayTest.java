@@ -42,9 +42,9 @@ import io.restassured.response.Response;
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
 @TestProfile(ApprovalsProfile.class)
-class ApprovalsThroughGatewayTest {
-    static final String APPROVER = "ann";
-    static final String APPROVERS = "pgwarden-approvers";
+public class ApprovalsThroughGatewayTest {
+    public static final String APPROVER = "ann";
+    public static final String APPROVERS = "pgwarden-approvers";
 
     @BeforeAll
     static void tables() {
@@ -270,19 +270,19 @@ class ApprovalsThroughGatewayTest {
 
     // --- helpers ---------------------------------------------------------------------------------
 
-    static Response decide(String approver, Object id, String how, String reason) {
+    public static Response decide(String approver, Object id, String how, String reason) {
         return given().auth().oauth2(GatewayTestResource.token(approver, APPROVERS)).contentType("application/json")
                 .body(reason == null ? "{}" : "{\"reason\":\"" + reason + "\"}")
                 .post("/api/approvals/" + id + "/" + how);
     }
 
-    static Map<String, Object> approval(Object id) {
+    public static Map<String, Object> approval(Object id) {
         return given().auth().oauth2(GatewayTestResource.token(APPROVER, APPROVERS)).get("/api/approvals/" + id)
                 .then().statusCode(200).extract().jsonPath().getMap("");
     }
 
     /** The pending request of {@code subject}, once the gateway has stored it. */
-    static Map<String, Object> awaitPending(String subject) throws InterruptedException {
+    public static Map<String, Object> awaitPending(String subject) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline) {
             List<Map<String, Object>> pending = given().auth().oauth2(GatewayTestResource.token(APPROVER, APPROVERS))
@@ -303,7 +303,7 @@ class ApprovalsThroughGatewayTest {
         return Jdbc.firstColumn(st, sql);
     }
 
-    static SQLException cause(CompletableFuture<?> f) throws Exception {
+    public static SQLException cause(CompletableFuture<?> f) throws Exception {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
         Throwable t = e.getCause();
         while (t != null && !(t instanceof SQLException)) {
@@ -315,7 +315,7 @@ class ApprovalsThroughGatewayTest {
         return (SQLException) t;
     }
 
-    static String warnings(Statement st) throws SQLException {
+    public static String warnings(Statement st) throws SQLException {
         StringBuilder sb = new StringBuilder();
         for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
             sb.append(w.getMessage()).append('\n');

@@ -160,7 +160,18 @@ class PolicyLoaderTest {
                 Arguments.of("duplicate key", 3, "duplicate key 'default'", "roles: []\ndefault: allow\ndefault: block"),
                 Arguments.of("yaml alias", 3, "aliases", "roles:\n  - group: &g analysts\n    role: *g"),
                 Arguments.of("invalid yaml", 2, "invalid YAML", "roles:\n  - group: [unclosed\n"),
-                Arguments.of("not a mapping", 1, "must be a YAML mapping", "- just\n- a list"));
+                Arguments.of("not a mapping", 1, "must be a YAML mapping", "- just\n- a list"),
+                Arguments.of("budgets not a list", 1, "must be a list", "budgets: {name: b}"),
+                Arguments.of("unknown budget key", 5, "unknown key 'row_per_hour'", "budgets:\n  - name: b\n    tables: [t]\n    rows_per_hour: 5\n    row_per_hour: 5"),
+                Arguments.of("budget without tables", 2, "'tables' is required", "budgets:\n  - name: b\n    rows_per_hour: 5"),
+                Arguments.of("budget with empty tables", 3, "must not be empty", "budgets:\n  - name: b\n    tables: []\n    rows_per_hour: 5"),
+                Arguments.of("budget without a limit", 2, "at least one of rows_per_hour", "budgets:\n  - name: b\n    tables: [t]"),
+                Arguments.of("budget limit zero", 4, "must be at least 1", "budgets:\n  - name: b\n    tables: [t]\n    bytes_per_hour: 0"),
+                Arguments.of("budget limit not a number", 4, "must be a whole number", "budgets:\n  - name: b\n    tables: [t]\n    lookups_per_hour: many"),
+                Arguments.of("budget grant too long", 5, "between 1 and 10080", "budgets:\n  - name: b\n    tables: [t]\n    rows_per_hour: 5\n    grant_minutes: 20000"),
+                Arguments.of("budget table pattern", 3, "more than 2 dot-separated", "budgets:\n  - name: b\n    tables: [db.public.t]\n    rows_per_hour: 5"),
+                Arguments.of("duplicate budget name", 5, "another budget is already called 'b'", "budgets:\n  - name: b\n    tables: [t]\n    rows_per_hour: 5\n  - name: b\n    tables: [u]\n    rows_per_hour: 5"),
+                Arguments.of("budget named like a rule", 5, "a rule is already called 'r'", "rules:\n  - name: r\n    action: block\nbudgets:\n  - name: r\n    tables: [t]\n    rows_per_hour: 5"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -25,7 +25,7 @@
     add('Session', a.sessionId && who.may.audit
         ? el('a', { href: '/console/session.html?id=' + encodeURIComponent(a.sessionId) }, a.sessionId)
         : el('span', { class: 'mono' }, a.sessionId || ''));
-    add('Rule', el('span', { class: 'rule' }, a.rule || ''));
+    add(a.budget ? 'Budget spent' : 'Rule', el('span', { class: 'rule' }, a.rule || ''));
     add('Estimated rows', el('span', { class: 'estimate' },
         a.estimatedRows === null || a.estimatedRows === undefined ? 'not estimated' : number(a.estimatedRows)));
     add('Requested', timeEl(a.createdAt));
@@ -36,7 +36,10 @@
       add('Decided', a.decidedBy ? el('strong', { class: 'decided-by' }, a.decidedBy) : '—', ' ',
           a.decidedAt ? timeEl(a.decidedAt) : '');
       if (a.reason) add('Reason', el('span', { class: 'decision-reason' }, a.reason));
-      if (a.grantUntil) add('Also covers', 'the same statement by ' + a.subject + ' until ', timeEl(a.grantUntil));
+      if (a.grantUntil) {
+        add('Also covers', (a.budget ? 'every statement by ' + a.subject + ' on the tables of budget ' + a.budget
+            : 'the same statement by ' + a.subject) + ' until ', timeEl(a.grantUntil));
+      }
     }
     return list;
   }

@@ -1,0 +1,164 @@
+package dev.pgwarden.budgets;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.pgwarden.policy.Budget;
+import dev.pgwarden.proxy.SessionInfo;
+import dev.pgwarden.proxy.StatementGate.ApprovalNeed;
+import dev.pgwarden.proxy.StatementGate.Approved;
+import dev.pgwarden.proxy.StatementGate.Verdict;
+import dev.pgwarden.proxy.StatementMeter;
+import dev.pgwarden.wire.PgError;
+
+/**
+ * The budgets' part of every decision, cached or not: a statement some budget covers gets a meter
+ * per statement, and when its subject has spent one of those budgets it is held for approval (the
+ * budget's name as its rule), unless an approval with a grant window lifts that budget for the
+ * subject. Reads only the ledger's memory; runs on the session's event loop.
+ */
+@ApplicationScoped
+public class BudgetCheck {
+    /**
+     * The fingerprint of a budget hold's approval request: what its grant covers is the budget (for
+     * that subject), not one statement text. {@code budget:<name>}; no SQL fingerprint looks like it.
+     */
+    public static final String GRANT_PREFIX = "budget:";
+    static final String STALE_SQLSTATE = "53000";
+
+    @Inject
+    BudgetLedger ledger;
+    @Inject
+    BudgetMetrics metrics;
+
+    /**
+     * @param sql   the text as the client sent it (what an approver is shown)
+     * @param scope the budgets each statement counts against ({@link BudgetScope#NONE}: the verdict as it is)
+     */
+    public Verdict admit(SessionInfo session, String sql, Verdict v, BudgetScope scope) {
+        if (scope.isEmpty() || v.refusal() != null) {
+            return v;
+        }
+        if (!ledger.current()) {
+            return stale(scope.budgets().get(0), v.policyVersion());
+        }
+        String subject = session.principal().subject();
+        Standing standing = standing(subject, scope.budgets());
+        Verdict metered = v.withMeters(meters(scope, subject, sql, v.policyVersion()));
+        if (standing == null || v.needsApproval() != null) {
+            return metered; // within every budget; or a rule asks already: one approval at a time
+        }
+        if (standing.spent() != null) {
+            return metered.holdFor(hold(standing, subject, sql, v.policyVersion()));
+        }
+        // Spent, but an approval's grant window lifts it: runs as approved by that approval.
+        return new Verdict(null, metered.statements(), metered.masks(), null,
+                new Approved(standing.covering().approvalId(), Long.MAX_VALUE), standing.coveringBudget(),
+                v.policyVersion(), metered.limits(), metered.meters());
+    }
+
+    /**
+     * Another run of a statement admitted earlier (a prepared statement executed again), checked
+     * like a new one: null when it may run; else a verdict that needs approval, a refusal (stale
+     * view) or an approval whose grant covers it.
+     */
+    Verdict again(String subject, List<Budget> budgets, String sql, String policyVersion) {
+        if (!ledger.current()) {
+            return stale(budgets.get(0), policyVersion);
+        }
+        Standing standing = standing(subject, budgets);
+        if (standing == null) {
+            return null;
+        }
+        if (standing.spent() != null) {
+            return Verdict.needing(hold(standing, subject, sql, policyVersion));
+        }
+        return new Verdict(null, List.of(sql), List.of(), null,
+                new Approved(standing.covering().approvalId(), Long.MAX_VALUE), standing.coveringBudget(),
+                policyVersion);
+    }
+
+    /**
+     * Where a subject stands with some budgets: null within all of them; else the first spent one
+     * no grant lifts ({@code spent}), or, when grants lift every spent one, the first such grant.
+     */
+    private record Standing(Budget spent, SubjectTally tally, SubjectTally.Grant covering, String coveringBudget) {
+    }
+
+    private Standing standing(String subject, List<Budget> budgets) {
+        SubjectTally.Grant covering = null;
+        String coveringBudget = null;
+        for (Budget b : budgets) {
+            SubjectTally t = ledger.find(b.name(), subject);
+            if (t == null || !t.spends(b)) {
+                continue;
+            }
+            SubjectTally.Grant g = t.grant;
+            if (g != null && g.until().isAfter(Instant.now())) {
+                if (covering == null) {
+                    covering = g;
+                    coveringBudget = b.name();
+                }
+                continue;
+            }
+            return new Standing(b, t, null, null);
+        }
+        return covering == null ? null : new Standing(null, null, covering, coveringBudget);
+    }
+
+    /** The approval a statement of a subject that spent a budget waits for. */
+    private ApprovalNeed hold(Standing standing, String subject, String sql, String policyVersion) {
+        Budget b = standing.spent();
+        metrics.of(b.name()).holds.increment();
+        return new ApprovalNeed(b.name(), why(b, subject, standing.tally().usage()), policyVersion, -1,
+                b.grantMinutes(), sql, GRANT_PREFIX + b.name());
+    }
+
+    private List<StatementMeter> meters(BudgetScope scope, String subject, String sql, String policyVersion) {
+        int n = scope.statements();
+        if (n == 1) {
+            return List.of(new BudgetMeter(ledger, this, subject, scope.of(0), sql, policyVersion));
+        }
+        List<StatementMeter> meters = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            List<Budget> budgets = scope.of(i);
+            meters.add(budgets.isEmpty() ? null : new BudgetMeter(ledger, this, subject, budgets, sql, policyVersion));
+        }
+        return Collections.unmodifiableList(meters);
+    }
+
+    /** Why the statement waits, for the client's error detail when refused. */
+    static String why(Budget b, String subject, BudgetUsage u) {
+        StringBuilder sb = new StringBuilder(subject).append(" has spent budget ").append(b.name())
+                .append(" in the last 60 minutes: ");
+        List<String> parts = new ArrayList<>();
+        part(parts, u.rows(), b.rowsPerHour(), "rows");
+        part(parts, u.bytes(), b.bytesPerHour(), "bytes");
+        part(parts, u.lookups(), b.lookupsPerHour(), "lookups on masked columns");
+        return sb.append(String.join(", ", parts)).toString();
+    }
+
+    private static void part(List<String> parts, long used, long limit, String what) {
+        if (limit != Budget.UNLIMITED) {
+            parts.add(String.format(Locale.ROOT, "%,d of %,d %s per hour", used, limit, what));
+        }
+    }
+
+    private Verdict stale(Budget first, String policyVersion) {
+        metrics.refused.increment();
+        Duration age = ledger.age();
+        PgError error = PgError.error(STALE_SQLSTATE, "pgwarden cannot count this statement against budget "
+                + first.name() + ": its view of the budget store is "
+                + (age == null ? "not read yet" : age.toMillis() + " ms old") + " (limit "
+                + ledger.maxStaleness().toMillis() + " ms, pgwarden.budgets.max-staleness), so it was refused")
+                .withHint("statements on other tables still run; retry once the gateway's store is reachable");
+        return new Verdict(error, List.of(), List.of(), null, null, first.name(), policyVersion);
+    }
+}

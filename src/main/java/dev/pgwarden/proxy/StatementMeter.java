@@ -1,0 +1,30 @@
+package dev.pgwarden.proxy;
+
+/**
+ * Counts what one statement delivered to the client towards whatever it is metered against (the
+ * subject's budgets). A verdict carries one per statement, or none for statements nothing meters,
+ * which then cost nothing. Called on the session's event loop; must not block it.
+ */
+public interface StatementMeter {
+
+    /**
+     * One read of the statement's result ended (its whole result; or one Execute of a portal read in
+     * batches; or one FETCH of a cursor it declared), also when it ended in an error.
+     *
+     * @param rows    DataRows and COPY TO lines the client received
+     * @param bytes   their size in bytes
+     * @param lookups equality lookups on masked columns the statement made (counted at its first read only)
+     */
+    void delivered(long rows, long bytes, int lookups);
+
+    /**
+     * Before another run of the statement that no gate sees: an Execute of a prepared statement bound
+     * again after the run its Parse was decided for (drivers reuse server-prepared statements).
+     *
+     * @return null when it may run as decided at Parse; else the verdict on this run: one that needs
+     *         approval first, a refusal, or an approval that already covers it
+     */
+    default StatementGate.Verdict again() {
+        return null;
+    }
+}
