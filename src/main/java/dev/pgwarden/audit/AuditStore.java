@@ -16,12 +16,13 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * Writes a batch of events in one transaction: session starts, the batch's statements, session
- * ends with their links in the global chain. A batch of only a few statements (the steady state
- * when clients wait for their records) is one multi-row INSERT in autocommit: a single round trip.
- * A large one goes in with COPY, PostgreSQL's cheapest way in. Hashes and JSON are computed once
- * per event, so a retried batch writes exactly the same rows; the INSERT skips rows already there
- * (ON CONFLICT DO NOTHING), and a COPY that collides with its own rows (a commit that went through
- * after all) is written again as INSERT. Writer thread only.
+ * ends with their links in the global chain. A batch of only statements (the steady state when
+ * clients wait for their records) runs in autocommit: a few as one multi-row INSERT (a single
+ * round trip), more with a binary COPY (PostgreSQL's cheapest way in: nothing to parse). Hashes
+ * and JSON are computed once per event, so a retried batch writes exactly the same rows; the
+ * INSERT skips rows already there (ON CONFLICT DO NOTHING), and a COPY that collides with its own
+ * rows (a commit that went through after all) is written again as INSERT. The writer's lanes call
+ * it concurrently, each with its own batches; a session's chain state is only touched by its lane.
  */
 final class AuditStore implements AuditWriter.Store {
     static final String INSERT_SESSION = """

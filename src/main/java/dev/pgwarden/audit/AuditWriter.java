@@ -73,6 +73,14 @@ final class AuditWriter {
         }
     }
 
+    /** Queued by {@link #stop} to wake an idle lane (an interrupt could also hit a lane inside the JDBC driver). */
+    private static final AuditEvent WAKE = new AuditEvent(null) {
+        @Override
+        long bytes() {
+            return 0;
+        }
+    };
+
     private final Store store;
     private final Lane[] lanes;
     private final AtomicInteger nextLane = new AtomicInteger();
@@ -195,7 +203,7 @@ final class AuditWriter {
                 try {
                     first = queue.poll(PROBE_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
-                    continue; // stop() interrupts to hurry the drain; the loop condition decides
+                    continue; // nobody interrupts this thread; the loop condition decides
                 }
                 if (first == null) {
                     if (index == 0 && !stopping) {
@@ -203,8 +211,12 @@ final class AuditWriter {
                     }
                     continue;
                 }
+                if (first == WAKE) {
+                    continue; // stop() wants the loop condition checked
+                }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
+                batch.remove(WAKE); // when it came behind records
                 inFlight = List.copyOf(batch);
                 if (!writeUntilStored(batch)) {
                     return; // shutdown gave up on the store: stop() counts inFlight and the queue as lost
@@ -317,7 +329,7 @@ final class AuditWriter {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
-            // stop() interrupts to hurry the drain; the caller checks the deadline
+            // nobody interrupts the lanes; the caller checks its deadline either way
         }
     }
 
@@ -333,7 +345,7 @@ final class AuditWriter {
         stopping = true;
         releaseRoomWaiters();
         for (Lane lane : lanes) {
-            lane.thread.interrupt();
+            lane.queue.add(WAKE);
         }
         for (Lane lane : lanes) {
             long left = drainDeadline - System.nanoTime();
@@ -352,6 +364,7 @@ final class AuditWriter {
             List<AuditEvent> lost = new ArrayList<>();
             lost.addAll(lane.inFlight); // empty unless the lane gave up or is stuck in I/O
             lane.queue.drainTo(lost);
+            lost.removeIf(e -> e == WAKE);
             for (AuditEvent e : lost) {
                 dropped.increment();
                 if (e instanceof StatementRecord) {
@@ -374,10 +387,6 @@ final class AuditWriter {
     /** Whether the store takes records now (false while a lane's writes or the idle probe fail). */
     boolean storeUp() {
         return probeOk && failingLanes.get() == 0;
-    }
-
-    int lanes() {
-        return lanes.length;
     }
 
     int queued() {
