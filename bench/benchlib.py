@@ -532,7 +532,7 @@ def cmd_report(args):
                 if v:
                     w, d, sec = sum(x[0] for x in v), sum(x[1] for x in v), sum(x[2] for x in v)
                     audit_lines.append(f"| {t} | {c} | {m} | {w} | {w / sec:.0f} | {d} |")
-    if audit_lines or meta.get("ingest") or meta.get("audit_records"):
+    if audit_lines or meta.get("ingest") or meta.get("audit_records") or meta.get("commit_latency"):
         L.append("## Audit trail")
         L.append("")
         if audit_lines:
@@ -549,6 +549,9 @@ def cmd_report(args):
         if meta.get("ingest"):
             L.append(f"- store ingest at saturation (`AuditStoreBench`, the gateway's writer fed as fast as the "
                      f"store commits, store fsync {meta.get('store_fsync', '?')}): {meta['ingest']}")
+        if meta.get("commit_latency"):
+            L.append(f"- one record's commit, as a fail-closed client waits for it (`AuditStoreBench`, no proxy): "
+                     f"{meta['commit_latency']}")
         L.append("")
 
     goals = []

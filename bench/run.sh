@@ -722,6 +722,7 @@ done
 # ------------------------------------------------------------------------------------------------
 # the audit store at saturation: the gateway's own writer fed as fast as the store commits
 INGEST=""
+COMMIT_LATENCY=""
 if has_gateway && ((BENCH_INGEST_SECONDS > 0)); then
   log "audit store ingest at saturation (AuditStoreBench, ${BENCH_INGEST_SECONDS}s, store fsync $BENCH_STORE_FSYNC)"
   printf '%s' "$STORE_PW" >"$WORK/store.pw"
@@ -729,9 +730,12 @@ if has_gateway && ((BENCH_INGEST_SECONDS > 0)); then
   read -ra jopts <<<"$JAVA_OPTS"
   if "$JAVA" "${jopts[@]}" -cp "$app/app/*:$app/lib/main/*:$app/lib/boot/*" dev.pgwarden.audit.AuditStoreBench \
     --url "jdbc:postgresql://127.0.0.1:$STORE_PORT/store_ingest" --user pgwarden_store \
-    --password-file "$WORK/store.pw" --seconds "$BENCH_INGEST_SECONDS" >"$WORK/ingest.log" 2>&1; then
+    --password-file "$WORK/store.pw" --seconds "$BENCH_INGEST_SECONDS" --waiting "${CLIENTS[0]}" \
+    >"$WORK/ingest.log" 2>&1; then
     INGEST="$(grep '^audit store ingest:' "$WORK/ingest.log" | sed 's/^audit store ingest: //')"
+    COMMIT_LATENCY="$(grep '^audit commit latency:' "$WORK/ingest.log" | sed 's/^audit commit latency: //')"
     log "audit store ingest: $INGEST"
+    log "audit commit latency: $COMMIT_LATENCY"
   else
     FAILURES+=("audit store ingest: AuditStoreBench failed (see $WORK/ingest.log)")
     show_tail "$WORK/ingest.log" "audit store ingest" 30
@@ -810,7 +814,7 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
   "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
   "smoke=$(IFS='|'; echo "${SMOKE[*]}")" "audit_records=$(IFS='|'; echo "${AUDIT_RECORDS[*]}")" \
-  "store_fsync=$BENCH_STORE_FSYNC" "ingest=$INGEST" "rule_rows=$BENCH_RULE_ROWS" \
+  "store_fsync=$BENCH_STORE_FSYNC" "ingest=$INGEST" "commit_latency=$COMMIT_LATENCY" "rule_rows=$BENCH_RULE_ROWS" \
   "latency_sampling=$BENCH_LATENCY_SAMPLING" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"

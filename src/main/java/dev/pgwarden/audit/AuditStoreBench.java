@@ -24,17 +24,21 @@ import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 
 /**
  * How many audit records per second a store takes: the gateway's own writer (its lanes, batching,
  * hashing, rendering and SQL) fed as fast as it commits, with records shaped like pgbench's
  * select-only statements (one bound parameter, one captured row), against a real store database.
- * For sizing a store, and printed by {@code bench/run.sh}.
+ * Then how long a record takes to commit when each of {@code --waiting} sessions waits for its
+ * record before making the next, as fail-closed clients do. For sizing a store, and printed by
+ * {@code bench/run.sh}.
  *
  * <pre>
- * java -cp "target/quarkus-app/app/*:target/quarkus-app/lib/main/*" dev.pgwarden.audit.AuditStoreBench \
- *     [--url JDBC_URL] [--user USER] [--password-file FILE] [--seconds 10] [--writers 4] [--sessions 64]
+ * java -cp "target/quarkus-app/app/*:target/quarkus-app/lib/main/*:target/quarkus-app/lib/boot/*" \
+ *     dev.pgwarden.audit.AuditStoreBench [--url JDBC_URL] [--user USER] [--password-file FILE] [--seconds 10] \
+ *     [--writers 4] [--sessions 64] [--waiting 8]
  * </pre>
  *
  * Defaults come from the gateway's datasource environment ({@code QUARKUS_DATASOURCE_JDBC_URL},
@@ -58,6 +62,7 @@ public final class AuditStoreBench {
         int seconds = 10;
         int writers = 4;
         int sessions = 64;
+        int waiting = 8;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
@@ -66,9 +71,10 @@ public final class AuditStoreBench {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--writers" -> writers = Integer.parseInt(args[++i]);
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
+                case "--waiting" -> waiting = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; usage: AuditStoreBench [--url JDBC_URL] "
-                            + "[--user USER] [--password-file FILE] [--seconds N] [--writers N] [--sessions N]");
+                            + "[--user USER] [--password-file FILE] [--seconds N] [--writers N] [--sessions N] [--waiting N]");
                     return 2;
                 }
             }
@@ -84,6 +90,12 @@ public final class AuditStoreBench {
             out.printf("audit store ingest: %.0f records/s committed at saturation (%d writers, %d sessions, "
                     + "%d records in %.1f s, %.0f records per batch)%n", r.perSecond(), writers, sessions, r.records(),
                     r.seconds(), r.perBatch());
+            if (waiting > 0) {
+                Latency l = waiting(ds, writers, waiting, Duration.ofSeconds(seconds));
+                out.printf("audit commit latency: p50 %.3f ms, p99 %.3f ms with %d sessions each waiting for its "
+                        + "record's commit (%.0f records/s, %d writers)%n", l.p50Millis(), l.p99Millis(), waiting,
+                        l.perSecond(), writers);
+            }
             return 0;
         }
     }
@@ -140,6 +152,73 @@ public final class AuditStoreBench {
         return new Result(w1 - w0, (t1 - t0) / 1e9, b1 - b0);
     }
 
+    /** Commit latency percentiles and throughput of sessions that each wait for their record. */
+    record Latency(double p50Millis, double p99Millis, double perSecond) {
+    }
+
+    static Latency waiting(AgroalDataSource ds, int writers, int sessions, Duration window) throws Exception {
+        AuditWriter writer = new AuditWriter(new AuditStore(ds, new RecordRenderer(ContentDetectors.all()),
+                () -> ds.flush(AgroalDataSource.FlushMode.INVALID)), writers, 10_000, Long.MAX_VALUE, true,
+                Duration.ofMinutes(5));
+        writer.start();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean measuring = new AtomicBoolean();
+        List<long[]> samples = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        List<Feeder> feeders = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            Feeder f = new Feeder(writer, Integer.MAX_VALUE, stop);
+            feeders.add(f);
+            long[] mine = new long[1 << 17]; // [0] = count, then nanoseconds
+            samples.add(mine);
+            Thread t = new Thread(() -> {
+                int n = 0;
+                while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    Promise<Void> durable = Promise.promise();
+                    f.statement(durable);
+                    try {
+                        durable.future().toCompletionStage().toCompletableFuture().get();
+                    } catch (Exception e) {
+                        return;
+                    }
+                    if (measuring.get() && n < mine.length - 1) {
+                        mine[++n] = System.nanoTime() - t0;
+                        mine[0] = n;
+                    }
+                }
+            }, "audit-bench-waiting-" + i);
+            t.start();
+            threads.add(t);
+        }
+        Thread.sleep(window.toMillis() / 4);
+        measuring.set(true);
+        long t0 = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        measuring.set(false);
+        long t1 = System.nanoTime();
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (Feeder f : feeders) {
+            f.end();
+        }
+        writer.stop(Duration.ofSeconds(60));
+        List<Long> all = new ArrayList<>();
+        for (long[] s : samples) {
+            for (int i = 1; i <= s[0]; i++) {
+                all.add(s[i]);
+            }
+        }
+        if (all.isEmpty()) {
+            return new Latency(0, 0, 0);
+        }
+        all.sort(null);
+        return new Latency(all.get(all.size() / 2) / 1e6, all.get(Math.min(all.size() - 1, all.size() * 99 / 100)) / 1e6,
+                all.size() / ((t1 - t0) / 1e9));
+    }
+
     /** One synthetic session: statements like pgbench -S's, as fast as the writer's queue allows. */
     private static final class Feeder {
         private final AuditWriter writer;
@@ -165,14 +244,14 @@ public final class AuditStoreBench {
                         LockSupport.parkNanos(50_000);
                         continue;
                     }
-                    f.statement();
+                    f.statement(null);
                 }
             }
         }
 
-        void statement() {
+        void statement(Promise<Void> durable) {
             byte[] aid = Integer.toString(1 + (seq * 7919) % 1_000_000).getBytes(StandardCharsets.US_ASCII);
-            StatementRecord r = new StatementRecord(null, session, TEXT,
+            StatementRecord r = new StatementRecord(durable, session, TEXT,
                     new BindParameters(new byte[][] { aid }, new int[] { 0 }, new int[] { 0 }), "allowed", null,
                     "bench", null, Micros.now(), new ResultCapture(1000, 1 << 20));
             r.result.columns(List.of(new ResultCapture.Column("abalance", 23, 0)));
