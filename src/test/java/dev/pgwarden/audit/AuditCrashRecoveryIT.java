@@ -37,7 +37,8 @@ import dev.pgwarden.testing.PostgresFixture;
 
 /**
  * Two packaged gateway processes share one store. One is killed with SIGKILL while its client's
- * session is open: the trail keeps that session open (nobody recorded its end). Started again under
+ * session is open and a statement is running: the trail keeps that session open (nobody recorded
+ * its end). Started again under
  * the same replica id, it closes that session as {@code gateway crashed}, chained like any end,
  * while the other replica's open session is left alone; the whole trail verifies, through
  * {@code /api/audit/verify} and the command-line {@code AuditVerify}.
@@ -86,7 +87,17 @@ class AuditCrashRecoveryIT {
                     Jdbc.firstColumn(st, "SELECT " + i); // acknowledged, so committed in the store
                 }
             }
+            Thread inFlight = new Thread(() -> {
+                try (Statement st = onCrashing.createStatement()) {
+                    st.execute("SELECT pg_sleep(5)"); // still running when the gateway dies
+                } catch (SQLException expected) {
+                    // the gateway is gone
+                }
+            });
+            inFlight.start();
+            Thread.sleep(500);
             crashing.kill();
+            inFlight.join(10_000);
             closeQuietly(onCrashing);
 
             // The problem: nobody recorded the end of the killed replica's session.
@@ -94,7 +105,8 @@ class AuditCrashRecoveryIT {
 
             restarted = GatewayProcess.start("crash-a-restarted", withReplica("replica-a"));
             assertEquals(CrashRecovery.END_REASON, endReason("agent-on-a"));
-            assertEquals(3, statementCount("agent-on-a"), "it counts the statements its client saw acknowledged");
+            assertEquals(3, statementCount("agent-on-a"),
+                    "it counts the statements its client saw acknowledged, not the one cut off");
             assertTrue(restarted.log().contains("closed 1 session(s) that replica 'replica-a' left open"),
                     restarted.logTail());
             assertNull(endReason("agent-on-b"), "the other replica's open session is left alone");
