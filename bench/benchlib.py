@@ -4,7 +4,10 @@
 Standard library only. Every subcommand is called from run.sh; see `benchlib.py -h`.
 
 Raw results are appended to a TSV file (one record per line, first column = record kind):
-  pgbench  target mode round tps latency_ms failed conn_ms
+  pgbench  target mode round tps latency_ms failed conn_ms clients p50_ms p99_ms
+           (p50/p99 per statement from pgbench's sampled transaction log, -S runs one statement per transaction)
+  audit    target mode round clients written dropped seconds   (records a gateway committed during a run)
+  ingest   records_per_s text                                 (the audit store at saturation, AuditStoreBench)
   large    target test bytes median_s min_s runs rss_before_kb rss_max_kb sha256 [checks]
            (checks, only with --needle: "kind=found/total,..." = how many sampled raw values of each kind
             appeared in the output of the counted run)
@@ -12,6 +15,7 @@ Raw results are appended to a TSV file (one record per line, first column = reco
   fail     target what kind reason         (a run that failed or hung; the report marks it)
 """
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -126,28 +130,43 @@ PGBENCH_PATTERNS = {
 }
 
 
-def proc_cpu_seconds(pid):
-    """User + system CPU seconds of a process so far (all its threads), or None."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
-    except (OSError, IndexError, ValueError):
-        return None
+def latency_percentiles(prefix):
+    """p50 and p99 in ms from pgbench -l files '<prefix>.<pid>[.<thread>]' (removed after reading)."""
+    times = []
+    for path in glob.glob(glob.escape(prefix) + ".*"):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and parts[2].isdigit():
+                    times.append(int(parts[2]))
+        os.remove(path)
+    if not times:
+        return None, None
+    times.sort()
+
+    def pct(p):
+        return times[min(len(times) - 1, int(p * len(times)))] / 1000.0
+    return pct(0.50), pct(0.99)
+
+
+def cmd_audit(args):
+    """Records a gateway committed (and dropped) during one run, from its counters before and after."""
+    w0, d0 = (int(x) for x in args.before.split())
+    w1, d1 = (int(x) for x in args.after.split())
+    append_tsv(args.out, ["audit", args.target, args.mode, args.round, args.clients, w1 - w0, d1 - d0, args.seconds])
+    rate = (w1 - w0) / args.seconds if args.seconds else 0
+    print(f"    {args.target:<16} {args.mode:<8} audit records written={w1 - w0} ({rate:.0f}/s) dropped={d1 - d0}")
+    return 0
 
 
 def cmd_pgbench(args):
-    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record (and, with
-    --pid, the proxy process's CPU time per transaction: what it costs, whatever else the machine runs)."""
+    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record."""
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     timed_out = False
-    cpu_before = proc_cpu_seconds(args.pid) if args.pid else None
-    cpu_after = None
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=args.timeout or None)
         out, rc = proc.stdout, proc.returncode
-        cpu_after = proc_cpu_seconds(args.pid) if args.pid else None
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -161,6 +180,11 @@ def cmd_pgbench(args):
     if timed_out:
         reason = (f"hung: pgbench had not finished {args.timeout:.0f} s after start (its -T is shorter); "
                   "some connections got no answer")
+    elif args.kind == "warmup" and rc == 0 and found["tps"] is None:
+        # Logging in many clients can take longer than a short warm-up on a busy machine: not a failure.
+        print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} warm-up ran no transaction "
+              "(its clients were still logging in)")
+        return 0
     elif rc != 0 or found["tps"] is None or found["lat"] is None:
         reason = f"pgbench exit {rc}"
     elif int(found["failed"] or 0):
@@ -170,20 +194,20 @@ def cmd_pgbench(args):
     if reason:
         sys.stderr.write(f"pgbench failed for target={args.target} mode={args.mode} ({args.kind}): {reason}\n")
         sys.stderr.write("\n".join(out.splitlines()[-25:]) + "\n")
-        append_tsv(args.out, ["fail", args.target, f"pgbench -M {args.mode}", args.kind, reason])
+        append_tsv(args.out, ["fail", args.target, f"pgbench -M {args.mode} -c {args.clients}", args.kind, reason])
         return 3 if timed_out else 1
     failed = 0
     tps, lat = float(found["tps"]), float(found["lat"])
     if args.kind == "measure":
+        p50, p99 = latency_percentiles(args.latency_log_prefix) if args.latency_log_prefix else (None, None)
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
-                              failed, found["conn"] or ""])
-        if cpu_before is not None and cpu_after is not None and int(found["processed"] or 0) > 0:
-            us = (cpu_after - cpu_before) / int(found["processed"]) * 1e6
-            append_tsv(args.out, ["cpu", args.target, args.mode, args.round, f"{us:.2f}"])
-        print(f"    {args.target:<15} {args.mode:<8} tps={tps:>11.1f}  latency avg={lat:.3f} ms"
-              f"  (tx={found['processed']})")
+                              failed, found["conn"] or "", args.clients,
+                              f"{p50:.3f}" if p50 is not None else "", f"{p99:.3f}" if p99 is not None else ""])
+        pcts = f" p50={p50:.3f} p99={p99:.3f} ms" if p50 is not None else ""
+        print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}  latency avg={lat:.3f} ms"
+              f"{pcts}  (tx={found['processed']})")
     else:
-        print(f"    {args.target:<15} {args.mode:<8} warm-up done (tps={tps:.0f})")
+        print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} warm-up done (tps={tps:.0f})")
     return 0
 
 
@@ -384,17 +408,23 @@ def cmd_report(args):
     rows = read_tsv(args.results)
     targets = meta.get("targets") or []
     modes = meta.get("modes") or ["simple", "prepared"]
+    clients = [c for c in str(meta.get("clients", "")).split(",") if c]
 
-    pg = {}  # (target, mode) -> list of (tps, lat)
-    cpu = {}  # (target, mode) -> list of proxy CPU µs per transaction
+    pg = {}  # (target, mode, clients) -> list of (tps, lat, p50, p99)
+    audit = {}  # (target, mode, clients) -> list of (written, dropped, seconds)
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
     fails = []  # (target, what, kind, reason)
     for r in rows:
         if r[0] == "pgbench":
-            pg.setdefault((r[1], r[2]), []).append((float(r[4]), float(r[5])))
-        elif r[0] == "cpu":
-            cpu.setdefault((r[1], r[2]), []).append(float(r[4]))
+            c = r[8] if len(r) > 8 and r[8] else (clients[0] if clients else "?")
+            p50 = float(r[9]) if len(r) > 9 and r[9] else None
+            p99 = float(r[10]) if len(r) > 10 and r[10] else None
+            pg.setdefault((r[1], r[2], c), []).append((float(r[4]), float(r[5]), p50, p99))
+            if c not in clients:
+                clients.append(c)
+        elif r[0] == "audit":
+            audit.setdefault((r[1], r[2], r[4]), []).append((int(r[5]), int(r[6]), float(r[7])))
         elif r[0] == "large":
             large[(r[1], r[2])] = r
         elif r[0] == "mem":
@@ -405,14 +435,26 @@ def cmd_report(args):
     for t in [k[0] for k in pg] + [k[0] for k in large] + [f[0] for f in fails]:
         if t not in targets:
             targets.append(t)
+    first_c = clients[0] if clients else "?"
 
-    def tps(t, m):
-        v = pg.get((t, m))
-        return statistics.mean(x[0] for x in v) if v else None
+    def runs(t, m, c=None):
+        return pg.get((t, m, c or first_c)) or []
 
-    def lat(t, m):
-        v = pg.get((t, m))
-        return statistics.mean(x[1] for x in v) if v else None
+    def mean_of(t, m, c, i):
+        v = [x[i] for x in runs(t, m, c) if x[i] is not None]
+        return statistics.mean(v) if v else None
+
+    def tps(t, m, c=None):
+        return mean_of(t, m, c, 0)
+
+    def lat(t, m, c=None):
+        return mean_of(t, m, c, 1)
+
+    def failed_run(t, m, c=None):
+        return (t, f"pgbench -M {m} -c {c or first_c}") in failed_what
+
+    def ms(v):
+        return f"{v:.3f}" if v is not None else "n/a"
 
     L = []
     L.append(f"# pgwarden benchmark — {meta.get('timestamp', '')}")
@@ -424,13 +466,16 @@ def cmd_report(args):
     if meta.get("pgwarden"):
         L.append(f"pgwarden: {meta.get('pgwarden')} (JAVA_OPTS=`{meta.get('java_opts', '')}`)")
     rounds = int(meta.get("rounds", 1))
-    L.append(f"pgbench: `-S -c {meta.get('clients', '?')} -j {meta.get('jobs', '?')} -T {meta.get('seconds', '?')}`, "
+    L.append(f"pgbench: `-S -c {{{','.join(clients)}}} -j {meta.get('jobs', '?')} -T {meta.get('seconds', '?')}`, "
              f"scale {meta.get('scale', '?')}, {meta.get('warmup', '?')} s warm-up per target and mode, "
-             f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable.")
+             f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable; "
+             f"p50/p99 per statement from `pgbench -l --sampling-rate {meta.get('latency_sampling', '?')}`; "
+             f"gateways' store fsync {meta.get('store_fsync', '?')}.")
     if meta.get("loadavg_start"):
         L.append(f"Load average (1/5/15 min) before the pgbench phase: {meta['loadavg_start']}; after all runs: "
-                 f"{meta.get('loadavg_end', '?')} (the benchmark itself keeps about {int(meta.get('clients', 8)) + 2} "
-                 "runnable; more means other work on the machine skewed the numbers).")
+                 f"{meta.get('loadavg_end', '?')} (the benchmark itself keeps about the client count + 2 "
+                 "runnable while pgbench runs; a high 15-minute figure before the start means other work skewed "
+                 "the numbers).")
     L.append("")
 
     if fails:
@@ -440,71 +485,111 @@ def cmd_report(args):
             L.append(f"- **{t}**: {what} ({kind}): {reason}")
         L.append("")
 
-    L.append("## pgbench select-only (higher TPS is better)")
-    L.append("")
-    hdr = "| target |" + "".join(f" TPS {m} | latency {m} (ms) |" for m in modes)
-    L.append(hdr)
-    L.append("|---|" + "---:|---:|" * len(modes))
-    for t in targets:
-        if not any((t, m) in pg or (t, f"pgbench -M {m}") in failed_what for m in modes):
-            continue
-        cells = []
-        for m in modes:
-            v, l = tps(t, m), lat(t, m)
-            if v is None and (t, f"pgbench -M {m}") in failed_what:
-                cells.append(" **FAILED** | n/a |")
+    for c in clients:
+        L.append(f"## pgbench select-only, {c} clients (higher TPS is better)")
+        L.append("")
+        L.append("| target |" + "".join(f" TPS {m} | avg / p50 / p99 {m} (ms) |" for m in modes))
+        L.append("|---|" + "---:|---:|" * len(modes))
+        for t in targets:
+            if not any(runs(t, m, c) or failed_run(t, m, c) for m in modes):
                 continue
-            spread = ""
-            runs = pg.get((t, m)) or []
-            if len(runs) > 1:
-                spread = f" ({min(x[0] for x in runs):.0f}–{max(x[0] for x in runs):.0f})"
-            cells.append(f" {v:.0f}{spread} | {l:.3f} |" if v is not None else " n/a | n/a |")
-        L.append(f"| {t} |" + "".join(cells))
-    L.append("")
+            cells = []
+            for m in modes:
+                v = tps(t, m, c)
+                if v is None:
+                    cells.append(" **FAILED** | n/a |" if failed_run(t, m, c) else " n/a | n/a |")
+                    continue
+                rs = runs(t, m, c)
+                spread = f" ({min(x[0] for x in rs):.0f}–{max(x[0] for x in rs):.0f})" if len(rs) > 1 else ""
+                cells.append(f" {v:.0f}{spread} | {ms(lat(t, m, c))} / {ms(mean_of(t, m, c, 2))} / "
+                             f"{ms(mean_of(t, m, c, 3))} |")
+            L.append(f"| {t} |" + "".join(cells))
+        L.append("")
 
-    ratio_pairs = [("pgwarden", "direct"), ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"),
-                   ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"),
-                   ("pgwarden-audit", "pgwarden"), ("pgwarden-audit", "direct"),
-                   ("pgwarden-budget", "pgwarden-masked"), ("pgwarden-budget", "direct"),
+    ratio_pairs = [("pgwarden-example", "pgbouncer"), ("pgwarden-example", "haproxy"), ("pgwarden-example", "direct"),
+                   ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"), ("pgwarden", "direct"),
+                   ("pgwarden-rule", "pgwarden"), ("pgwarden-audit", "pgwarden"), ("pgwarden-example", "pgwarden"),
+                   ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"), ("pgwarden-audit", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
-        if any((a, m) in pg and (b, m) in pg for m in modes):
-            ratio_rows.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(tps(a, m), tps(b, m))} |" for m in modes))
-    if meta.get("audit_records"):
-        L.append(f"pgwarden-audit records every statement and result (fail-closed: each acknowledgement waits for "
-                 f"its record's commit): {meta['audit_records']}.")
-        L.append("")
-    if meta.get("budget_rows"):
-        L.append(f"pgwarden-budget runs pgwarden-masked's policy plus a budget on `public.pgbench_accounts` for group "
-                 f"`bench` (limits out of reach): every statement is checked against it and metered, and usage is "
-                 f"flushed to its store every second; it counted {meta['budget_rows']} rows.")
-        L.append("")
+        if any(runs(a, m, c) and runs(b, m, c) for m in modes for c in clients):
+            ratio_rows.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(tps(a, m, c), tps(b, m, c))} |"
+                                                         for c in clients for m in modes))
     if ratio_rows:
         L.append("### TPS ratios (1.00× = same throughput; below 1 = slower than the reference)")
         L.append("")
-        L.append("| ratio |" + "".join(f" {m} |" for m in modes))
-        L.append("|---|" + "---:|" * len(modes))
+        L.append("| ratio |" + "".join(f" {m}, {c} clients |" for c in clients for m in modes))
+        L.append("|---|" + "---:|" * (len(modes) * len(clients)))
         L.extend(ratio_rows)
         L.append("")
-    cpu_targets = [t for t in targets if any((t, m) in cpu for m in modes)]
-    if cpu_targets:
-        def cpu_us(t, m):
-            v = cpu.get((t, m))
-            return statistics.median(v) if v else None
-        L.append("### Proxy CPU per transaction (µs of the proxy process, user + system, median of the rounds)")
+
+    audit_lines = []
+    for t in ("pgwarden-audit", "pgwarden-example"):
+        for c in clients:
+            for m in modes:
+                v = audit.get((t, m, c))
+                if v:
+                    w, d, sec = sum(x[0] for x in v), sum(x[1] for x in v), sum(x[2] for x in v)
+                    audit_lines.append(f"| {t} | {c} | {m} | {w} | {w / sec:.0f} | {d} |")
+    if audit_lines or meta.get("ingest") or meta.get("audit_records") or meta.get("commit_latency"):
+        L.append("## Audit trail")
         L.append("")
-        L.append("What each transaction costs the proxy itself, all its threads included; unlike TPS it hardly "
-                 "moves with other work on the machine. Lower is better.")
+        if audit_lines:
+            L.append("Records the gateways committed during each measured pgbench run (warm-up excluded; fail-closed, "
+                     "each acknowledgement waited for its record's commit):")
+            L.append("")
+            L.append("| gateway | clients | mode | records written | records/s | dropped |")
+            L.append("|---|---:|---|---:|---:|---:|")
+            L.extend(audit_lines)
+            L.append("")
+        for line in (meta.get("audit_records") or "").split("|"):
+            if line:
+                L.append(f"- totals {line}")
+        if meta.get("ingest"):
+            L.append(f"- store ingest at saturation (`AuditStoreBench`, the gateway's writer fed as fast as the "
+                     f"store commits, store fsync {meta.get('store_fsync', '?')}): {meta['ingest']}")
+        if meta.get("commit_latency"):
+            L.append(f"- one record's commit, as a fail-closed client waits for it (`AuditStoreBench`, no proxy): "
+                     f"{meta['commit_latency']}")
         L.append("")
-        L.append("| target |" + "".join(f" {m} |" for m in modes))
-        L.append("|---|" + "---:|" * len(modes))
-        for t in cpu_targets:
-            L.append(f"| {t} |" + "".join(f" {cpu_us(t, m):.1f} |" if cpu_us(t, m) is not None else " n/a |"
-                                          for m in modes))
-        for a, b in ratio_pairs:
-            if a in cpu_targets and b in cpu_targets:
-                L.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(cpu_us(a, m), cpu_us(b, m))} |" for m in modes))
+
+    goals = []
+
+    def goal(label, value, op, target):
+        if value is None:
+            goals.append(f"| {label} | n/a | {op} {target} | not measured |")
+            return
+        ok = value >= target if op == "≥" else value <= target
+        goals.append(f"| {label} | {value:.2f}× | "
+                     f"{op} {target} | {'met' if ok else '**missed**'} |")
+
+    def ratio(a, b, m, c):
+        x, y = tps(a, m, c), tps(b, m, c)
+        return x / y if x is not None and y else None
+
+    for c in clients:
+        for m in modes:
+            if c in ("64", "8"):
+                need = 0.8 if c == "64" else 0.5
+                goal(f"pgwarden-example / pgbouncer, {m}, {c} clients", ratio("pgwarden-example", "pgbouncer", m, c),
+                     "≥", need)
+                goal(f"pgwarden-audit / pgwarden, {m}, {c} clients", ratio("pgwarden-audit", "pgwarden", m, c), "≥",
+                     need)
+            goal(f"pgwarden-rule / pgwarden, {m}, {c} clients", ratio("pgwarden-rule", "pgwarden", m, c), "≥", 0.9)
+    if any("n/a" not in g for g in goals):
+        L.append("### Goals of issue 15 (this run)")
+        L.append("")
+        L.append("| measure | this run | goal | |")
+        L.append("|---|---:|---|---|")
+        L.extend(g for g in goals if "| n/a |" not in g)
+        if meta.get("ingest"):
+            try:
+                rate = float(meta["ingest"].split()[0])
+                L.append(f"| audit store ingest, records/s | {rate:.0f} | ≥ 50000 | "
+                         f"{'met' if rate >= 50000 else '**missed**'} |")
+            except ValueError:
+                pass
         L.append("")
 
     md5_tests = [x for x in ("copy", "select") if any(k[1] == x for k in large)]
@@ -639,9 +724,10 @@ def cmd_report(args):
                  "same JAVA_OPTS. pgbench -S in simple mode sends a new SQL text per transaction (uncached analysis); "
                  "prepared mode parses once (cached).")
         L.append("")
-        if meta.get("masked_smoke"):
-            L.append(f"Policy check of {M} at start: {meta['masked_smoke']}.")
-            L.append("")
+        for line in (meta.get("smoke") or "").split("|"):
+            if line:
+                L.append(f"Policy check at start: {line}.")
+        L.append("")
         L.append(f"| measure | direct | {P} | {M} | {M} / {P} | {M} / direct |")
         L.append("|---|---:|---:|---:|---:|---:|")
 
@@ -651,17 +737,18 @@ def cmd_report(args):
         def rat(a, b):
             return f"{a / b:.2f}×" if a is not None and b not in (None, 0) else "n/a"
 
-        def tps_cell(t, m):
-            v = tps(t, m)
-            if v is None and (t, f"pgbench -M {m}") in failed_what:
+        def tps_cell(t, m, c):
+            v = tps(t, m, c)
+            if v is None and failed_run(t, m, c):
                 return "**FAILED**"
             return num(v, "{:.0f}")
 
-        for m in modes:
-            if (M, m) in pg or (M, f"pgbench -M {m}") in failed_what:
-                d, w, k = tps("direct", m), tps(P, m), tps(M, m)
-                L.append(f"| TPS pgbench -S {m} | {tps_cell('direct', m)} | {tps_cell(P, m)} | {tps_cell(M, m)} | "
-                         f"{rat(k, w)} | {rat(k, d)} |")
+        for c in clients:
+            for m in modes:
+                if runs(M, m, c) or failed_run(M, m, c):
+                    d, w, k = tps("direct", m, c), tps(P, m, c), tps(M, m, c)
+                    L.append(f"| TPS pgbench -S {m}, {c} clients | {tps_cell('direct', m, c)} | {tps_cell(P, m, c)} | "
+                             f"{tps_cell(M, m, c)} | {rat(k, w)} | {rat(k, d)} |")
         labels = {"copy": "COPY md5 result, MB/s", "select": "SELECT md5 result, MB/s",
                   "customers": "SELECT * FROM customers, MB/s"}
         for x in ("copy", "select", "customers"):
@@ -738,9 +825,21 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--log")
     p.add_argument("--timeout", type=float, default=0, help="kill pgbench after this many seconds (0 = never)")
-    p.add_argument("--pid", help="the proxy's pid: record its CPU time per transaction")
+    p.add_argument("--clients", default="")
+    p.add_argument("--latency-log-prefix", default="", help="pgbench -l --log-prefix of the run (for p50/p99)")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
+
+    p = sub.add_parser("audit", help="append the audit records a gateway wrote during a run")
+    p.add_argument("--target", required=True)
+    p.add_argument("--mode", required=True)
+    p.add_argument("--round", default="1")
+    p.add_argument("--clients", default="")
+    p.add_argument("--before", required=True, help="'written dropped' before the run")
+    p.add_argument("--after", required=True, help="'written dropped' after the run")
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_audit)
 
     p = sub.add_parser("large", help="time a large-result psql command")
     p.add_argument("--target", required=True)

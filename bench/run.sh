@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden
-# (pass-through policy, audit recording off) vs pgwarden-masked (masking, detectors and a rule on) vs
-# pgwarden-audit (pass-through policy, audit recording on) [vs pgwarden-budget (pgwarden-masked's policy plus a
-# per-identity budget every statement is checked against and metered)], all on this machine, in one run.
-# See bench/README.md.
+# pgwarden benchmark: PostgreSQL direct vs PgBouncer (session) vs HAProxy (TCP relay) vs pgwarden as
+# deployed (pgwarden-example: the example policy, a row-estimate rule, audit on and fail closed) and
+# the gateway with one thing at a time: pass-through (pgwarden), the estimate rule (pgwarden-rule),
+# the audit trail (pgwarden-audit), masking (pgwarden-masked); all on this machine, in one run, at
+# every client count of BENCH_CLIENTS. See bench/README.md.
 #
 #   bench/run.sh                      # full run (30 s per measurement)
 #   BENCH_SECONDS=5 bench/run.sh      # quick run
 #   BENCH_TARGETS=direct,pgbouncer,haproxy bench/run.sh   # without pgwarden
 #   BENCH_TARGETS=direct,pgwarden,pgwarden-masked bench/run.sh   # only the masking comparison
 #   BENCH_TARGETS=direct,pgwarden,pgwarden-audit bench/run.sh    # only the recording comparison
-#   BENCH_TARGETS=direct,pgwarden-masked,pgwarden-budget bench/run.sh   # what budgets cost
+#   BENCH_TARGETS=pgbouncer,pgwarden,pgwarden-example BENCH_CLIENTS=8 bench/run.sh   # the headline only
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,14 +21,15 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # ------------------------------------------------------------------------------------------------
 # parameters (environment)
 BENCH_SECONDS="${BENCH_SECONDS:-30}"          # duration of each measured pgbench run
-BENCH_CLIENTS="${BENCH_CLIENTS:-8}"           # pgbench -c
+BENCH_CLIENTS="${BENCH_CLIENTS:-8,64}"        # pgbench -c; a comma-separated list runs every target at each
 BENCH_JOBS="${BENCH_JOBS:-2}"                 # pgbench -j
 BENCH_SCALE="${BENCH_SCALE:-10}"              # pgbench -i -s
 BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
 BENCH_MODES="${BENCH_MODES:-simple,prepared}"
-BENCH_TARGETS="${BENCH_TARGETS:-direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit}"
+ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-rule,pgwarden-audit,pgwarden-example,pgwarden-masked"
+BENCH_TARGETS="${BENCH_TARGETS:-$ALL_TARGETS}"
 BENCH_LARGE="${BENCH_LARGE:-1}"               # 0 = skip the large-result tests
 BENCH_SAMPLES="${BENCH_SAMPLES:-5}"           # customers rows whose raw values are looked for in the output
 BENCH_GRACE="${BENCH_GRACE:-30}"              # a pgbench run still going this long after its -T is hung: killed
@@ -39,25 +40,37 @@ BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar eve
 BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}"
 BENCH_STORE_FSYNC="${BENCH_STORE_FSYNC:-on}"   # the gateways' store cluster: on = durable commits (as in production)
 BENCH_AUDIT_FAIL_CLOSED="${BENCH_AUDIT_FAIL_CLOSED:-true}"  # pgwarden-audit: pgwarden.audit.fail-closed
+BENCH_RULE_ROWS="${BENCH_RULE_ROWS:-10000}"    # estimated_rows_over of the rule in pgwarden-rule and pgwarden-example
+BENCH_LATENCY_SAMPLING="${BENCH_LATENCY_SAMPLING:-0.1}"  # pgbench -l --sampling-rate of measured runs (p50/p99)
+BENCH_INGEST_SECONDS="${BENCH_INGEST_SECONDS:-10}"  # audit store ingest at saturation (AuditStoreBench); 0 = skip
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in BENCH_SECONDS BENCH_CLIENTS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
+for v in BENCH_SECONDS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
   BENCH_GRACE BENCH_LARGE_TIMEOUT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
-(( BENCH_JOBS <= BENCH_CLIENTS )) || die "BENCH_JOBS ($BENCH_JOBS) must not exceed BENCH_CLIENTS ($BENCH_CLIENTS)"
+[[ "$BENCH_INGEST_SECONDS" =~ ^[0-9]+$ ]] || die "BENCH_INGEST_SECONDS must be a non-negative integer"
+[[ "$BENCH_RULE_ROWS" =~ ^[0-9]+$ ]] || die "BENCH_RULE_ROWS must be a non-negative integer"
+[[ "$BENCH_LATENCY_SAMPLING" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "BENCH_LATENCY_SAMPLING must be in (0, 1]"
+IFS=',' read -ra CLIENTS <<<"$BENCH_CLIENTS"
+((${#CLIENTS[@]} > 0)) || die "BENCH_CLIENTS is empty"
+MAX_CLIENTS=0
+for c in "${CLIENTS[@]}"; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "BENCH_CLIENTS must list positive integers (got '$c')"
+  (( BENCH_JOBS <= c )) || die "BENCH_JOBS ($BENCH_JOBS) must not exceed any client count (got $c)"
+  (( c > MAX_CLIENTS )) && MAX_CLIENTS=$c
+done
 
 IFS=',' read -ra TARGETS <<<"$BENCH_TARGETS"
 IFS=',' read -ra MODES <<<"$BENCH_MODES"
 ((${#TARGETS[@]} > 0)) || die "BENCH_TARGETS is empty"
-ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-masked,pgwarden-audit,pgwarden-budget"
 for t in "${TARGETS[@]}"; do
-  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) ;;
+  case "$t" in direct|pgbouncer|haproxy|pgwarden|pgwarden-rule|pgwarden-audit|pgwarden-example|pgwarden-masked) ;;
     *) die "unknown target '$t' (known: $ALL_TARGETS)";; esac
 done
 [[ "$(printf '%s\n' "${TARGETS[@]}" | sort | uniq -d)" == "" ]] || die "BENCH_TARGETS lists a target twice"
@@ -68,8 +81,11 @@ for m in "${MODES[@]}"; do
   case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
-has_gateway() { has_target pgwarden || has_target pgwarden-masked || has_target pgwarden-audit || has_target pgwarden-budget; }
-is_gateway() { [[ "$1" == pgwarden || "$1" == pgwarden-masked || "$1" == pgwarden-audit || "$1" == pgwarden-budget ]]; }
+# the gateways, each its own JVM with its own ports, dev issuer and store database
+GATEWAYS=(pgwarden pgwarden-rule pgwarden-audit pgwarden-example pgwarden-masked)
+is_gateway() { [[ "$1" == pgwarden* ]]; }
+has_gateway() { local g; for g in "${GATEWAYS[@]}"; do has_target "$g" && return 0; done; return 1; }
+records_audit() { [[ "$1" == pgwarden-audit || "$1" == pgwarden-example ]]; }
 
 # ------------------------------------------------------------------------------------------------
 # tools: install what is missing (Debian packages)
@@ -130,11 +146,7 @@ RESULTS="$WORK/results.tsv"
 PG_STARTED=0
 GW_BUILT=""
 GW_STALE=""
-MASKED_SMOKE=""
-GW_PID=""      # pgwarden (pass-through policy)
-GWM_PID=""     # pgwarden-masked
-GWA_PID=""     # pgwarden-audit
-GWB_PID=""     # pgwarden-budget
+declare -A GW_PORT GW_ISSUER_PORT GW_HTTP_PORT GW_PID
 STORE_STARTED=0
 STORE_DATA=""
 HAP_PID=""
@@ -161,20 +173,15 @@ cleanup() {
   trap - EXIT INT TERM
   if [[ $rc -ne 0 ]]; then
     echo "[bench] FAILED (exit $rc); logs follow" >&2
-    show_tail "$WORK/pgwarden.log" "pgwarden stdout/stderr" 60
-    show_tail "$WORK/pgwarden-masked.log" "pgwarden-masked stdout/stderr" 60
-    show_tail "$WORK/pgwarden-audit.log" "pgwarden-audit stdout/stderr" 60
-    show_tail "$WORK/pgwarden-budget.log" "pgwarden-budget stdout/stderr" 60
+    for g in "${GATEWAYS[@]}"; do show_tail "$WORK/$g.log" "$g stdout/stderr" 60; done
+    show_tail "$WORK/ingest.log" "audit store ingest" 30
     show_tail "$WORK/store.log" "store postgres log"
     show_tail "$WORK/pgbouncer/pgbouncer.log" "pgbouncer log"
     show_tail "$WORK/haproxy.log" "haproxy log"
     show_tail "$WORK/postgres.log" "postgres log"
     show_tail "$WORK/pgbench.log" "pgbench output" 30
   fi
-  stop_pid "$GW_PID" pgwarden
-  stop_pid "$GWM_PID" pgwarden-masked
-  stop_pid "$GWA_PID" pgwarden-audit
-  stop_pid "$GWB_PID" pgwarden-budget
+  for g in "${!GW_PID[@]}"; do stop_pid "${GW_PID[$g]}" "$g"; done
   stop_pid "$HAP_PID" haproxy
   stop_pid "$PGB_PID" pgbouncer
   if [[ $PG_STARTED == 1 ]]; then
@@ -201,18 +208,27 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEF
   PGREQUIRESSL PGSSLMODE PGTARGETSESSIONATTRS PGAPPNAME PGCLIENTENCODING PGDATESTYLE PGTZ 2>/dev/null || true
 export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
 
-read -r PG_PORT PGB_PORT HAP_PORT GW_PORT ISSUER_PORT HTTP_PORT GWM_PORT GWM_ISSUER_PORT GWM_HTTP_PORT \
-  GWA_PORT GWA_ISSUER_PORT GWA_HTTP_PORT GWB_PORT GWB_ISSUER_PORT GWB_HTTP_PORT STORE_PORT < <(python3 "$LIB" ports 16)
-[[ -n "$STORE_PORT" ]] || die "could not pick free ports"
+read -ra PORTS < <(python3 "$LIB" ports $((4 + 3 * ${#GATEWAYS[@]})))
+((${#PORTS[@]} == 4 + 3 * ${#GATEWAYS[@]})) || die "could not pick free ports"
+PG_PORT=${PORTS[0]} PGB_PORT=${PORTS[1]} HAP_PORT=${PORTS[2]} STORE_PORT=${PORTS[3]}
+i=4
+for g in "${GATEWAYS[@]}"; do
+  GW_PORT[$g]=${PORTS[$i]} GW_ISSUER_PORT[$g]=${PORTS[$((i + 1))]} GW_HTTP_PORT[$g]=${PORTS[$((i + 2))]}
+  i=$((i + 3))
+done
 rand_pw() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 BENCH_USER=bench_user
 BENCH_USER_PW="$(rand_pw)"
 GW_DB_PW="$(rand_pw)"
 STORE_PW="$(rand_pw)"
 
-est=$(( ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
-log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS}/${BENCH_JOBS} threads; scale ${BENCH_SCALE}; pgbench phase ~${est}s"
-log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT pgwarden=$GW_PORT (dev issuer $ISSUER_PORT, http $HTTP_PORT) pgwarden-masked=$GWM_PORT (dev issuer $GWM_ISSUER_PORT, http $GWM_HTTP_PORT) pgwarden-audit=$GWA_PORT (dev issuer $GWA_ISSUER_PORT, http $GWA_HTTP_PORT) pgwarden-budget=$GWB_PORT (dev issuer $GWB_ISSUER_PORT, http $GWB_HTTP_PORT) store=$STORE_PORT"
+est=$(( ${#CLIENTS[@]} * ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
+log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS} ($BENCH_JOBS threads); scale ${BENCH_SCALE}; pgbench phase ~${est}s"
+gw_ports_txt=""
+for g in "${GATEWAYS[@]}"; do
+  gw_ports_txt+=" $g=${GW_PORT[$g]} (dev issuer ${GW_ISSUER_PORT[$g]}, http ${GW_HTTP_PORT[$g]})"
+done
+log "work dir $WORK; ports pg=$PG_PORT pgbouncer=$PGB_PORT haproxy=$HAP_PORT store=$STORE_PORT$gw_ports_txt"
 
 # ------------------------------------------------------------------------------------------------
 # PostgreSQL
@@ -226,7 +242,7 @@ cat >>"$PGDATA/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$WORK/sock'
-max_connections = 200
+max_connections = $((3 * MAX_CLIENTS + 100))   # PgBouncer's pool stays open while the others run
 synchronize_seqscans = off   # SELECT * FROM customers returns rows in the same order every run
 shared_buffers = 256MB
 password_encryption = 'scram-sha-256'
@@ -252,6 +268,11 @@ CREATE ROLE pgwarden_gw LOGIN NOINHERIT PASSWORD '$GW_DB_PW';
 GRANT bench_rw TO pgwarden_gw;
 CREATE ROLE $BENCH_USER LOGIN PASSWORD '$BENCH_USER_PW';
 GRANT bench_rw TO $BENCH_USER;
+-- the roles of deploy/policy.example.yaml, for pgwarden-example (token group analysts)
+CREATE ROLE analyst_ro NOLOGIN;
+CREATE ROLE support_ro NOLOGIN;
+GRANT SELECT ON pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history TO analyst_ro;
+GRANT analyst_ro, support_ro TO pgwarden_gw;
 EOF
 PG_VERSION="$(admin_psql -d bench -At -c 'SHOW server_version' | awk '{print $1}')"
 
@@ -269,7 +290,7 @@ if has_gateway; then
 listen_addresses = '127.0.0.1'
 port = $STORE_PORT
 unix_socket_directories = '$WORK/sock'
-max_connections = 100
+max_connections = 300
 fsync = $BENCH_STORE_FSYNC
 synchronous_commit = $BENCH_STORE_FSYNC
 log_min_messages = warning
@@ -280,10 +301,8 @@ EOF
   STORE_STARTED=1
   psql -X -q -v ON_ERROR_STOP=1 -h "$WORK/sock" -p "$STORE_PORT" -U postgres -d postgres >/dev/null <<EOF
 CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW';
-CREATE DATABASE store_pgwarden OWNER pgwarden_store;
-CREATE DATABASE store_pgwarden_masked OWNER pgwarden_store;
-CREATE DATABASE store_pgwarden_audit OWNER pgwarden_store;
-CREATE DATABASE store_pgwarden_budget OWNER pgwarden_store;
+$(for g in "${GATEWAYS[@]}"; do echo "CREATE DATABASE store_${g//-/_} OWNER pgwarden_store;"; done)
+CREATE DATABASE store_ingest OWNER pgwarden_store;
 EOF
 fi
 
@@ -307,7 +326,7 @@ FROM generate_series(1, $BENCH_ROWS) g,
      LATERAL (SELECT lpad(((g::bigint * 7919 + 123456789) % 1000000000)::text, 9, '0') AS s) x;
 ALTER TABLE customers ADD PRIMARY KEY (id);
 VACUUM (ANALYZE) customers;
-GRANT SELECT ON customers TO bench_rw;
+GRANT SELECT ON customers TO bench_rw, analyst_ro;
 EOF
   # raw values of a few rows spread over the table: looked for in every target's output
   while IFS='|' read -r c_ssn c_card c_email; do
@@ -354,8 +373,9 @@ unix_socket_dir =
 auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
 pool_mode = session
-max_client_conn = 200
-default_pool_size = 50
+max_client_conn = $((MAX_CLIENTS + 100))
+; session pooling: one server connection per client, or clients wait for one
+default_pool_size = $((MAX_CLIENTS + 10))
 server_tls_sslmode = disable
 client_tls_sslmode = disable
 ignore_startup_parameters = extra_float_digits
@@ -402,23 +422,12 @@ EOF
   log "haproxy ready on 127.0.0.1:$HAP_PORT (pid $HAP_PID, mode tcp)"
 }
 
-# per gateway: listen port, dev-issuer port, http port, policy, pid variable
-gw_port() {
-  case "$1" in pgwarden) echo "$GW_PORT";; pgwarden-masked) echo "$GWM_PORT";; pgwarden-budget) echo "$GWB_PORT";;
-    *) echo "$GWA_PORT";; esac
-}
-gw_issuer_port() {
-  case "$1" in pgwarden) echo "$ISSUER_PORT";; pgwarden-masked) echo "$GWM_ISSUER_PORT";;
-    pgwarden-budget) echo "$GWB_ISSUER_PORT";; *) echo "$GWA_ISSUER_PORT";; esac
-}
-gw_http_port() {
-  case "$1" in pgwarden) echo "$HTTP_PORT";; pgwarden-masked) echo "$GWM_HTTP_PORT";; pgwarden-budget) echo "$GWB_HTTP_PORT";;
-    *) echo "$GWA_HTTP_PORT";; esac
-}
-gw_pid() {
-  case "$1" in pgwarden) echo "$GW_PID";; pgwarden-masked) echo "$GWM_PID";; pgwarden-budget) echo "$GWB_PID";;
-    *) echo "$GWA_PID";; esac
-}
+# per gateway: listen port, dev-issuer port, http port (GW_* arrays above), pid, token group
+gw_port() { echo "${GW_PORT[$1]}"; }
+gw_issuer_port() { echo "${GW_ISSUER_PORT[$1]}"; }
+gw_http_port() { echo "${GW_HTTP_PORT[$1]}"; }
+gw_pid() { echo "${GW_PID[$1]:-}"; }
+gw_group() { if [[ "$1" == pgwarden-example ]]; then echo analysts; else echo bench; fi; }
 
 GW_TOKEN=""
 fetch_token() { # gateway seconds -> GW_TOKEN; waits for that gateway's dev issuer (each has its own key)
@@ -428,7 +437,7 @@ fetch_token() { # gateway seconds -> GW_TOKEN; waits for that gateway's dev issu
   deadline=$((SECONDS + secs))
   while ((SECONDS < deadline)); do
     [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && die "$gw (pid $pid) exited (see $WORK/$gw.log above)"
-    tok="$(curl -sf --max-time 5 "http://127.0.0.1:$port/token.txt?sub=bench&groups=bench" 2>/dev/null || true)"
+    tok="$(curl -sf --max-time 5 "http://127.0.0.1:$port/token.txt?sub=bench&groups=$(gw_group "$gw")" 2>/dev/null || true)"
     tok="$(printf '%s' "$tok" | tr -d '\r\n ')"
     if [[ "$tok" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$ ]]; then
       GW_TOKEN="$tok"
@@ -467,17 +476,52 @@ prepare_pgwarden() { # build if needed, then run from a snapshot so a rebuild in
   fi
 }
 
+# the rule that makes every SELECT wait for the planner's row estimate before it runs
+BIG_READS_RULE="  - name: big-reads
+    match: { statement: [select], estimated_rows_over: $BENCH_RULE_ROWS }
+    action: require_approval
+    message: \"reads this large need an approver\""
 write_policy() { # gateway file
-  if [[ "$1" != pgwarden-masked && "$1" != pgwarden-budget ]]; then
-    cat >"$2" <<EOF
+  case "$1" in
+    pgwarden|pgwarden-audit)
+      cat >"$2" <<EOF
 # generated by bench/run.sh: map group 'bench' to role bench_rw, allow everything
 roles:
   - group: bench
     role: bench_rw
 default: allow
 EOF
-  else
-    cat >"$2" <<EOF
+      ;;
+    pgwarden-rule)
+      cat >"$2" <<EOF
+# generated by bench/run.sh: the pass-through policy plus one rule with estimated_rows_over
+roles:
+  - group: bench
+    role: bench_rw
+rules:
+$BIG_READS_RULE
+default: allow
+EOF
+      ;;
+    pgwarden-example)
+      # deploy/policy.example.yaml as shipped, with the estimate rule first among its rules (for analysts)
+      python3 - "$REPO_ROOT/deploy/policy.example.yaml" "$2" "$BIG_READS_RULE" <<'PY'
+import sys
+src, dst, rule = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = open(src).read().splitlines(keepends=True)
+out, done = [], False
+for line in lines:
+    out.append(line)
+    if line.rstrip() == "rules:" and not done:
+        out.append(rule.replace("  - name: big-reads\n", "  - name: big-reads\n    groups: [analysts]\n", 1) + "\n")
+        done = True
+if not done:
+    sys.exit("no 'rules:' in " + src)
+open(dst, "w").write("# generated by bench/run.sh from deploy/policy.example.yaml plus the rule big-reads\n" + "".join(out))
+PY
+      ;;
+    pgwarden-masked)
+      cat >"$2" <<EOF
 # generated by bench/run.sh: the roles of the pass-through policy plus masking, detectors and a rule
 roles:
   - group: bench
@@ -499,29 +543,19 @@ rules:
     message: "read-only"
 default: allow
 EOF
-    if [[ "$1" == pgwarden-budget ]]; then
-      # every pgbench statement is checked against the budget and metered (limits far out of reach)
-      cat >>"$2" <<EOF
-budgets:
-  - name: bench-accounts
-    groups: [bench]
-    tables: [public.pgbench_accounts]
-    rows_per_hour: 1000000000000
-    bytes_per_hour: 1000000000000000
-EOF
-    fi
-  fi
+      ;;
+  esac
 }
 
-start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit | pgwarden-budget
+start_gateway() { # one of GATEWAYS
   local gw="$1" port issuer http pid recording=false
-  [[ "$gw" != pgwarden-audit ]] || recording=true
+  if records_audit "$gw"; then recording=true; fi
   port="$(gw_port "$gw")"; issuer="$(gw_issuer_port "$gw")"; http="$(gw_http_port "$gw")"
   mkdir -p "$WORK/$gw"
   write_policy "$gw" "$WORK/$gw/policy.yaml"
   local -a jopts
   read -ra jopts <<<"$JAVA_OPTS"
-  log "starting $gw: $JAVA ${JAVA_OPTS} -jar $RUN_JAR (policy $WORK/$gw/policy.yaml)"
+  log "starting $gw: $JAVA ${JAVA_OPTS} -jar $RUN_JAR (policy $WORK/$gw/policy.yaml, audit $recording)"
   (
     cd "$WORK/$gw"
     exec env \
@@ -535,11 +569,12 @@ start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit | pgwarden-budge
       QUARKUS_HTTP_PORT="$http" \
       QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$STORE_PORT/store_${gw//-/_}" \
       QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PW" \
-      PGWARDEN_AUDIT_ENABLED="$recording" PGWARDEN_AUDIT_FAIL_CLOSED="$BENCH_AUDIT_FAIL_CLOSED" \
+      PGWARDEN_AUDIT_ENABLED="$recording" \
+      PGWARDEN_AUDIT_FAIL_CLOSED="$([[ "$gw" == pgwarden-example ]] && echo true || echo "$BENCH_AUDIT_FAIL_CLOSED")" \
       "$JAVA" "${jopts[@]}" -jar "$RUN_JAR"
   ) >"$WORK/$gw.log" 2>&1 &
   pid=$!
-  case "$gw" in pgwarden) GW_PID=$pid;; pgwarden-masked) GWM_PID=$pid;; pgwarden-budget) GWB_PID=$pid;; *) GWA_PID=$pid;; esac
+  GW_PID[$gw]=$pid
   fetch_token "$gw" 60
   log "got a token from $gw's dev issuer on port $issuer; waiting for 'select 1' through the gateway"
   wait_ready "$gw" "$port" bench "$GW_TOKEN" 60 "$pid"
@@ -548,24 +583,26 @@ start_gateway() { # pgwarden | pgwarden-masked | pgwarden-audit | pgwarden-budge
 
 target_port() {
   case "$1" in direct) echo "$PG_PORT";; pgbouncer) echo "$PGB_PORT";; haproxy) echo "$HAP_PORT";;
-    pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) gw_port "$1";; esac
+    pgwarden*) gw_port "$1";; esac
 }
 target_user() { if is_gateway "$1"; then echo bench; else echo "$BENCH_USER"; fi; }
 target_pid() {
-  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";;
-    pgwarden|pgwarden-masked|pgwarden-audit|pgwarden-budget) gw_pid "$1";;
+  case "$1" in pgbouncer) echo "$PGB_PID";; haproxy) echo "$HAP_PID";; pgwarden*) gw_pid "$1";;
     *) echo "";; esac
 }
 target_password() { # the token is fetched again for every client run, so expiry cannot bite
   if is_gateway "$1"; then fetch_token "$1" 30; echo "$GW_TOKEN"; else echo "$BENCH_USER_PW"; fi
 }
-# does pgwarden-masked run the masking policy? (warns; the report shows the verdicts too)
-smoke_check_masked() {
-  local pw out raw verdicts=()
-  pw="$(target_password pgwarden-masked)"
+# does a gateway run its policy? (warns; the report shows the verdicts too)
+# pgwarden-masked: SSN masked, DDL blocked by no-ddl; pgwarden-example: SSN masked, INSERT blocked by agents-read-only
+SMOKE=()
+smoke_check() { # gateway probe-sql refusal-text rule-name
+  local gw="$1" probe="$2" refusal="$3" rule="$4" pw out raw verdicts=() port
+  pw="$(target_password "$gw")"
+  port="$(gw_port "$gw")"
   if ((${#CUSTOMER_NEEDLES[@]} > 0)); then
     raw="$(admin_psql -d bench -At -c "SELECT ssn FROM customers ORDER BY id LIMIT 1")"
-    out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$GWM_PORT" -U bench -d bench \
+    out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$port" -U bench -d bench \
       -c "SELECT ssn FROM customers ORDER BY id LIMIT 1" 2>&1 || true)"
     if [[ -z "$out" || "$out" == *ERROR* ]]; then
       verdicts+=("SELECT ssn failed: $(printf '%s' "$out" | head -n1)")
@@ -575,18 +612,19 @@ smoke_check_masked() {
       verdicts+=("ssn masked ($raw -> $out)")
     fi
   fi
-  out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$GWM_PORT" -U bench -d bench \
-    -c "CREATE TEMP TABLE bench_ddl_probe (x int)" 2>&1 || true)"
-  if [[ "$out" == *read-only* ]]; then
-    verdicts+=("DDL blocked by rule no-ddl")
+  out="$(PGPASSWORD="$pw" psql -X -At -h 127.0.0.1 -p "$port" -U bench -d bench -c "$probe" 2>&1 || true)"
+  if [[ "$out" == *"$refusal"* ]]; then
+    verdicts+=("'$probe' blocked by rule $rule")
   else
-    verdicts+=("DDL NOT blocked ($(printf '%s' "$out" | head -n1))")
+    verdicts+=("'$probe' NOT blocked ($(printf '%s' "$out" | head -n1))")
   fi
-  MASKED_SMOKE="$(IFS=';'; echo "${verdicts[*]}" | sed 's/;/; /g')"
-  if [[ "$MASKED_SMOKE" == *NOT* || "$MASKED_SMOKE" == *failed* ]]; then
-    log "WARNING: pgwarden-masked does not behave as its policy says: $MASKED_SMOKE"
+  local v
+  v="$(IFS=';'; echo "${verdicts[*]}" | sed 's/;/; /g')"
+  SMOKE+=("$gw: $v")
+  if [[ "$v" == *NOT* || "$v" == *failed* ]]; then
+    log "WARNING: $gw does not behave as its policy says: $v"
   else
-    log "pgwarden-masked policy check: $MASKED_SMOKE"
+    log "$gw policy check: $v"
   fi
 }
 
@@ -609,18 +647,39 @@ record_failure() { # target what
   } | tee -a "$WORK/activity.log" | sed 's/^/    /' >&2 || true
 }
 
-run_pgbench() { # target mode round kind seconds; returns 1 (after recording it) when the run failed
-  local t="$1" m="$2" r="$3" kind="$4" secs="$5" pw
+# records written and dropped so far by a gateway with the audit trail on (its /q/metrics)
+audit_counters() { # gateway -> "written dropped"
+  local metrics
+  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$(gw_http_port "$1")/q/metrics" || true)"
+  printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_written_total/ {w = $2}
+    /^pgwarden_audit_records_dropped_total/ {d = $2} END {printf "%d %d", w, d}'
+}
+
+run_pgbench() { # target mode round kind seconds clients; returns 1 (after recording it) when the run failed
+  local t="$1" m="$2" r="$3" kind="$4" secs="$5" c="$6" pw before="" after started latency=()
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
+  if [[ "$kind" == measure ]]; then
+    # per-statement latency: pgbench's transaction log (pgbench -S runs one statement per transaction)
+    mkdir -p "$WORK/latency"
+    latency=(-l --log-prefix="$WORK/latency/$t-$m-$c-$r" --sampling-rate="$BENCH_LATENCY_SAMPLING")
+    if records_audit "$t"; then before="$(audit_counters "$t")"; fi
+  fi
+  started=$SECONDS
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" -- \
-    pgbench -n -S -M "$m" -c "$BENCH_CLIENTS" -j "$BENCH_JOBS" -T "$secs" \
+    --clients "$c" --latency-log-prefix "${latency:+$WORK/latency/$t-$m-$c-$r}" \
+    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) -- \
+    pgbench -n -S -M "$m" -c "$c" -j "$BENCH_JOBS" -T "$secs" "${latency[@]}" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
+    if [[ -n "$before" ]]; then
+      after="$(audit_counters "$t")"
+      python3 "$LIB" audit --target "$t" --mode "$m" --round "$r" --clients "$c" --before "$before" \
+        --after "$after" --seconds "$((SECONDS - started))" --out "$RESULTS"
+    fi
     return 0
   fi
   check_alive "$t"
-  record_failure "$t" "pgbench -S -M $m ($kind, round $r)"
+  record_failure "$t" "pgbench -S -M $m -c $c ($kind, round $r)"
   return 1
 }
 
@@ -630,30 +689,58 @@ run_pgbench() { # target mode round kind seconds; returns 1 (after recording it)
 if has_target pgbouncer; then start_pgbouncer; fi
 if has_target haproxy; then start_haproxy; fi
 if has_gateway; then prepare_pgwarden; fi
-if has_target pgwarden; then start_gateway pgwarden; fi
-if has_target pgwarden-masked; then start_gateway pgwarden-masked; fi
-if has_target pgwarden-masked; then smoke_check_masked; fi
-if has_target pgwarden-audit; then start_gateway pgwarden-audit; fi
-if has_target pgwarden-budget; then start_gateway pgwarden-budget; fi
+for g in "${GATEWAYS[@]}"; do
+  if has_target "$g"; then start_gateway "$g"; fi
+done
+if has_target pgwarden-masked; then smoke_check pgwarden-masked "CREATE TEMP TABLE bench_ddl_probe (x int)" read-only no-ddl; fi
+if has_target pgwarden-example; then
+  smoke_check pgwarden-example "INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (1, 1, 1, 1)" \
+    "agents are read-only" agents-read-only
+fi
 if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_USER_PW" 10; fi
 
 # ------------------------------------------------------------------------------------------------
 # pgbench -S, targets interleaved (order rotated each round)
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 n=${#TARGETS[@]}
-for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-  for m in "${MODES[@]}"; do
-    log "pgbench -S -M $m (round $round/$BENCH_ROUNDS)"
-    for ((i = 0; i < n; i++)); do
-      t="${TARGETS[$(((i + round - 1) % n))]}"
-      if ((BENCH_WARMUP > 0)) && ! run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP"; then
-        log "skipping the measured run of $t ($m): its warm-up failed"
-        continue
-      fi
-      run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS" || true
+for c in "${CLIENTS[@]}"; do
+  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+    for m in "${MODES[@]}"; do
+      log "pgbench -S -M $m -c $c (round $round/$BENCH_ROUNDS)"
+      for ((i = 0; i < n; i++)); do
+        t="${TARGETS[$(((i + round - 1) % n))]}"
+        if ((BENCH_WARMUP > 0)) && ! run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP" "$c"; then
+          log "skipping the measured run of $t ($m, $c clients): its warm-up failed"
+          continue
+        fi
+        run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS" "$c" || true
+      done
     done
   done
 done
+
+# ------------------------------------------------------------------------------------------------
+# the audit store at saturation: the gateway's own writer fed as fast as the store commits
+INGEST=""
+COMMIT_LATENCY=""
+if has_gateway && ((BENCH_INGEST_SECONDS > 0)); then
+  log "audit store ingest at saturation (AuditStoreBench, ${BENCH_INGEST_SECONDS}s, store fsync $BENCH_STORE_FSYNC)"
+  printf '%s' "$STORE_PW" >"$WORK/store.pw"
+  app="$(dirname "$RUN_JAR")"
+  read -ra jopts <<<"$JAVA_OPTS"
+  if "$JAVA" "${jopts[@]}" -cp "$app/app/*:$app/lib/main/*:$app/lib/boot/*" dev.pgwarden.audit.AuditStoreBench \
+    --url "jdbc:postgresql://127.0.0.1:$STORE_PORT/store_ingest" --user pgwarden_store \
+    --password-file "$WORK/store.pw" --seconds "$BENCH_INGEST_SECONDS" --waiting "${CLIENTS[0]}" \
+    >"$WORK/ingest.log" 2>&1; then
+    INGEST="$(grep '^audit store ingest:' "$WORK/ingest.log" | sed 's/^audit store ingest: //')"
+    COMMIT_LATENCY="$(grep '^audit commit latency:' "$WORK/ingest.log" | sed 's/^audit commit latency: //')"
+    log "audit store ingest: $INGEST"
+    log "audit commit latency: $COMMIT_LATENCY"
+  else
+    FAILURES+=("audit store ingest: AuditStoreBench failed (see $WORK/ingest.log)")
+    show_tail "$WORK/ingest.log" "audit store ingest" 30
+  fi
+fi
 
 # ------------------------------------------------------------------------------------------------
 # large results through psql
@@ -678,7 +765,10 @@ if [[ "$BENCH_LARGE" == 1 ]]; then
   }
   for test in copy select; do
     log "large result: $test of $BENCH_ROWS rows (1 counted run + $BENCH_LARGE_REPEAT timed runs per target)"
-    for t in "${TARGETS[@]}"; do run_large "$test" "$t"; done
+    for t in "${TARGETS[@]}"; do
+      # their rules hold such reads for an approver (COPY out, an estimate over BENCH_RULE_ROWS)
+      [[ "$t" == pgwarden-rule || "$t" == pgwarden-example ]] || run_large "$test" "$t"
+    done
   done
   if ((${#CUSTOMERS_TARGETS[@]} > 0)); then
     LARGE_SQL[customers]="SELECT * FROM customers"
@@ -695,21 +785,16 @@ for t in "${TARGETS[@]}"; do
   pid="$(target_pid "$t")"
   [[ -z "$pid" ]] || python3 "$LIB" mem --target "$t" --pid "$pid" --out "$RESULTS" || die "cannot read memory of $t"
 done
-AUDIT_RECORDS=""
-if has_target pgwarden-audit; then
-  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$GWA_HTTP_PORT/q/metrics" || true)"
-  written="$(printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_written_total/ {printf "%d", $2}')"
-  dropped="$(printf '%s\n' "$metrics" | awk '/^pgwarden_audit_records_dropped_total/ {printf "%d", $2}')"
-  AUDIT_RECORDS="${written:-?} records written, ${dropped:-?} dropped; store fsync $BENCH_STORE_FSYNC, fail-closed $BENCH_AUDIT_FAIL_CLOSED"
-  log "pgwarden-audit: $AUDIT_RECORDS"
-fi
-BUDGET_ROWS=""
-if has_target pgwarden-budget; then
-  metrics="$(curl -sf --max-time 5 "http://127.0.0.1:$GWB_HTTP_PORT/q/metrics" || true)"
-  rows="$(printf '%s\n' "$metrics" | awk '/^pgwarden_budget_rows_total\{budget="bench-accounts"/ {printf "%d", $2}')"
-  BUDGET_ROWS="${rows:-?}"
-  log "pgwarden-budget: budget bench-accounts counted $BUDGET_ROWS rows"
-fi
+AUDIT_RECORDS=()
+for g in pgwarden-audit pgwarden-example; do
+  if has_target "$g"; then
+    read -r written dropped <<<"$(audit_counters "$g")"
+    fc="$BENCH_AUDIT_FAIL_CLOSED"
+    [[ "$g" != pgwarden-example ]] || fc=true
+    AUDIT_RECORDS+=("$g: ${written:-?} records written, ${dropped:-?} dropped (fail-closed $fc)")
+    log "${AUDIT_RECORDS[-1]}"
+  fi
+done
 
 # ------------------------------------------------------------------------------------------------
 # report
@@ -727,8 +812,10 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
   "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
-  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" "masked_smoke=$MASKED_SMOKE" "audit_records=$AUDIT_RECORDS" \
-  "budget_rows=$BUDGET_ROWS" \
+  "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
+  "smoke=$(IFS='|'; echo "${SMOKE[*]}")" "audit_records=$(IFS='|'; echo "${AUDIT_RECORDS[*]}")" \
+  "store_fsync=$BENCH_STORE_FSYNC" "ingest=$INGEST" "commit_latency=$COMMIT_LATENCY" "rule_rows=$BENCH_RULE_ROWS" \
+  "latency_sampling=$BENCH_LATENCY_SAMPLING" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
 OUT="$BENCH_RESULTS_DIR/$TS.md"

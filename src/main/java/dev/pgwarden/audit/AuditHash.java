@@ -25,14 +25,21 @@ public final class AuditHash {
     public static final String GENESIS = "0".repeat(64);
     private static final HexFormat HEX = HexFormat.of();
 
-    private final MessageDigest digest;
-
-    private AuditHash(String previous, String kind) {
+    /** One digest per thread: looking the algorithm up costs more than hashing a record. */
+    private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(() -> {
         try {
-            digest = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }
+    });
+
+    private final MessageDigest digest;
+
+    /** A thread computes one hash at a time: {@link #hex()} ends it (and resets the digest). */
+    private AuditHash(String previous, String kind) {
+        digest = DIGESTS.get();
+        digest.reset();
         add(previous);
         add(kind);
     }

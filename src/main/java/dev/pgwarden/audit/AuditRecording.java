@@ -1,6 +1,7 @@
 package dev.pgwarden.audit;
 
-import java.time.Duration;
+import java.sql.Connection;
+import java.sql.SQLException;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
@@ -19,14 +20,17 @@ import dev.pgwarden.proxy.SessionRecorder;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
 
-/** Gives every session a recorder writing to the gateway's store (unless recording is disabled). */
+/**
+ * Gives every session a recorder writing to the gateway's store (unless recording is disabled).
+ * At start it takes this replica's id and closes the sessions the replica left open when its
+ * process last died; at shutdown it drains the writer for a bounded time.
+ */
 @Startup // the writer runs (and bad settings fail) from the start, not from the first session
 @ApplicationScoped
 public class AuditRecording implements SessionRecorder.Factory {
     private static final Logger LOG = Logger.getLogger(AuditRecording.class);
-    /** At shutdown, how long queued records may take to reach the store. */
-    private static final Duration DRAIN_GRACE = Duration.ofSeconds(10);
 
     @Inject
     GatewayConfig config;
@@ -36,7 +40,9 @@ public class AuditRecording implements SessionRecorder.Factory {
     PolicyStore policy;
 
     private AuditWriter writer;
+    private ReplicaLease lease;
 
+    // Runs before the listener opens: GatewayServer asks for this factory first.
     @PostConstruct
     void start() {
         GatewayConfig.Audit audit = config.audit();
@@ -44,14 +50,32 @@ public class AuditRecording implements SessionRecorder.Factory {
             LOG.warn("audit recording is disabled (pgwarden.audit.enabled=false): sessions leave no trail");
             return;
         }
-        if (audit.captureRows() < 0 || audit.captureBytes() < 0 || audit.queueSize() < 1 || audit.queueBytes() < 1) {
-            throw new IllegalArgumentException("pgwarden.audit capture caps must be >= 0 and queue limits >= 1");
+        if (audit.captureRows() < 0 || audit.captureBytes() < 0 || audit.queueSize() < 1 || audit.queueBytes() < 1
+                || audit.writers() < 1) {
+            throw new IllegalArgumentException(
+                    "pgwarden.audit capture caps must be >= 0, queue limits and writers >= 1");
+        }
+        String replicaId = ReplicaLease.replicaId(audit.replicaId(), config.listen().port());
+        try {
+            lease = ReplicaLease.acquire(dataSource, replicaId);
+            try (Connection c = dataSource.getConnection()) {
+                int closed = CrashRecovery.closeLeftOpen(c, replicaId);
+                if (closed > 0) {
+                    LOG.warnf("audit trail: closed %d session(s) that replica '%s' left open when it last stopped "
+                            + "(end reason '%s')", closed, replicaId, CrashRecovery.END_REASON);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot recover the audit trail of replica '" + replicaId + "': "
+                    + e.getMessage(), e);
         }
         AuditStore store = new AuditStore(dataSource, new RecordRenderer(ContentDetectors.all()),
                 () -> dataSource.flush(AgroalDataSource.FlushMode.INVALID));
-        writer = new AuditWriter(store, audit.queueSize(), audit.queueBytes(), audit.failClosed(),
+        writer = new AuditWriter(store, audit.writers(), audit.queueSize(), audit.queueBytes(), audit.failClosed(),
                 audit.commitTimeout());
         writer.start();
+        LOG.infof("audit trail: replica '%s', %d writer lanes, fail-%s", replicaId, audit.writers(),
+                audit.failClosed() ? "closed" : "open");
     }
 
     @Override
@@ -60,8 +84,15 @@ public class AuditRecording implements SessionRecorder.Factory {
             return SessionRecorder.NONE;
         }
         GatewayConfig.Audit audit = config.audit();
-        return new RecordingSession(session, writer, () -> policy.current().version(), audit.captureRows(),
-                audit.captureBytes(), audit.failClosed());
+        return new RecordingSession(session, lease.replicaId(), writer, () -> policy.current().version(),
+                audit.captureRows(), audit.captureBytes(), audit.failClosed());
+    }
+
+    @Scheduled(every = "5s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void keepLease() {
+        if (lease != null) {
+            lease.keep();
+        }
     }
 
     /** Whether the store takes records now (false while it is failing). */
@@ -78,15 +109,25 @@ public class AuditRecording implements SessionRecorder.Factory {
         return writer == null ? 0 : writer.written();
     }
 
-    /** Records dropped (fail-open only, or unwritable at shutdown). */
+    /** Records dropped (fail open while the store is unreachable, or unwritable at shutdown). */
     public long dropped() {
         return writer == null ? 0 : writer.dropped();
     }
 
     /** After the listener has ended its sessions (their end records are queued), write what is left. */
     void stop(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER + 1000) ShutdownEvent ev) {
-        if (writer != null) {
-            writer.stop(DRAIN_GRACE);
+        if (writer == null) {
+            return;
         }
+        AuditWriter.Unwritten lost = writer.stop(config.audit().shutdownDrain());
+        if (lost.total() > 0) {
+            LOG.errorf("audit trail: %d record(s) could not be written before shutdown (the store did not take them "
+                    + "within pgwarden.audit.shutdown-drain %s): %d statement(s), of which %d the client saw "
+                    + "acknowledged (fail-open only), %d session start(s), %d session end(s). Sessions left "
+                    + "open are closed as '%s' when this replica starts again.", lost.total(),
+                    config.audit().shutdownDrain(), lost.statements(), lost.acknowledged(), lost.sessionStarts(),
+                    lost.sessionEnds(), CrashRecovery.END_REASON);
+        }
+        lease.close();
     }
 }

@@ -1,7 +1,5 @@
 package dev.pgwarden.audit;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,21 +12,23 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Writes a batch of events in one transaction: session starts, the batch's statements, session
- * ends with their links in the global chain. A batch of only a few statements (the steady state
- * when clients wait for their records) is one multi-row INSERT in autocommit: a single round trip.
- * A large one goes in with COPY, PostgreSQL's cheapest way in. Hashes and JSON are computed once
- * per event, so a retried batch writes exactly the same rows; the INSERT skips rows already there
- * (ON CONFLICT DO NOTHING), and a COPY that collides with its own rows (a commit that went through
- * after all) is written again as INSERT. Writer thread only.
+ * ends with their links in the global chain. A batch of only statements (the steady state when
+ * clients wait for their records) runs in autocommit: a few as one multi-row INSERT (a single
+ * round trip), more with a binary COPY (PostgreSQL's cheapest way in: nothing to parse). Hashes
+ * and JSON are computed once per event, so a retried batch writes exactly the same rows; the
+ * INSERT skips rows already there (ON CONFLICT DO NOTHING), and a COPY that collides with its own
+ * rows (a commit that went through after all) is written again as INSERT. The writer's lanes call
+ * it concurrently, each with its own batches; a session's chain state is only touched by its lane.
  */
 final class AuditStore implements AuditWriter.Store {
     static final String INSERT_SESSION = """
             INSERT INTO pgwarden.audit_session (id, subject, groups, role, client_address, application_name, tls,
-                started_at, start_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?)
+                started_at, start_hash, replica_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, ?)
             ON CONFLICT (id) DO NOTHING""";
     static final String INSERT_STATEMENTS = """
             INSERT INTO pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
@@ -102,9 +102,13 @@ final class AuditStore implements AuditWriter.Store {
             }
         }
         try (Connection c = dataSource.getConnection()) {
-            if (starts.isEmpty() && ends.isEmpty() && !copy) {
-                c.setAutoCommit(true); // one statement, its own transaction: one round trip
-                insertStatements(c, statements);
+            if (starts.isEmpty() && ends.isEmpty()) {
+                c.setAutoCommit(true); // one statement, its own transaction: no BEGIN/COMMIT round trips
+                if (copy) {
+                    copyStatements(c, statements);
+                } else {
+                    insertStatements(c, statements);
+                }
                 return;
             }
             c.setAutoCommit(false);
@@ -153,6 +157,7 @@ final class AuditStore implements AuditWriter.Store {
                 ps.setBoolean(7, s.tls);
                 ps.setLong(8, s.startedAt);
                 ps.setString(9, s.startHash);
+                ps.setString(10, s.replicaId);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -162,38 +167,35 @@ final class AuditStore implements AuditWriter.Store {
     static final String COPY_STATEMENTS = """
             COPY pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
                 approval_id, started_at, finished_at, row_count, sql_state, message, byte_count, result, hash)
-            FROM STDIN""";
+            FROM STDIN (FORMAT binary)""";
     private static final String UNIQUE_VIOLATION = "23505";
-    /** Batches larger than this go in with COPY. */
-    private static final int COPY_FROM = 64;
+    /** Batches larger than this go in with COPY; smaller ones as one INSERT (one round trip instead of two). */
+    static final int COPY_FROM = Integer.getInteger("pgwarden.audit.copy-from", 64);
+    /** COPY data is sent in messages of at most this size. */
+    private static final int COPY_CHUNK = 1 << 20;
 
     private static void copyStatements(Connection c, List<StatementRecord> rs) throws SQLException {
         if (rs.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder(rs.size() * 256);
+        CopyBinary rows = new CopyBinary(rs.size() * 512);
         for (StatementRecord r : rs) {
-            CopyText.field(sb, r.session.id).append('\t');
-            sb.append(r.seq).append('\t');
-            CopyText.field(sb, r.text).append('\t');
-            CopyText.field(sb, r.parametersJson).append('\t');
-            CopyText.field(sb, r.decision).append('\t');
-            CopyText.field(sb, r.rule).append('\t');
-            CopyText.field(sb, r.policyVersion).append('\t');
-            CopyText.field(sb, r.approvalId).append('\t');
-            sb.append(Micros.toInstant(r.startedAt)).append('\t');
-            sb.append(Micros.toInstant(r.finishedAt)).append('\t');
-            CopyText.field(sb, r.rowCount == null ? null : r.rowCount.toString()).append('\t');
-            CopyText.field(sb, r.sqlState).append('\t');
-            CopyText.field(sb, r.message).append('\t');
-            sb.append(r.byteCount).append('\t');
-            CopyText.field(sb, r.resultJson).append('\t');
-            sb.append(r.hash).append('\n');
+            rows.row(16).text(r.session.id).int4(r.seq).text(r.text).text(r.parametersJson).text(r.decision)
+                    .text(r.rule).text(r.policyVersion).text(r.approvalId).timestamptz(r.startedAt)
+                    .timestamptz(r.finishedAt).int8(r.rowCount).text(r.sqlState).text(r.message).int8(r.byteCount)
+                    .text(r.resultJson).text(r.hash);
         }
+        rows.finish();
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_STATEMENTS);
         try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_STATEMENTS, new StringReader(sb.toString()));
-        } catch (IOException e) {
-            throw new SQLException("COPY to the audit store failed: " + e.getMessage(), "08006", e);
+            for (int off = 0; off < rows.length(); off += COPY_CHUNK) {
+                in.writeToCopy(rows.array(), off, Math.min(COPY_CHUNK, rows.length() - off));
+            }
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
         }
     }
 

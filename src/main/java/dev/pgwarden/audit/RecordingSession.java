@@ -103,6 +103,8 @@ final class RecordingSession implements SessionRecorder {
 
     private final SessionRecord session;
     private final AuditWriter writer;
+    /** Every record of this session goes through one lane, so they are committed in order. */
+    private final AuditWriter.Lane lane;
     private final Supplier<String> policyVersion;
     private final int captureRows;
     private final int captureBytes;
@@ -120,16 +122,17 @@ final class RecordingSession implements SessionRecorder {
     /** The verdict on the Execute being admitted when it was decided again (else its Parse's stands). */
     private StatementGate.Verdict executeVerdict;
 
-    RecordingSession(SessionInfo info, AuditWriter writer, Supplier<String> policyVersion, int captureRows,
-            int captureBytes, boolean failClosed) {
-        this.session = new SessionRecord(info);
+    RecordingSession(SessionInfo info, String replicaId, AuditWriter writer, Supplier<String> policyVersion,
+            int captureRows, int captureBytes, boolean failClosed) {
+        this.session = new SessionRecord(info, replicaId);
         this.writer = writer;
+        this.lane = writer.lane();
         this.policyVersion = policyVersion;
         this.captureRows = captureRows;
         this.captureBytes = captureBytes;
         this.failClosed = failClosed;
         this.applicationName = session.applicationName;
-        writer.submit(new SessionRecord.Started(session));
+        writer.submit(lane, new SessionRecord.Started(session));
     }
 
     // ---- client side ----
@@ -499,14 +502,21 @@ final class RecordingSession implements SessionRecorder {
         }
         r.seq = ++seq; // numbered as they end, so statements that never ran leave no gap
         r.finishedAt = Micros.now();
-        writer.submit(r);
+        writer.submit(lane, r);
         if (r.durable != null) {
             lastDurable = r.durable.future();
         }
     }
 
+    /**
+     * Fail closed: the last record handed to the lane (its commits keep queue order, so the ones
+     * before it are committed by then). Fail open: room in the queues, when they are over their bound.
+     */
     @Override
     public Future<Void> beforeReady() {
+        if (!failClosed) {
+            return writer.whenRoom();
+        }
         Future<Void> f = lastDurable;
         if (f == null || f.succeeded()) {
             lastDurable = null;
@@ -531,7 +541,7 @@ final class RecordingSession implements SessionRecorder {
             }
         }
         expected.clear();
-        writer.submit(new SessionRecord.Ended(session, Micros.now(), reason, seq, rowsSent, bytesSent,
+        writer.submit(lane, new SessionRecord.Ended(session, Micros.now(), reason, seq, rowsSent, bytesSent,
                 applicationName));
     }
 

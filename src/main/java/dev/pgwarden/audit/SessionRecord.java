@@ -21,12 +21,15 @@ final class SessionRecord {
     final String applicationName;
     final boolean tls;
     final long startedAt;
+    /** The gateway replica that served the session (not hashed: bookkeeping for closing it after a crash). */
+    final String replicaId;
 
     // Writer thread only: the session's chain so far.
     String startHash;
     String lastHash;
 
-    SessionRecord(SessionInfo info) {
+    SessionRecord(SessionInfo info, String replicaId) {
+        this.replicaId = replicaId;
         this.id = info.id();
         this.subject = info.principal().subject();
         this.groups = json(info.principal().groups().stream().sorted().toList());

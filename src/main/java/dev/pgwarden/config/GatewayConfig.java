@@ -139,6 +139,29 @@ public interface GatewayConfig {
         @WithDefault("PT30S")
         Duration commitTimeout();
 
+        /**
+         * Writer lanes: threads, each committing its own batches on its own store connection, so one
+         * commit's wait does not hold up the others. A session's records all go through one lane.
+         */
+        @WithDefault("4")
+        int writers();
+
+        /**
+         * At shutdown, once the sessions have ended, how long queued records may take to reach the
+         * store; what is still unwritten then (the store down) is counted, logged and given up.
+         */
+        @WithName("shutdown-drain")
+        @WithDefault("PT5S")
+        Duration shutdownDrain();
+
+        /**
+         * This replica's name in the trail; after a crash the replica closes the sessions it left open
+         * under it, and only those. Must be stable across restarts and unique among running replicas;
+         * unset: {@code <host name>:<listen port>}.
+         */
+        @WithName("replica-id")
+        Optional<String> replicaId();
+
         /** Sessions that ended longer ago than this are removed by the retention job; 0 keeps everything. */
         @WithName("retention-days")
         @WithDefault("365")

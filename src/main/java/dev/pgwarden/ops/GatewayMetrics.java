@@ -31,7 +31,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * pgwarden_audit_store_up                       1 while the audit store takes records, 0 while it fails
  * pgwarden_audit_queue_records                  records waiting for the audit store
  * pgwarden_audit_records_written_total          records committed to the audit store
- * pgwarden_audit_records_dropped_total          records lost (fail-open overflow, or unwritable at shutdown)
+ * pgwarden_audit_records_dropped_total          records lost (fail-open while the store is unreachable, or unwritable at shutdown)
  * </pre>
  */
 @Singleton
@@ -78,7 +78,7 @@ public class GatewayMetrics implements MeterBinder {
                 .description("audit records committed to the store")
                 .register(registry);
         FunctionCounter.builder("pgwarden.audit.records.dropped", audit, AuditRecording::dropped)
-                .description("audit records lost: fail-open overflow, or not writable at shutdown")
+                .description("audit records lost: fail-open while the store is unreachable and the queue full, or not writable at shutdown")
                 .register(registry);
         FunctionCounter.builder("pgwarden.statements", sessions, Sessions::statementsAllowed)
                 .description("statements relayed upstream").tag("decision", "allowed").register(registry);

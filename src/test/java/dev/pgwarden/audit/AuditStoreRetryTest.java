@@ -39,7 +39,7 @@ class AuditStoreRetryTest {
         for (int size : new int[] { 3, 500 }) {
             Principal who = new Principal("retry-test", Set.of("analysts"), "test-issuer", Instant.now().plusSeconds(60));
             SessionRecord session = new SessionRecord(new SessionInfo(UUID.randomUUID().toString(), who, "analyst_ro",
-                    "127.0.0.1:1", "retry-test", "", false, Instant.now()));
+                    "127.0.0.1:1", "retry-test", "", false, Instant.now()), "retry-test-replica");
             List<AuditEvent> batch = new ArrayList<>();
             batch.add(new SessionRecord.Started(session));
             for (int i = 1; i <= size; i++) {

@@ -11,10 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+
+import dev.pgwarden.identity.dev.DevIssuer;
 
 /**
  * A gateway replica as its own process, from the packaged application ({@code target/quarkus-app},
@@ -36,6 +39,27 @@ public final class GatewayProcess implements AutoCloseable {
         this.pgPort = pgPort;
         this.httpPort = httpPort;
         this.log = log;
+    }
+
+    /**
+     * The environment of a replica serving the shared cluster's database with {@code store} as its
+     * store, tokens from {@code issuer} and the policy in {@code policy}; tests add what they vary.
+     */
+    public static Map<String, String> environment(PostgresFixture upstream, String store, DevIssuer issuer,
+            Path policy) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PGWARDEN_UPSTREAM_HOST", upstream.host());
+        env.put("PGWARDEN_UPSTREAM_PORT", Integer.toString(upstream.port()));
+        env.put("PGWARDEN_UPSTREAM_DATABASE", PostgresFixture.DATABASE);
+        env.put("PGWARDEN_UPSTREAM_USER", PostgresFixture.GATEWAY_USER);
+        env.put("PGWARDEN_UPSTREAM_PASSWORD", PostgresFixture.GATEWAY_PASSWORD);
+        env.put("PGWARDEN_POLICY_FILE", policy.toString());
+        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuer());
+        env.put("QUARKUS_OIDC_TOKEN_AUDIENCE", issuer.audience());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", store);
+        env.put("QUARKUS_DATASOURCE_USERNAME", PostgresFixture.STORE_USER);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresFixture.STORE_PASSWORD);
+        return env;
     }
 
     /** Starts a replica with {@code env} (listen and HTTP ports are chosen here) and waits until it is ready. */
@@ -108,6 +132,43 @@ public final class GatewayProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** The whole log so far. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGKILL, as a crash or the OOM killer would: no shutdown hook runs. Waits until the process is gone. */
+    public void kill() {
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * SIGTERM, then waits up to {@code max} for the process to exit; kills it if it lingers.
+     *
+     * @return how long it took to exit, or null when it had to be killed
+     */
+    public Duration terminate(Duration max) {
+        long started = System.nanoTime();
+        process.destroy();
+        try {
+            if (process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                return Duration.ofNanos(System.nanoTime() - started);
+            }
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     /** SIGTERM (graceful shutdown), then kill if it lingers. */
