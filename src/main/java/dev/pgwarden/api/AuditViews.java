@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.pgwarden.audit.AuditSession;
 import dev.pgwarden.audit.AuditStatement;
 
-/** The JSON shapes of the audit API (documented in README, read by the console). */
+/** The JSON shapes of the audit API (documented in docs/audit.md, read by the console). */
 public final class AuditViews {
     private AuditViews() {
     }

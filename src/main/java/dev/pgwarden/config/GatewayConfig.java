@@ -9,7 +9,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
-/** Every {@code pgwarden.*} key; the README documents each one. */
+/** Every {@code pgwarden.*} key; docs/configuration.md documents each one. */
 @ConfigMapping(prefix = "pgwarden")
 public interface GatewayConfig {
 

@@ -20,7 +20,7 @@ import io.smallrye.config.WithName;
  * form of a key is upper case with every non-alphanumeric character replaced by {@code _}.
  */
 final class ConfigKeys {
-    /** The Quarkus keys the deployment files may set, env form -> property (README documents each). */
+    /** The Quarkus keys the deployment files may set, env form -> property (docs/configuration.md documents each). */
     static final Map<String, String> QUARKUS_ALLOWED = Map.ofEntries(
             Map.entry("QUARKUS_OIDC_AUTH_SERVER_URL", "quarkus.oidc.auth-server-url"),
             Map.entry("QUARKUS_OIDC_TOKEN_AUDIENCE", "quarkus.oidc.token.audience"),

@@ -70,15 +70,15 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void readmeDocumentsEveryConfigKey() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    void configurationReferenceDocumentsEveryConfigKey() throws IOException {
+        String reference = Files.readString(Path.of("docs/configuration.md"));
         for (String key : ConfigKeys.gatewayKeys()) {
             String last = key.substring(key.lastIndexOf('.'));
-            assertTrue(readme.contains("`" + key + "`") || readme.contains("/ `" + last + "`"),
-                    "README.md's configuration reference lacks " + key);
+            assertTrue(reference.contains("`" + key + "`") || reference.contains("/ `" + last + "`"),
+                    "docs/configuration.md lacks " + key);
         }
         for (String property : ConfigKeys.QUARKUS_ALLOWED.values()) {
-            assertTrue(readme.contains("`" + property + "`"), "README.md lacks " + property);
+            assertTrue(reference.contains("`" + property + "`"), "docs/configuration.md lacks " + property);
         }
     }
 
