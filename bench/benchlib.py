@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Helpers for bench/run.sh: free ports, pgbench runs, large-result timing, RSS sampling, report.
+"""Helpers for bench/run.sh: free ports, pgbench runs, proxy CPU, large-result timing, RSS sampling, report.
 
 Standard library only. Every subcommand is called from run.sh; see `benchlib.py -h`.
 
 Raw results are appended to a TSV file (one record per line, first column = record kind):
   pgbench  target mode round tps latency_ms failed conn_ms clients p50_ms p99_ms
            (p50/p99 per statement from pgbench's sampled transaction log, -S runs one statement per transaction)
+  cpu      target mode round us_per_tx clients   (CPU time, user + system, the proxy process used during a
+           measured run, divided by the transactions pgbench processed)
   audit    target mode round clients written dropped seconds   (records a gateway committed during a run)
   ingest   records_per_s text                                 (the audit store at saturation, AuditStoreBench)
   large    target test bytes median_s min_s runs rss_before_kb rss_max_kb sha256 [checks]
@@ -130,6 +132,16 @@ PGBENCH_PATTERNS = {
 }
 
 
+def proc_cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (all its threads), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def latency_percentiles(prefix):
     """p50 and p99 in ms from pgbench -l files '<prefix>.<pid>[.<thread>]' (removed after reading)."""
     times = []
@@ -160,13 +172,18 @@ def cmd_audit(args):
 
 
 def cmd_pgbench(args):
-    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record."""
+    """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record (and, with
+    --pid, the proxy process's CPU time per transaction: what it costs, whatever else the machine runs)."""
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     timed_out = False
+    measure_cpu = bool(args.pid) and args.kind == "measure"
+    cpu_before = proc_cpu_seconds(args.pid) if measure_cpu else None
+    cpu_after = None
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=args.timeout or None)
         out, rc = proc.stdout, proc.returncode
+        cpu_after = proc_cpu_seconds(args.pid) if measure_cpu else None
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -204,8 +221,14 @@ def cmd_pgbench(args):
                               failed, found["conn"] or "", args.clients,
                               f"{p50:.3f}" if p50 is not None else "", f"{p99:.3f}" if p99 is not None else ""])
         pcts = f" p50={p50:.3f} p99={p99:.3f} ms" if p50 is not None else ""
-        print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}  latency avg={lat:.3f} ms"
-              f"{pcts}  (tx={found['processed']})")
+        cpu_txt = ""
+        processed = int(found["processed"] or 0)
+        if cpu_before is not None and cpu_after is not None and processed > 0:
+            us = (cpu_after - cpu_before) / processed * 1e6
+            append_tsv(args.out, ["cpu", args.target, args.mode, args.round, f"{us:.2f}", args.clients])
+            cpu_txt = f" proxy cpu/tx={us:.1f} µs"
+        print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}{cpu_txt}  "
+              f"latency avg={lat:.3f} ms{pcts}  (tx={found['processed']})")
     else:
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} warm-up done (tps={tps:.0f})")
     return 0
@@ -412,6 +435,7 @@ def cmd_report(args):
 
     pg = {}  # (target, mode, clients) -> list of (tps, lat, p50, p99)
     audit = {}  # (target, mode, clients) -> list of (written, dropped, seconds)
+    cpu = {}  # (target, mode, clients) -> list of proxy CPU µs per transaction, one per round
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
     fails = []  # (target, what, kind, reason)
@@ -423,6 +447,9 @@ def cmd_report(args):
             pg.setdefault((r[1], r[2], c), []).append((float(r[4]), float(r[5]), p50, p99))
             if c not in clients:
                 clients.append(c)
+        elif r[0] == "cpu":
+            c = r[5] if len(r) > 5 and r[5] else (clients[0] if clients else "?")
+            cpu.setdefault((r[1], r[2], c), []).append(float(r[4]))
         elif r[0] == "audit":
             audit.setdefault((r[1], r[2], r[4]), []).append((int(r[5]), int(r[6]), float(r[7])))
         elif r[0] == "large":
@@ -456,6 +483,16 @@ def cmd_report(args):
     def ms(v):
         return f"{v:.3f}" if v is not None else "n/a"
 
+    def cpu_us(t, m, c=None):
+        v = cpu.get((t, m, c or first_c))
+        return statistics.median(v) if v else None
+
+    def cpu_cell(t, m, c):
+        v = cpu_us(t, m, c)
+        return f" {v:.1f} |" if v is not None else " — |"
+
+    has_cpu = bool(cpu)
+
     L = []
     L.append(f"# pgwarden benchmark — {meta.get('timestamp', '')}")
     L.append("")
@@ -488,8 +525,9 @@ def cmd_report(args):
     for c in clients:
         L.append(f"## pgbench select-only, {c} clients (higher TPS is better)")
         L.append("")
-        L.append("| target |" + "".join(f" TPS {m} | avg / p50 / p99 {m} (ms) |" for m in modes))
-        L.append("|---|" + "---:|---:|" * len(modes))
+        L.append("| target |" + "".join(f" TPS {m} | avg / p50 / p99 {m} (ms) |"
+                                         + (f" proxy CPU/tx {m} (µs) |" if has_cpu else "") for m in modes))
+        L.append("|---|" + ("---:|---:|---:|" if has_cpu else "---:|---:|") * len(modes))
         for t in targets:
             if not any(runs(t, m, c) or failed_run(t, m, c) for m in modes):
                 continue
@@ -497,12 +535,13 @@ def cmd_report(args):
             for m in modes:
                 v = tps(t, m, c)
                 if v is None:
-                    cells.append(" **FAILED** | n/a |" if failed_run(t, m, c) else " n/a | n/a |")
+                    cells.append((" **FAILED** | n/a |" if failed_run(t, m, c) else " n/a | n/a |")
+                                 + (" n/a |" if has_cpu else ""))
                     continue
                 rs = runs(t, m, c)
                 spread = f" ({min(x[0] for x in rs):.0f}–{max(x[0] for x in rs):.0f})" if len(rs) > 1 else ""
                 cells.append(f" {v:.0f}{spread} | {ms(lat(t, m, c))} / {ms(mean_of(t, m, c, 2))} / "
-                             f"{ms(mean_of(t, m, c, 3))} |")
+                             f"{ms(mean_of(t, m, c, 3))} |" + (cpu_cell(t, m, c) if has_cpu else ""))
             L.append(f"| {t} |" + "".join(cells))
         L.append("")
 
@@ -510,6 +549,7 @@ def cmd_report(args):
                    ("pgwarden", "pgbouncer"), ("pgwarden", "haproxy"), ("pgwarden", "direct"),
                    ("pgwarden-rule", "pgwarden"), ("pgwarden-audit", "pgwarden"), ("pgwarden-example", "pgwarden"),
                    ("pgwarden-masked", "pgwarden"), ("pgwarden-masked", "direct"), ("pgwarden-audit", "direct"),
+                   ("pgwarden-budget", "pgwarden-masked"), ("pgwarden-budget", "direct"),
                    ("pgbouncer", "direct"), ("haproxy", "direct")]
     ratio_rows = []
     for a, b in ratio_pairs:
@@ -522,6 +562,29 @@ def cmd_report(args):
         L.append("| ratio |" + "".join(f" {m}, {c} clients |" for c in clients for m in modes))
         L.append("|---|" + "---:|" * (len(modes) * len(clients)))
         L.extend(ratio_rows)
+        L.append("")
+    if has_cpu:
+        L.append("Proxy CPU/tx: the CPU time (user + system, all threads, from `/proc/<pid>/stat`) the proxy process "
+                 "used during a measured run divided by the transactions pgbench processed, median of the rounds; "
+                 "— for direct, which has no proxy. Unlike TPS it hardly moves with other work on the machine, so it "
+                 "is the figure to compare two gateway configurations by. Lower is better.")
+        L.append("")
+        cpu_rows = []
+        for a, b in ratio_pairs:
+            if any(cpu_us(a, m, c) is not None and cpu_us(b, m, c) is not None for m in modes for c in clients):
+                cpu_rows.append(f"| {a} / {b} |" + "".join(f" {fmt_ratio(cpu_us(a, m, c), cpu_us(b, m, c))} |"
+                                                           for c in clients for m in modes))
+        if cpu_rows:
+            L.append("### Proxy CPU per transaction ratios (1.00× = same cost; above 1 = costlier than the reference)")
+            L.append("")
+            L.append("| ratio |" + "".join(f" {m}, {c} clients |" for c in clients for m in modes))
+            L.append("|---|" + "---:|" * (len(modes) * len(clients)))
+            L.extend(cpu_rows)
+            L.append("")
+    if meta.get("budget_rows"):
+        L.append(f"pgwarden-budget runs pgwarden-masked's policy plus a budget on `public.pgbench_accounts` for group "
+                 f"`bench` (limits out of reach): every statement is checked against it and metered, and its usage is "
+                 f"flushed to its store every second; it counted {meta['budget_rows']} rows.")
         L.append("")
 
     audit_lines = []
@@ -827,6 +890,7 @@ def main():
     p.add_argument("--timeout", type=float, default=0, help="kill pgbench after this many seconds (0 = never)")
     p.add_argument("--clients", default="")
     p.add_argument("--latency-log-prefix", default="", help="pgbench -l --log-prefix of the run (for p50/p99)")
+    p.add_argument("--pid", default="", help="the proxy's pid: record its CPU time per transaction ('' = none)")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
 
