@@ -3,15 +3,22 @@ package dev.pgwarden.proxy;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * Collects consecutive untouched frames of one read chunk into a single slice, so a chunk that
- * needs no rewriting goes out as one write (one syscall) without copying.
+ * Turns the frames of one read chunk into as few writes as it can. Consecutive untouched frames
+ * go out as one slice of the chunk, without copying. Once a frame of the chunk is replaced (a masked
+ * DataRow, a refusal), it and every frame after it are copied into one assembled buffer instead:
+ * each write to the other socket is a flush, so writing every masked row on its own would cost
+ * one system call per row.
  */
 final class BatchWriter {
+    /** Bytes assembled beyond which they go out before the chunk ends (bounds memory per session). */
+    private static final int MAX_ASSEMBLED = 256 * 1024;
+
     private final RelayEndpoint out;
     private final RelayEndpoint source;
     private Buffer runBuf;
     private int runStart;
     private int runEnd;
+    private Buffer assembled;
     private boolean wrote;
 
     /** @param source the endpoint whose chunks are relayed (its buffers may be slices of pooled memory) */
@@ -22,11 +29,16 @@ final class BatchWriter {
 
     /** Relays the frame {@code start..end} of {@code buf} unchanged. */
     void pass(Buffer buf, int start, int end) {
+        if (assembled != null) {
+            assembled.appendBuffer(buf, start, end - start);
+            writeIfLarge();
+            return;
+        }
         if (runBuf == buf && runEnd == start) {
             runEnd = end;
             return;
         }
-        flush();
+        writeRun();
         runBuf = buf;
         runStart = start;
         runEnd = end;
@@ -34,18 +46,40 @@ final class BatchWriter {
 
     /** Sends a gateway-made message in place of a frame, keeping order. */
     void replace(Buffer message) {
-        flush();
-        out.write(message);
-        wrote = true;
+        if (assembled == null) {
+            int run = runBuf == null ? 0 : runEnd - runStart;
+            assembled = Buffer.buffer(Math.min(MAX_ASSEMBLED, run + 16 * message.length()));
+            if (run > 0) {
+                assembled.appendBuffer(runBuf, runStart, run);
+            }
+            runBuf = null;
+        }
+        assembled.appendBuffer(message);
+        writeIfLarge();
     }
 
     /** Ends the batch: whatever is collected goes out now. */
     void flush() {
+        writeRun();
+        if (assembled != null) {
+            out.write(assembled);
+            wrote = true;
+            assembled = null;
+        }
+    }
+
+    private void writeRun() {
         if (runBuf != null && runEnd > runStart) {
             out.write(runBuf, runStart, runEnd, source);
             wrote = true;
         }
         runBuf = null;
+    }
+
+    private void writeIfLarge() {
+        if (assembled.length() >= MAX_ASSEMBLED) {
+            flush();
+        }
     }
 
     /** @return whether anything was written since the last call (for backpressure checks) */
