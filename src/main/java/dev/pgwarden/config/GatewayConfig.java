@@ -321,6 +321,19 @@ public interface GatewayConfig {
         @WithName("groups-claim")
         @WithDefault("groups")
         String groupsClaim();
+
+        /**
+         * End each listener session when its token expires (FATAL 57P01): a session must not outlive
+         * the access it was given. A statement in flight then finishes first, within the grace below.
+         */
+        @WithName("end-at-token-expiry")
+        @WithDefault("true")
+        boolean endAtTokenExpiry();
+
+        /** How long a statement in flight when the token expires may still run; then it is cancelled and the session ends. */
+        @WithName("expiry-grace")
+        @WithDefault("PT30S")
+        Duration expiryGrace();
     }
 
     interface Policy {

@@ -14,6 +14,7 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
  *
  * @param estimates  the planner's row estimates for a role, asked on this loop (call it on the loop)
  * @param volatility this loop's snapshot of which functions have side effects
+ * @param tokenExpiry whether sessions end when their token expires
  */
 record GatewayContext(
         TokenAuthenticator authenticator,
@@ -34,5 +35,6 @@ record GatewayContext(
         boolean requireTls,
         boolean allowFunctionCall,
         ApprovalHolds approvals,
-        Function<String, RowEstimates> estimates) {
+        Function<String, RowEstimates> estimates,
+        TokenExpiry tokenExpiry) {
 }

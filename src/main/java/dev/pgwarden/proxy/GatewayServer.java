@@ -109,7 +109,8 @@ public class GatewayServer {
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, volatility, lineage, connector,
                 cancelRegistry, sessions, recording, config.upstream().database(), listen.maxMessageSize(),
                 listen.authTimeout(), tls, listen.requireTls(), listen.allowFunctionCall(), approvals,
-                role -> new PlannerEstimates(side, role, Vertx.currentContext()));
+                role -> new PlannerEstimates(side, role, Vertx.currentContext()),
+                new TokenExpiry(config.identity().endAtTokenExpiry(), config.identity().expiryGrace()));
     }
 
     private byte[] hashKey() {

@@ -41,6 +41,9 @@ final class Relay {
     private boolean closed;
     private final SessionRecorder recorder;
     private String endReason = "client disconnected";
+    private final Runnable cancelUpstream;
+    private final TokenExpiry tokenExpiry;
+    private TokenDeadline tokenDeadline;
 
     Relay(NetSocket client, MessageFramer clientFramer, UpstreamSession up, SessionInfo session,
             GatewayContext gw, Runnable onClosed) {
@@ -67,6 +70,8 @@ final class Relay {
         this.session = session;
         this.approvals = gw.approvals();
         this.sessions = gw.sessions();
+        this.cancelUpstream = cancelUpstream;
+        this.tokenExpiry = gw.tokenExpiry();
     }
 
     void start() {
@@ -96,6 +101,28 @@ final class Relay {
         upstreamFramer.resume(upstreamToClient);
         clientFramer.resume(clientToUpstream);
         client.resume();
+        if (tokenExpiry.enabled() && session.principal().expiresAt() != null) {
+            tokenDeadline = new TokenDeadline(context.owner(), session.principal().expiresAt(), tokenExpiry.grace(),
+                    this::endIfTokenExpired, this::tokenExpiryGraceOver);
+        }
+    }
+
+    /**
+     * Ends the session once its token has expired and no statement is in flight (an open
+     * transaction does not wait: PostgreSQL rolls it back when the upstream connection closes).
+     */
+    private void endIfTokenExpired() {
+        if (tokenDeadline != null && tokenDeadline.due() && !upstreamHeld && !upstreamToClient.statementInFlight()) {
+            close(TokenExpiry.EXPIRED, TokenExpiry.END_REASON);
+        }
+    }
+
+    /** The statement in flight at expiry had its grace: it is cancelled, and the session ends. */
+    private void tokenExpiryGraceOver() {
+        if (!closed) {
+            cancelUpstream.run(); // PostgreSQL reads the Terminate only once the statement is over
+            close(TokenExpiry.EXPIRED, TokenExpiry.END_REASON);
+        }
     }
 
     private void fromClient(Buffer chunk) {
@@ -144,6 +171,7 @@ final class Relay {
         if (client.writeQueueFull()) {
             upstream.pause();
         }
+        endIfTokenExpired(); // at the ReadyForQuery of the statement that was in flight
     }
 
     /** Client messages wait (client paused, bytes buffered) until the gate's verdict is in. */
@@ -194,6 +222,7 @@ final class Relay {
             if (!upstreamHeld) {
                 upstream.resume();
             }
+            endIfTokenExpired();
         }));
     }
 
@@ -218,12 +247,22 @@ final class Relay {
 
     /** Closes both sides; {@code error}, when given, is the client's last message. */
     void close(PgError error) {
+        close(error, error == null ? null : error.sqlState() + " " + error.message());
+    }
+
+    /** As {@link #close(PgError)}, with the end reason the audit trail records (null: as things stand). */
+    private void close(PgError error, String reason) {
         if (closed) {
             return;
         }
         closed = true;
+        if (tokenDeadline != null) {
+            tokenDeadline.cancel();
+        }
+        if (reason != null) {
+            endReason = reason;
+        }
         if (error != null) {
-            endReason = error.sqlState() + " " + error.message();
             client.end(BackendMessages.error(error));
         } else {
             client.close();

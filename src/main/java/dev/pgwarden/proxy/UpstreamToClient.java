@@ -184,6 +184,11 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         return idle;
     }
 
+    /** A Query, Sync or FunctionCall went upstream and its ReadyForQuery has not come back. Event loop only. */
+    boolean statementInFlight() {
+        return awaitingReady > 0;
+    }
+
     /** PostgreSQL already told the client why it is closing. */
     boolean fatalSeen() {
         return fatalSeen;

@@ -62,8 +62,13 @@ final class HttpLogin {
 
     /** Opens {@code page}, logs in through the issuer's form, and returns the page reached afterwards. */
     HttpResponse<String> login(String page, String user) throws Exception {
+        return login(page, user, GatewayTestResource.issuer().issuer());
+    }
+
+    /** As above, at the issuer {@code issuer} the gateway trusts. */
+    HttpResponse<String> login(String page, String user, String issuer) throws Exception {
         String authorize = location(get(page));
-        assertTrue(authorize.startsWith(GatewayTestResource.issuer().issuer() + "/authorize?"), authorize);
+        assertTrue(authorize.startsWith(issuer + "/authorize?"), authorize);
         HttpResponse<String> form = get(authorize);
         assertEquals(200, form.statusCode(), form.body());
         Map<String, String> fields = new LinkedHashMap<>();
@@ -72,7 +77,7 @@ final class HttpLogin {
         }
         fields.put("username", user);
         fields.put("password", GatewayTestResource.password(user));
-        String callback = location(post(GatewayTestResource.issuer().issuer() + "/authorize",
+        String callback = location(post(issuer + "/authorize",
                 "application/x-www-form-urlencoded", form(fields)));
         String landing = location(get(callback));
         return get(landing);

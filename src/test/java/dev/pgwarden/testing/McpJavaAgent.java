@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,13 +26,13 @@ public final class McpJavaAgent implements AutoCloseable {
     /** Progress notifications received, in order. */
     public final List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
 
-    private McpJavaAgent(URL mcp, String token, String name, String version) {
+    private McpJavaAgent(URL mcp, Supplier<String> token, String name, String version) {
         String base = mcp.getProtocol() + "://" + mcp.getHost() + ":" + mcp.getPort();
         HttpClientStreamableHttpTransport.Builder transport = HttpClientStreamableHttpTransport.builder(base)
                 .endpoint(mcp.getPath());
         if (token != null) {
             transport.httpRequestCustomizer((request, method, uri, body, ctx) ->
-                    request.header("Authorization", "Bearer " + token));
+                    request.header("Authorization", "Bearer " + token.get()));
         }
         this.client = McpClient.sync(transport.build())
                 .clientInfo(new McpSchema.Implementation(name, version))
@@ -42,6 +43,11 @@ public final class McpJavaAgent implements AutoCloseable {
 
     /** Connected and initialized. */
     public static McpJavaAgent connect(URL mcp, String token, String name, String version) {
+        return connect(mcp, token == null ? null : () -> token, name, version);
+    }
+
+    /** Connected and initialized; each request carries the token {@code token} gives then (a host refreshing it). */
+    public static McpJavaAgent connect(URL mcp, Supplier<String> token, String name, String version) {
         McpJavaAgent agent = new McpJavaAgent(mcp, token, name, version);
         agent.client.initialize();
         return agent;
@@ -49,7 +55,7 @@ public final class McpJavaAgent implements AutoCloseable {
 
     /** Not yet initialized, for tests of refusals. */
     public static McpJavaAgent unconnected(URL mcp, String token) {
-        return new McpJavaAgent(mcp, token, "pgwarden-java-agent", "0");
+        return new McpJavaAgent(mcp, token == null ? null : () -> token, "pgwarden-java-agent", "0");
     }
 
     public McpSyncClient client() {

@@ -42,6 +42,7 @@ public final class DevIssuer implements AutoCloseable {
     private final String audience;
     private final List<RsaJsonWebKey> published = new CopyOnWriteArrayList<>();
     private volatile RsaJsonWebKey signingKey;
+    private volatile boolean advertiseEndSession = true;
 
     private DevIssuer(HttpServer server, String issuer, String audience) {
         this.server = server;
@@ -109,6 +110,15 @@ public final class DevIssuer implements AutoCloseable {
         RsaJsonWebKey foreign = newKey();
         foreign.setKeyId(signingKey.getKeyId()); // claim to be ours
         return sign(claims(subject, groups, issuer, audience, Instant.now().plusSeconds(600)), foreign);
+    }
+
+    /**
+     * Leaves {@code end_session_endpoint} out of the discovery document, as many providers do (tests
+     * of a relying party that must cope without RP-initiated logout).
+     */
+    public DevIssuer withoutEndSessionEndpoint() {
+        advertiseEndSession = false;
+        return this;
     }
 
     /** Starts signing with a new key published alongside the old ones (key rotation). */
@@ -187,7 +197,7 @@ public final class DevIssuer implements AutoCloseable {
         String json = "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/jwks\","
                 + "\"authorization_endpoint\":\"" + issuer + "/authorize\","
                 + "\"token_endpoint\":\"" + issuer + "/oauth/token\","
-                + "\"end_session_endpoint\":\"" + issuer + "/logout\","
+                + (advertiseEndSession ? "\"end_session_endpoint\":\"" + issuer + "/logout\"," : "")
                 + "\"response_types_supported\":[\"code\"],\"grant_types_supported\":[\"authorization_code\"],"
                 + "\"subject_types_supported\":[\"public\"],\"scopes_supported\":[\"openid\"],"
                 + "\"code_challenge_methods_supported\":[\"S256\"],"
