@@ -311,6 +311,14 @@ public interface GatewayConfig {
         @WithName("ssl-root-cert")
         Optional<String> sslRootCert();
 
+        /**
+         * How often each event loop checks whether PostgreSQL's catalog changed (tables, views,
+         * functions, grants, role memberships), so that cached decisions and lineage are made afresh.
+         */
+        @WithName("catalog-check-interval")
+        @WithDefault("PT2S")
+        Duration catalogCheckInterval();
+
         @WithName("connect-timeout")
         @WithDefault("PT10S")
         Duration connectTimeout();

@@ -76,6 +76,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private final Map<String, Future<Planned>> cache = new HashMap<>();
     /** The masking policy the cache was made under: another policy may mask or allow otherwise. */
     private MaskingPolicy cachedFor;
+    private long cachedAtCatalog;
     /** Names a plan read that the catalog did not list, and the catalog version when a reload was asked for them. */
     private final Map<String, Long> reloadedFor = new HashMap<>();
     private final StatementAnalyzer analyzer;
@@ -260,9 +261,10 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
 
     private Future<Planned> lineage(String role, String sql, boolean extended, MaskingPolicy policy,
             String policyVersion) {
-        if (cachedFor != policy) {
-            cache.clear();
+        if (cachedFor != policy || cachedAtCatalog != catalog.version()) {
+            cache.clear(); // another policy, or a catalog read again because it changed
             cachedFor = policy;
+            cachedAtCatalog = catalog.version();
         }
         String key = role + '\0' + extended + '\0' + sql;
         Future<Planned> cached = cache.get(key);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -22,6 +23,7 @@ import dev.pgwarden.policy.Decision;
 import dev.pgwarden.policy.DecisionContext;
 import dev.pgwarden.policy.Estimator;
 import dev.pgwarden.policy.PlanEstimate;
+import dev.pgwarden.policy.PlannerRefusal;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyEngine;
 import dev.pgwarden.policy.PolicyPrincipal;
@@ -38,6 +40,7 @@ import dev.pgwarden.policy.TableName;
 import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.SessionInfo;
+import dev.pgwarden.proxy.upstream.SideQueryClient;
 import dev.pgwarden.proxy.StatementGate;
 import dev.pgwarden.proxy.VolatilityCache;
 import dev.pgwarden.wire.PgError;
@@ -77,6 +80,8 @@ public class PolicyGate implements StatementGate {
     private final BudgetCheck budgets;
     private final StatementAnalyzer analyzer = new StatementAnalyzer();
     private final Map<Key, Cached> verdicts = new ConcurrentHashMap<>();
+    /** Bumped when the catalog changes: a decision begun before must not be cached after. */
+    private volatile long catalogGeneration;
     private volatile Engine engine;
 
     @Inject
@@ -106,7 +111,8 @@ public class PolicyGate implements StatementGate {
             return Future.succeededFuture(budgets.admit(session, sql, v, cached.budgets()));
         }
         PolicyEngine e = engineFor(policy);
-        return vertx.executeBlocking(() -> decide(e, key, sql, session), false)
+        long generation = catalogGeneration;
+        return vertx.executeBlocking(() -> decide(e, key, sql, session, generation), false)
                 .map(d -> budgets.admit(session, sql, d.verdict(), d.budgets()));
     }
 
@@ -136,7 +142,18 @@ public class PolicyGate implements StatementGate {
         return forThis;
     }
 
-    private Cached decide(PolicyEngine e, Key key, String sql, SessionInfo session) {
+    /**
+     * PostgreSQL's catalog changed (a table, view, function, grant or role membership): decisions
+     * and the lineage and estimates they were made on may no longer hold, so none is reused, and one
+     * being made right now is not kept. Any thread.
+     */
+    @Override
+    public void catalogChanged() {
+        catalogGeneration++;
+        verdicts.clear();
+    }
+
+    private Cached decide(PolicyEngine e, Key key, String sql, SessionInfo session, long generation) {
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
                 name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
@@ -147,7 +164,7 @@ public class PolicyGate implements StatementGate {
         BudgetScope scope = v.refusal() != null || budgetsOfPolicy.isEmpty() ? BudgetScope.NONE
                 : BudgetScope.of(budgetsOfPolicy, key.groups(), tablesPerStatement(d, v.statements(), sql, session));
         Cached c = new Cached(v, prepares, scope);
-        if (cacheable(d)) {
+        if (cacheable(d) && generation == catalogGeneration) {
             if (verdicts.size() >= CACHE_LIMIT) {
                 verdicts.clear(); // crude but bounded; hot statements come back in one miss
             }
@@ -197,8 +214,17 @@ public class PolicyGate implements StatementGate {
 
             @Override
             public PlanEstimate plan(String sql) throws Exception {
-                RowEstimates.Estimate e = session.estimates().estimate(sql, extended)
-                        .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                RowEstimates.Estimate e;
+                try {
+                    e = session.estimates().estimate(sql, extended)
+                            .toCompletionStage().toCompletableFuture().get(ESTIMATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException failed) {
+                    if (failed.getCause() instanceof SideQueryClient.SideQueryFailure f && f.pgError() != null
+                            && PlannerRefusal.refusesTheStatement(f.pgError().sqlState())) {
+                        throw new PlannerRefusal(f.pgError().sqlState(), f.pgError().message());
+                    }
+                    throw failed;
+                }
                 return new PlanEstimate(e.rows(), e.width());
             }
         };

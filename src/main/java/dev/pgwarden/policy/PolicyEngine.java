@@ -210,6 +210,18 @@ public final class PolicyEngine {
                     estimate = new Estimate();
                 }
                 Truth over = estimate.over(rule.match().estimatedRowsOver(), a, context.estimator());
+                if (estimate.refusal != null) {
+                    Decision refused = plannerRefused(rule, a, estimate, trace);
+                    if (refused != null) {
+                        return refused;
+                    }
+                    // Only reads: PostgreSQL answers for itself, and if the session does see what the
+                    // planner could not (its own temporary table), the stream is held to the threshold.
+                    if (!allow) {
+                        limit = StreamLimit.stricter(limit, StreamLimit.of(rule, 0));
+                    }
+                    continue;
+                }
                 if (over == Truth.NO) {
                     boolean streamHeld = !allow && a.plannableSql() != null;
                     note(trace, rule, "no: " + estimate.describe(rule.match().estimatedRowsOver(), a)
@@ -228,12 +240,37 @@ public final class PolicyEngine {
             }
             note(trace, rule, (unknown ? "MATCH (unknown conditions read restrictively)" : "MATCH")
                     + (cause == null ? "" : ": " + cause));
-            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, cause, provisional, limit);
+            return verdict(rule.action(), Decision.Basis.RULE, rule, a, estimate, cause,
+                    provisional || Estimate.incomplete(estimate), limit);
         }
         note(trace, null, "no rule matched: default " + policy.defaultAction().policyName());
         // an allow rule passed over for an unresolved name may match once the catalog lists it
         return verdict(policy.defaultAction(), Decision.Basis.DEFAULT, null, a, estimate, null,
-                sideEffect != null && sideEffect.effect.changes() == Truth.UNKNOWN, limit);
+                sideEffect != null && sideEffect.effect.changes() == Truth.UNKNOWN || Estimate.incomplete(estimate),
+                limit);
+    }
+
+    private static final Set<StatementKind> ONLY_READS = Set.of(StatementKind.SELECT, StatementKind.COPY_OUT,
+            StatementKind.EXPLAIN);
+
+    /**
+     * The planner refused the statement ({@link PlannerRefusal}): a statement that writes gets
+     * PostgreSQL's own error (never an approval request a person would have to read); a read
+     * goes on (null) and PostgreSQL answers it. Either way the decision is made afresh next time
+     * (provisional), so a GRANT takes effect at once.
+     */
+    private Decision plannerRefused(Rule rule, StatementAnalysis a, Estimate estimate, List<String> trace) {
+        PlannerRefusal r = estimate.refusal;
+        boolean onlyReads = ONLY_READS.containsAll(a.kinds());
+        note(trace, rule, "no: PostgreSQL refused to plan it (" + r.sqlState() + " " + r.getMessage() + ")"
+                + (onlyReads ? "; it answers the statement itself, whose result stream is held to the threshold"
+                        : "; refused with PostgreSQL's error"));
+        if (onlyReads) {
+            return null;
+        }
+        return new Decision(Action.BLOCK, Decision.Basis.RULE, r.sqlState(), r.getMessage(), rule.name(),
+                policy.version(), a.kinds(), a.tables(), OptionalLong.empty(), OptionalInt.empty(), Set.of(),
+                "PostgreSQL refused to plan it for this role, so it was not run", true, List.of());
     }
 
     private Decision verdict(Action action, Decision.Basis basis, Rule rule, StatementAnalysis a,
@@ -353,6 +390,12 @@ public final class PolicyEngine {
         private long rows;
         private long width;
         private String failure;
+        private PlannerRefusal refusal;
+
+        /** An estimate was asked for and none came: a decision on it must not be reused. */
+        static boolean incomplete(Estimate e) {
+            return e != null && (e.failure != null || e.refusal != null);
+        }
 
         Truth over(long threshold, StatementAnalysis a, Estimator estimator) {
             if (a.plannableSql() == null) {
@@ -364,11 +407,13 @@ public final class PolicyEngine {
                     PlanEstimate plan = estimator.plan(a.plannableSql());
                     rows = plan.rows();
                     width = plan.width();
+                } catch (PlannerRefusal e) {
+                    refusal = e;
                 } catch (Exception e) {
                     failure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 }
             }
-            if (failure != null) {
+            if (failure != null || refusal != null) {
                 return Truth.UNKNOWN;
             }
             return rows > threshold ? Truth.YES : Truth.NO;

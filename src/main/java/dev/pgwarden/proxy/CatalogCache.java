@@ -79,6 +79,8 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
     private Future<Void> loading;
 
     /** @param side a side connection under the gateway's own login (catalog reads need no role) */
+    private volatile CatalogWatch watch;
+
     public CatalogCache(SideQueryClient side) {
         this.side = side;
     }
@@ -129,6 +131,19 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
     /** Whether a statement naming an unknown relation may reload the catalog now (at most every 2 s). */
     public boolean mayReloadForUnknownName() {
         return System.nanoTime() - loadedAtNanos >= RELOAD_SPACING_NANOS;
+    }
+
+    /** The watch that notices changes to this catalog (set once, on the loop that owns both). */
+    void watchedBy(CatalogWatch watch) {
+        this.watch = watch;
+    }
+
+    /** A statement suggests the catalog changed (DDL, or "permission denied"/"does not exist"): look soon. */
+    public void suspectChange() {
+        CatalogWatch w = watch;
+        if (w != null) {
+            w.checkSoon();
+        }
     }
 
     /** Changes with every reload, so answers derived from the catalog can be cached per version. */

@@ -86,7 +86,7 @@ public class GatewayServer {
                             (connector, catalog, volatility) -> {
                                 volatilities.add(volatility);
                                 return newContext(gate, masking, recording, connector, catalog, volatility, tls);
-                            });
+                            }, config.upstream().catalogCheckInterval());
                     listeners.add(l);
                     return l;
                 },

@@ -28,14 +28,17 @@ final class ListenerVerticle extends AbstractVerticle {
     private volatile boolean accepting = true;
     private UpstreamConnector connector;
     private SideQueryClient catalogClient;
+    private final java.time.Duration catalogCheckInterval;
+    private CatalogWatch catalogWatch;
 
     interface UpstreamConnectorFactory {
         UpstreamConnector create(Vertx vertx);
     }
 
     ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
-            ContextFactory contextFactory) {
+            ContextFactory contextFactory, java.time.Duration catalogCheckInterval) {
         this.options = options;
+        this.catalogCheckInterval = catalogCheckInterval;
         this.connectorFactory = connectorFactory;
         this.contextFactory = contextFactory;
     }
@@ -50,6 +53,12 @@ final class ListenerVerticle extends AbstractVerticle {
         VolatilityCache volatility = new VolatilityCache(catalogClient, context);
         volatility.reload();
         GatewayContext gw = contextFactory.create(connector, catalog, volatility);
+        catalogWatch = new CatalogWatch(catalogClient, context, catalogCheckInterval);
+        // Decisions are dropped once the snapshots they are made on are read again, not before.
+        catalogWatch.onChange(() -> io.vertx.core.Future.join(catalog.reload(), volatility.reload())
+                .onComplete(r -> gw.gate().catalogChanged()));
+        catalog.watchedBy(catalogWatch);
+        catalogWatch.start();
         lineage = gw.lineage() instanceof AutoCloseable c ? c : null;
         server = vertx.createNetServer(options);
         server.connectHandler(socket -> {
@@ -64,6 +73,9 @@ final class ListenerVerticle extends AbstractVerticle {
 
     @Override
     public void stop() throws Exception {
+        if (catalogWatch != null) {
+            catalogWatch.stop();
+        }
         if (catalogClient != null) {
             catalogClient.close();
         }

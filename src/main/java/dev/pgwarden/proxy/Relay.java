@@ -63,7 +63,7 @@ final class Relay {
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil, need -> gw.approvals().await(session, StatementGate.Verdict.needing(need),
                         this::notice),
-                recorder, gw.sessions());
+                recorder, gw.sessions(), gw.catalog() == null ? () -> { } : gw.catalog()::suspectChange);
         this.clientToUpstream = new ClientToUpstream(new BatchWriter(upstreamEnd, clientEnd), refusals, gw.gate(), session,
                 gw.allowFunctionCall(), this::clientTerminated, results, clientFramer, this::holdClientUntil,
                 gw.lineage(), upstreamToClient, gw.sessions(), gw.approvals(), recorder);

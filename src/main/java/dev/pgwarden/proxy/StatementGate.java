@@ -148,6 +148,10 @@ public interface StatementGate {
      */
     Future<Verdict> check(SessionInfo session, String sql, boolean extendedProtocol);
 
+    /** PostgreSQL's catalog changed ({@link CatalogWatch}): verdicts made on the old one must not be reused. */
+    default void catalogChanged() {
+    }
+
     /** Everything passes (tests of the bare relay). */
     StatementGate PASS_THROUGH = (session, sql, extended) -> Future.succeededFuture(Verdict.allow(sql));
 }

@@ -1,5 +1,7 @@
 package dev.pgwarden.proxy;
 
+import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 import io.vertx.core.Future;
@@ -16,7 +18,14 @@ import io.vertx.core.buffer.Buffer;
  * The result-stream seams (masking, audit capture) hook in here.
  */
 final class UpstreamToClient implements MessageFramer.Visitor {
+    /** Errors PostgreSQL gives a statement decided on a catalog that has since changed. */
+    private static final Set<String> CATALOG_ERRORS = Set.of("42501", "42P01", "42703", "42704", "42883", "3F000",
+            "0A000");
+    private static final List<String> CATALOG_TAGS = List.of("CREATE ", "ALTER ", "DROP ", "GRANT", "REVOKE");
+
     private final BatchWriter client;
+    private final Runnable catalogSuspect;
+    private boolean catalogChangePending;
     private final RefusalTracker refusals;
     private final ResultTracker results;
     private final MessageFramer framer;
@@ -37,7 +46,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
 
     UpstreamToClient(BatchWriter client, RefusalTracker refusals, ResultTracker results, MessageFramer framer,
             Consumer<Future<Void>> holdUntil, Function<StatementGate.ApprovalNeed, Future<StatementGate.Verdict>> approvals,
-            SessionRecorder recorder, Sessions sessions) {
+            SessionRecorder recorder, Sessions sessions, Runnable catalogSuspect) {
         this.client = client;
         this.refusals = refusals;
         this.results = results;
@@ -46,6 +55,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         this.approvals = approvals;
         this.recorder = recorder;
         this.sessions = sessions;
+        this.catalogSuspect = catalogSuspect;
     }
 
     @Override
@@ -85,8 +95,15 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                 return true;
             }
         }
+        if (type == MessageTypes.COMMAND_COMPLETE && changesCatalog(buf, start, end)) {
+            catalogChangePending = true;
+        }
         if (type == MessageTypes.READY_FOR_QUERY) {
             transactionStatus = (char) buf.getByte(start + 5);
+            if (catalogChangePending && transactionStatus == 'I') {
+                catalogChangePending = false; // committed (or rolled back, which a look finds out)
+                catalogSuspect.run();
+            }
             if (awaitingReady > 0) {
                 sessions.statementTook(System.nanoTime() - sentAt[sentHead]);
                 sentHead = (sentHead + 1) % sentAt.length;
@@ -111,6 +128,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private boolean substitutedRefusal(Buffer buf, int start, int end) {
         PgError error = PgError.parse(buf, start, end);
         fatalSeen |= error.isFatal();
+        if (CATALOG_ERRORS.contains(error.sqlState())) {
+            catalogSuspect.run(); // a decision made on an older catalog may be what sent it here
+        }
         PgError ours = refusals.hasPending() ? refusals.substitute(error) : null;
         if (ours == null) {
             return false;
@@ -121,6 +141,26 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         Buffer substitute = BackendMessages.error(ours);
         client.replace(substitute);
         recorder.toClient(MessageTypes.ERROR_RESPONSE, substitute, 0, substitute.length(), true);
+        return true;
+    }
+
+    /** DDL, GRANT and REVOKE: once committed, what was decided on the catalog before may be stale. */
+    private static boolean changesCatalog(Buffer buf, int start, int end) {
+        int tag = start + 5;
+        for (String prefix : CATALOG_TAGS) {
+            if (end - tag > prefix.length() && startsWith(buf, tag, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean startsWith(Buffer buf, int at, String ascii) {
+        for (int i = 0; i < ascii.length(); i++) {
+            if (buf.getByte(at + i) != ascii.charAt(i)) {
+                return false;
+            }
+        }
         return true;
     }
 

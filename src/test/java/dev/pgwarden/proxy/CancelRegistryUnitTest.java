@@ -159,6 +159,11 @@ class CancelRegistryUnitTest {
         public Duration connectTimeout() {
             return Duration.ofSeconds(5);
         }
+
+        @Override
+        public Duration catalogCheckInterval() {
+            return Duration.ofSeconds(2);
+        }
     }
 
     /** Everything one connection sends until it closes (the connector ends the socket after the packet). */

@@ -91,6 +91,8 @@ class VolatilityCacheTest {
             public String sslMode() { return "disable"; }
             public Optional<String> sslRootCert() { return Optional.empty(); }
             public Duration connectTimeout() { return Duration.ofSeconds(5); }
+            @Override
+            public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
         };
     }
 

@@ -57,6 +57,8 @@ class UpstreamConnectorTest {
             public String sslMode() { return "disable"; }
             public Optional<String> sslRootCert() { return Optional.empty(); }
             public Duration connectTimeout() { return timeout; }
+            @Override
+            public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
         };
     }
 
