@@ -140,7 +140,9 @@ public final class HostileUpstream implements AutoCloseable {
         }
         out.writeBytes(FuzzFrames.encode(gen.backend('C')));
         out.writeBytes(ready());
-        return complete(out.toByteArray());
+        // A mutated length may swallow the end of the result into a frame the gateway rightly relays
+        // (CopyData is opaque): a last ReadyForQuery then ends it, as the client waits for one.
+        return concat(complete(out.toByteArray()), ready());
     }
 
     private byte[] mutated(FuzzFrames gen, FuzzFrames.Msg m) {
