@@ -13,6 +13,7 @@ import dev.pgwarden.identity.Principal;
 import dev.pgwarden.proxy.upstream.UpstreamFailure;
 import dev.pgwarden.proxy.upstream.UpstreamSession;
 import dev.pgwarden.wire.Frames;
+import dev.pgwarden.wire.FrontendLayout;
 import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
@@ -51,7 +52,7 @@ final class ClientSession implements MessageFramer.Visitor {
         this.socket = socket;
         this.gw = gw;
         this.context = vertx.getOrCreateContext();
-        this.framer = new MessageFramer(gw.maxMessageSize(), false);
+        this.framer = new MessageFramer(gw.maxMessageSize(), false, FrontendLayout::check);
     }
 
     void start() {
@@ -83,7 +84,8 @@ final class ClientSession implements MessageFramer.Visitor {
         } catch (ProtocolException e) {
             fail(PgError.fatal(e.sqlState(), e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.debugf("malformed startup message: %s", e.toString());
+            // A reader trusting a field the checks should have refused: a bug, but it ends only this connection.
+            LOG.errorf(e, "unchecked failure reading a client's startup message");
             fail(PgError.fatal(SqlState.PROTOCOL_VIOLATION, "malformed protocol message"));
         }
     }

@@ -136,13 +136,8 @@ final class Relay {
         }
         try {
             clientFramer.feed(chunk, clientToUpstream);
-        } catch (ProtocolException e) {
-            close(PgError.fatal(e.sqlState(), e.getMessage()));
-            return;
         } catch (RuntimeException e) {
-            // A field running past its frame (a malformed Bind, say): never leave the session half-read.
-            LOG.debugf("malformed client message: %s", e.toString());
-            close(PgError.fatal(SqlState.PROTOCOL_VIOLATION, "malformed protocol message"));
+            clientFailed(e);
             return;
         }
         if (upstream.writeQueueFull()) {
@@ -162,16 +157,42 @@ final class Relay {
         try {
             upstreamFramer.feed(chunk, upstreamToClient);
         } catch (RuntimeException e) {
-            // Includes results that cannot be masked safely: nothing unchecked reaches the client.
-            LOG.warnf("result stream stopped: %s", e.toString());
-            close(PgError.fatal(e instanceof ProtocolException pe ? pe.sqlState() : SqlState.CONNECTION_FAILURE,
-                    "pgwarden stopped this result: " + e.getMessage()));
+            upstreamFailed(e);
             return;
         }
         if (client.writeQueueFull()) {
             upstream.pause();
         }
         endIfTokenExpired(); // at the ReadyForQuery of the statement that was in flight
+    }
+
+    /**
+     * Reading the client's bytes failed: a malformed message (the framer's layout check) ends the
+     * session with its SQLSTATE (08P01). Any other exception is a reader trusting a field it should
+     * not have: logged as the bug it is, and it still ends only this session, never the event loop.
+     */
+    private void clientFailed(RuntimeException e) {
+        if (!(e instanceof ProtocolException pe)) {
+            LOG.errorf(e, "session %s: unchecked failure reading a client message", session.id());
+            close(PgError.fatal(SqlState.PROTOCOL_VIOLATION, "malformed protocol message"));
+            return;
+        }
+        close(PgError.fatal(pe.sqlState(), pe.getMessage()));
+    }
+
+    /**
+     * Reading PostgreSQL's bytes failed: a malformed message from upstream (08P01, named in the
+     * message) or a result that cannot be masked safely; either way nothing unchecked reaches the
+     * client and the session ends. Other exceptions are bugs, logged as such (08006 to the client).
+     */
+    private void upstreamFailed(RuntimeException e) {
+        if (e instanceof ProtocolException pe) {
+            LOG.warnf("session %s: result stream stopped: %s", session.id(), pe.getMessage());
+            close(PgError.fatal(pe.sqlState(), "pgwarden stopped this session: " + pe.getMessage()));
+        } else {
+            LOG.errorf(e, "session %s: unchecked failure reading the upstream's messages", session.id());
+            close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden stopped this session: internal error"));
+        }
     }
 
     /** Client messages wait (client paused, bytes buffered) until the gate's verdict is in. */
@@ -188,8 +209,8 @@ final class Relay {
             try {
                 // Buffered bytes first: resume() may deliver newer chunks right away.
                 clientFramer.resume(clientToUpstream);
-            } catch (ProtocolException e) {
-                close(PgError.fatal(e.sqlState(), e.getMessage()));
+            } catch (RuntimeException e) {
+                clientFailed(e);
                 return;
             }
             if (!clientHeld) {
@@ -215,8 +236,8 @@ final class Relay {
             upstreamHeld = false;
             try {
                 upstreamFramer.resume(upstreamToClient);
-            } catch (ProtocolException e) {
-                close(PgError.fatal(SqlState.CONNECTION_FAILURE, "pgwarden lost protocol sync with the upstream database"));
+            } catch (RuntimeException e) {
+                upstreamFailed(e);
                 return;
             }
             if (!upstreamHeld) {

@@ -19,21 +19,34 @@ public final class MessageFramer {
         }
     }
 
+    /** Checks a typed frame's layout before the visitor sees it (see {@link FrontendLayout}, {@link BackendLayout}). */
+    public interface LayoutCheck {
+        /** @throws ProtocolException when the frame is malformed */
+        void check(byte type, Buffer buf, int start, int end);
+    }
+
     public static final int HARD_MAX_MESSAGE_SIZE = 1 << 30;
     public static final int MAX_STARTUP_PACKET_SIZE = 10_000;
 
     private final int maxMessageSize;
+    private final LayoutCheck layout;
     private boolean typed;
     private Buffer pending;
     private int unreadInChunk;
     private boolean holdRequested;
 
     public MessageFramer(int maxMessageSize, boolean typed) {
+        this(maxMessageSize, typed, null);
+    }
+
+    /** @param layout checks every typed frame before the visitor sees it; null for none */
+    public MessageFramer(int maxMessageSize, boolean typed, LayoutCheck layout) {
         if (maxMessageSize < 1024 || maxMessageSize > HARD_MAX_MESSAGE_SIZE) {
             throw new IllegalArgumentException("max message size must be between 1 KiB and 1 GiB");
         }
         this.maxMessageSize = maxMessageSize;
         this.typed = typed;
+        this.layout = layout;
     }
 
     /** After the startup packet every message carries a type byte. */
@@ -106,6 +119,9 @@ public final class MessageFramer {
                 break;
             }
             byte type = typedNow ? buf.getByte(pos) : 0;
+            if (typedNow && layout != null) {
+                layout.check(type, buf, pos, end);
+            }
             int start = pos;
             pos = end;
             unreadInChunk = length - pos;

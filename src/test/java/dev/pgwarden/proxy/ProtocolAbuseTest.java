@@ -110,6 +110,31 @@ class ProtocolAbuseTest {
         }
     }
 
+    /**
+     * Found by ProtocolFuzzTest: a Query the gate decides on asynchronously holds the client's
+     * bytes; the malformed Bind behind it was read when the verdict came in, outside the read
+     * handler's safety net, so its IndexOutOfBoundsException escaped to the event loop and the
+     * session hung with the client paused.
+     */
+    @Test
+    void aMalformedBindBehindAQueryHeldForItsVerdictEndsOnlyThatConnection() throws Exception {
+        try (RawPgClient c = raw()) {
+            c.login("agent-7", PostgresFixture.DATABASE, GatewayTestResource.token("agent-7", "analysts"));
+            byte[] query = RawPgClient.query("SELECT 1 /* " + java.util.UUID.randomUUID() + " */"); // no cached verdict
+            // The fuzzer's frame: Bind "s2" "s2", 2 text values whose second length says 1 for 2 bytes
+            byte[] bind = java.util.HexFormat.of().parseHex(
+                    "4200000025733200733200000200000000000200000003313831000000013335000200000001");
+            c.send(concat(query, bind));
+            Message m;
+            do {
+                m = c.read();
+            } while (m.type() != 'E');
+            assertFatal(m, "08P01");
+            assertTrue(m.field('M').startsWith("invalid Bind message"), m.field('M'));
+            assertTrue(c.closedByServer());
+        }
+    }
+
     @Test
     void bytesPipelinedBehindSslRequestAreRejected() throws Exception {
         try (RawPgClient c = raw()) {
@@ -200,9 +225,9 @@ class ProtocolAbuseTest {
         try (RawPgClient c = raw()) {
             List<Message> login = c.login("agent-7", PostgresFixture.DATABASE, GatewayTestResource.token("agent-7", "analysts"));
             assertEquals('Z', login.get(login.size() - 1).type());
-            // FunctionCall for OID 1598 (random()) with no arguments, text result.
-            byte[] body = ByteBuffer.allocate(12).putInt(1598).putShort((short) 0).putShort((short) 0).putShort((short) 0)
-                    .putShort((short) 0).array();
+            // FunctionCall for OID 1598 (random()): no argument formats, no arguments, text result.
+            byte[] body = ByteBuffer.allocate(10).putInt(1598).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                    .array();
             c.send(RawPgClient.typed('F', body));
             List<Message> reply = c.readUntilReady();
             assertEquals('E', reply.get(0).type());
@@ -239,8 +264,8 @@ class ProtocolAbuseTest {
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8)), RawPgClient.typed('c', new byte[0]), sync));
             List<Message> done = c.readUntilReady();
             assertTrue(done.stream().anyMatch(x -> x.type() == 'C'), "COPY completed");
-            byte[] call = ByteBuffer.allocate(12).putInt(1598).putShort((short) 0).putShort((short) 0).putShort((short) 0)
-                    .putShort((short) 0).array();
+            byte[] call = ByteBuffer.allocate(10).putInt(1598).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                    .array();
             c.send(RawPgClient.typed('F', call));
             List<Message> reply = c.readUntilReady();
             assertEquals("42501", reply.get(0).sqlState(), reply.get(0).field('M'));

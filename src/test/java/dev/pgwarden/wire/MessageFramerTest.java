@@ -420,4 +420,23 @@ class MessageFramerTest {
         framer.feed(bytes(SYNC), r);
         assertEquals(List.of(SYNC), r.frames, "the discarded partial query must not prefix the next message");
     }
+
+    @Test
+    void aLayoutCheckSeesEveryTypedFrameBeforeTheVisitorAndItsRefusalStopsTheScan() {
+        MessageFramer framer = new MessageFramer(1 << 20, true, FrontendLayout::check);
+        Recorder r = new Recorder();
+        // Query "select 1", then the Bind: 5 parameters declared, no bytes for them
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> framer.feed(bytes(QUERY + "420000000a" + "0000" + "0000" + "0005" + SYNC), r));
+        assertEquals(List.of(QUERY), r.frames);
+        assertTrue(e.getMessage().startsWith("invalid Bind message"), e.getMessage());
+    }
+
+    @Test
+    void startupPacketsAreNotLayoutChecked() {
+        MessageFramer framer = new MessageFramer(1 << 20, false, FrontendLayout::check);
+        Recorder r = new Recorder();
+        framer.feed(bytes(STARTUP), r);
+        assertEquals(List.of(STARTUP), r.frames);
+    }
 }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jboss.logging.Logger;
+
 import dev.pgwarden.wire.DataRows;
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
@@ -22,6 +24,7 @@ import io.vertx.core.buffer.Buffer;
  * Use from one event loop.
  */
 public final class SideQueryClient {
+    private static final Logger LOG = Logger.getLogger(SideQueryClient.class);
     /** A failed side query: PostgreSQL's error, or a connection problem. */
     public static final class SideQueryFailure extends RuntimeException {
         private final PgError error;
@@ -94,6 +97,10 @@ public final class SideQueryClient {
             try {
                 framer.feed(chunk, this::onMessage);
             } catch (ProtocolException e) {
+                LOG.warnf("side connection stopped: %s", e.getMessage());
+                broken("invalid message on side connection");
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "unchecked failure reading a side connection's messages");
                 broken("invalid message on side connection");
             }
         });

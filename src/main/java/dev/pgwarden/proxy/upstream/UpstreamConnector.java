@@ -6,6 +6,7 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.wire.BackendLayout;
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import io.vertx.core.Future;
@@ -91,7 +92,7 @@ public final class UpstreamConnector {
                 .compose(this::negotiateTls)
                 .onSuccess(socket -> {
                     UpstreamHandshake handshake = new UpstreamHandshake(socket, credentials, role,
-                            new MessageFramer(maxMessageSize, true), result);
+                            new MessageFramer(maxMessageSize, true, BackendLayout::check), result);
                     socket.handler(handshake::onData);
                     socket.closeHandler(v -> result.tryFail(new UpstreamFailure("upstream closed the connection during login")));
                     socket.exceptionHandler(e -> result.tryFail(new UpstreamFailure("upstream connection error during login")));

@@ -46,8 +46,15 @@ final class UpstreamHandshake implements MessageFramer.Visitor {
     void onData(Buffer chunk) {
         try {
             framer.feed(chunk, this);
-        } catch (ProtocolException | UpstreamFailure e) {
-            fail(e instanceof UpstreamFailure uf ? uf : new UpstreamFailure("upstream sent an invalid message"));
+        } catch (UpstreamFailure e) {
+            fail(e);
+        } catch (ProtocolException e) {
+            LOG.warnf("upstream login stopped: %s", e.getMessage());
+            fail(new UpstreamFailure(SqlState.PROTOCOL_VIOLATION, "upstream database sent an invalid message during login"));
+        } catch (RuntimeException e) {
+            // A reader trusting a field the layout check should have refused: a bug, but only this login fails.
+            LOG.errorf(e, "unchecked failure reading the upstream's login messages");
+            fail(new UpstreamFailure("upstream database sent an invalid message during login"));
         }
     }
 
