@@ -45,8 +45,12 @@ import dev.pgwarden.testing.ProcessResult;
  * through the API (LISTEN connection).
  */
 class UpstreamRestartIT {
-    /** What a client may see when its server goes away or is not back yet (a login attempt in between). */
-    static final Set<String> OUTAGE_STATES = Set.of("57P01", "08006", "08001", "08003", "57P03");
+    /**
+     * What a client may see when its server goes away or is not back yet (a login attempt in between),
+     * and 53000: the audit store lives on the same server, and a fail-closed trail refuses statements
+     * while it cannot record them.
+     */
+    static final Set<String> OUTAGE_STATES = Set.of("57P01", "08006", "08001", "08003", "57P03", "53000");
 
     static PostgresFixture pg;
     static DevIssuer issuer;
