@@ -1,12 +1,10 @@
 package dev.pgwarden.approvals;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,8 +15,8 @@ import dev.pgwarden.config.GatewayConfig;
 
 /**
  * Tells the configured channels (Slack, Teams) about requests and their outcomes, off the caller's
- * thread. A channel that fails is logged and skipped: the console and REST API always work, and a
- * dead Slack never decides or delays a request.
+ * thread. A channel that fails is logged and retried with backoff for a while: the console and REST
+ * API always work, and a dead Slack never decides or delays a request.
  */
 @ApplicationScoped
 public class ApprovalAnnouncer {
@@ -31,35 +29,58 @@ public class ApprovalAnnouncer {
     @Inject
     GatewayConfig config;
 
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+    private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, r -> {
         Thread t = new Thread(r, "pgwarden-approval-cards");
         t.setDaemon(true);
         return t;
     });
+    private CardRetry retry;
 
-    /** Posts the request's card to every channel and remembers where, for the outcome. */
+    @PostConstruct
+    void init() {
+        // At shutdown, attempts due now still run; retries waiting for their backoff are dropped.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        retry = new CardRetry(executor, config.approvals().channelRetryFor(),
+                config.approvals().channelRetryMaxBackoff());
+    }
+
+    /**
+     * Posts the request's card to every channel and remembers where, for the outcome. A channel that
+     * fails is retried (see {@link CardRetry}) while the request is still pending.
+     */
     public void announce(ApprovalRequest request) {
         ApprovalCard card = card(request);
-        executor.execute(() -> {
-            List<String> refs = new ArrayList<>();
-            for (ApprovalChannel channel : channels.all()) {
-                try {
-                    Optional<String> ref = channel.announce(card);
-                    refs.add(channel.name() + "=" + ref.orElse(""));
-                } catch (Exception e) {
-                    LOG.warnf("approval %s: could not post to %s: %s", request.id, channel.name(), e.getMessage());
-                }
-            }
-            if (!refs.isEmpty()) {
-                try {
-                    store.recordChannelRefs(request.id, String.join("\n", refs));
-                } catch (RuntimeException e) {
-                    LOG.warnf("approval %s: could not record where it was announced: %s", request.id, e.getMessage());
-                }
-                // Decided while the cards were being posted: bring them up to date now.
-                store.find(request.id).filter(r -> r.status.decided()).ifPresent(this::updateCards);
-            }
-        });
+        for (ApprovalChannel channel : channels.all()) {
+            retry.run("approval " + request.id + ": post to " + channel.name(), () -> {
+                Optional<String> ref = channel.announce(card);
+                posted(request.id, channel.name() + "=" + ref.orElse(""));
+            }, () -> stillPending(request.id));
+        }
+    }
+
+    /** After a post: record where, and bring the card up to date if the request was decided meanwhile. */
+    private void posted(String id, String ref) {
+        try {
+            store.addChannelRef(id, ref);
+        } catch (RuntimeException e) {
+            // Not retried as a whole: that would post the card twice.
+            LOG.warnf("approval %s: could not record where it was announced: %s", id, e.getMessage());
+            return;
+        }
+        try {
+            store.find(id).filter(r -> r.status.decided()).ifPresent(this::updateCards);
+        } catch (RuntimeException e) {
+            LOG.warnf("approval %s: could not read it after posting its card: %s", id, e.getMessage());
+        }
+    }
+
+    /** Whether a card is still worth posting; when the store cannot tell, it is. */
+    private boolean stillPending(String id) {
+        try {
+            return store.find(id).map(r -> !r.status.decided()).orElse(false);
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** Shows a request's outcome on the cards that announced it. */
@@ -78,17 +99,15 @@ public class ApprovalAnnouncer {
             return;
         }
         ApprovalCard card = card(request);
+        ApprovalOutcome outcome = request.outcome();
         for (String line : request.channelRefs.split("\n")) {
             int eq = line.indexOf('=');
             String name = line.substring(0, eq);
             String ref = line.substring(eq + 1);
             for (ApprovalChannel channel : channels.all()) {
                 if (channel.name().equals(name)) {
-                    try {
-                        channel.update(ref, card, request.outcome());
-                    } catch (Exception e) {
-                        LOG.warnf("approval %s: could not update %s: %s", request.id, name, e.getMessage());
-                    }
+                    retry.run("approval " + request.id + ": update " + name, () -> channel.update(ref, card, outcome),
+                            () -> true);
                 }
             }
         }

@@ -102,9 +102,11 @@ public class ApprovalStore {
                 .stream().map(r -> r.id).toList();
     }
 
+    /** Appends one {@code channel=reference} line (channels post independently, each when it can). */
     @Transactional
-    public void recordChannelRefs(String id, String refs) {
-        ApprovalRequest.update("channelRefs = ?1 where id = ?2", refs, id);
+    public void addChannelRef(String id, String ref) {
+        ApprovalRequest.update("channelRefs = case when channelRefs is null or channelRefs = '' then ?1"
+                + " else concat(channelRefs, ?2) end where id = ?3", ref, "\n" + ref, id);
     }
 
     private static boolean announced(int updated, String id) {

@@ -192,6 +192,16 @@ public interface GatewayConfig {
         /** The gateway's public HTTPS base URL, for links in cards (the console's approval page). */
         @WithName("public-url")
         Optional<String> publicUrl();
+
+        /** A card post or update that failed (Slack or Teams down) is retried for this long at most. */
+        @WithName("channel-retry-for")
+        @WithDefault("PT10M")
+        Duration channelRetryFor();
+
+        /** Retries start 1 s after a failure and double up to this. */
+        @WithName("channel-retry-max-backoff")
+        @WithDefault("PT30S")
+        Duration channelRetryMaxBackoff();
     }
 
     /** Slack: cards posted with chat.postMessage, decisions received on /slack/interactivity. */
@@ -208,6 +218,10 @@ public interface GatewayConfig {
         @WithName("api-url")
         @WithDefault("https://slack.com/api/")
         String apiUrl();
+
+        /** A Web API call that has not answered within this fails (and a card post is retried). */
+        @WithDefault("PT10S")
+        Duration timeout();
 
         /** Slack user ids (U...) or e-mail addresses allowed to click Approve/Deny. */
         Optional<List<String>> approvers();

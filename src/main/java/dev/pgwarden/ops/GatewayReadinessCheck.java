@@ -10,6 +10,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
+import dev.pgwarden.audit.AuditRecording;
 import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyStore;
@@ -23,7 +24,9 @@ import io.vertx.core.net.NetClientOptions;
 /**
  * {@code /q/health/ready}: DOWN while the upstream PostgreSQL cannot be reached (a plain TCP
  * connect, closed at once: PostgreSQL logs nothing for a connection that sends no bytes), while no
- * valid policy is active, or once graceful shutdown has started. Non-blocking: the connect runs on
+ * valid policy is active, while a fail-closed audit trail refuses statements (its writer has not
+ * written to the store again yet: the datasource check alone turns UP as soon as one connection
+ * opens, before the writer notices), or once graceful shutdown has started. Non-blocking: the connect runs on
  * a Vert.x NetClient and the check answers through a {@link Uni}.
  */
 @Readiness
@@ -40,6 +43,8 @@ public class GatewayReadinessCheck implements AsyncHealthCheck {
     GatewayServer server;
     @Inject
     Vertx vertx;
+    @Inject
+    AuditRecording audit;
 
     private volatile NetClient client;
 
@@ -72,6 +77,9 @@ public class GatewayReadinessCheck implements AsyncHealthCheck {
         if (policy.lastError() != null) {
             // The previous version stays active, so this alone does not make the gateway unready.
             b.withData("policyReloadError", policy.lastError());
+        }
+        if (config.audit().enabled() && config.audit().failClosed() && !audit.storeUp()) {
+            b.withData("audit", "store unavailable: statements are refused").down();
         }
         if (server.draining()) {
             b.withData("listener", "shutting down").down();

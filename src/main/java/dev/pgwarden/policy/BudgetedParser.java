@@ -23,12 +23,16 @@ import net.sf.jsqlparser.statement.Statement;
  * JSqlParser's own timeout API starts a non-daemon executor per call and never stops a parse that overruns;
  * here a parse that overruns is told to stop through the parser's {@code interrupted} flag and the query is
  * treated as unparseable. The pool is bounded, and so is its queue: when both are full the query is refused
- * rather than queued without limit.
+ * rather than queued without limit. The budget counts from the moment a parse starts: time spent in the
+ * queue (500 sessions sending their first statement at once) says nothing about the statement, and
+ * counting it refused plain SELECTs under load. A query still queued after {@link #MAX_QUEUE_WAIT} is
+ * refused as overloaded.
  */
 final class BudgetedParser implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
     // JavaCC parsers and the tree walk recurse once per nesting level; give deep queries room
     private static final long THREAD_STACK_BYTES = 8L << 20;
+    static final Duration MAX_QUEUE_WAIT = Duration.ofSeconds(30);
 
     private final ThreadPoolExecutor pool;
     private static final java.lang.management.ThreadMXBean THREADS =
@@ -69,11 +73,14 @@ final class BudgetedParser implements AutoCloseable {
         AtomicBoolean started = new AtomicBoolean();
         AtomicLong parserThread = new AtomicLong(-1);
         AtomicLong cpuAtStart = new AtomicLong();
+        AtomicLong startedAt = new AtomicLong();
         Future<QueryLineage> future;
+        long submitted = System.nanoTime();
         try {
             future = pool.submit(() -> {
                 parserThread.set(Thread.currentThread().getId());
                 cpuAtStart.set(THREADS.getCurrentThreadCpuTime());
+                startedAt.set(System.nanoTime());
                 started.set(true);
                 return LineageWalker.walk(statement(input, current));
             });
@@ -81,7 +88,10 @@ final class BudgetedParser implements AutoCloseable {
             return new Parsed(null, "the SQL analyser is overloaded", false);
         }
         try {
-            return new Parsed(future.get(budgetNanos, TimeUnit.NANOSECONDS), null, true);
+            return new Parsed(awaitWithinBudget(future, started, startedAt, submitted), null, true);
+        } catch (QueuedTooLong e) {
+            future.cancel(true);
+            return new Parsed(null, "the SQL analyser is overloaded", false);
         } catch (TimeoutException e) {
             CCJSqlParser parser = current.get();
             if (parser != null) {
@@ -100,6 +110,33 @@ final class BudgetedParser implements AutoCloseable {
             Thread.currentThread().interrupt();
             future.cancel(true);
             return new Parsed(null, "interrupted", false);
+        }
+    }
+
+    /** A parse that never got a thread within {@link #MAX_QUEUE_WAIT}. */
+    private static final class QueuedTooLong extends Exception {
+        QueuedTooLong() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The result, waiting at most the budget from the moment the parse started (TimeoutException after). */
+    private QueryLineage awaitWithinBudget(Future<QueryLineage> future, AtomicBoolean started, AtomicLong startedAt,
+            long submitted) throws InterruptedException, ExecutionException, TimeoutException, QueuedTooLong {
+        while (true) {
+            long now = System.nanoTime();
+            long deadline = started.get() ? startedAt.get() + budgetNanos : now + budgetNanos;
+            try {
+                return future.get(Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (started.get() && System.nanoTime() - startedAt.get() >= budgetNanos) {
+                    throw e;
+                }
+                if (!started.get() && System.nanoTime() - submitted >= MAX_QUEUE_WAIT.toNanos()) {
+                    throw new QueuedTooLong();
+                }
+                // still queued, or started late in the last wait: the budget runs from its start
+            }
         }
     }
 

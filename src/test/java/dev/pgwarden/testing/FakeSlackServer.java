@@ -59,6 +59,11 @@ public final class FakeSlackServer implements AutoCloseable {
     private record Failure(int status, String error) {
     }
 
+    /** How Slack fails during {@link #outage(Outage)}: every Web API call answers 500, or never answers. */
+    public enum Outage {
+        ERRORS, TIMEOUTS
+    }
+
     private final HttpServer server;
     private final String token;
     private final Set<String> channels = ConcurrentHashMap.newKeySet();
@@ -68,6 +73,7 @@ public final class FakeSlackServer implements AutoCloseable {
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong clock = new AtomicLong(1_700_000_000_000_100L);
+    private volatile Outage outage;
 
     private FakeSlackServer(HttpServer server, String token) {
         this.server = server;
@@ -81,7 +87,8 @@ public final class FakeSlackServer implements AutoCloseable {
         slack.channels.addAll(List.of(channels));
         server.createContext("/api/", slack::method);
         server.createContext("/actions/", slack::responseUrl);
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+        // Cached: calls held unanswered during an outage must not starve the others.
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-slack");
             t.setDaemon(true);
             return t;
@@ -112,6 +119,19 @@ public final class FakeSlackServer implements AutoCloseable {
     /** The next call of {@code method} answers this HTTP status with a non-JSON body. */
     public void failNextWithStatus(String method, int status) {
         failures.put(method, new Failure(status, null));
+    }
+
+    /**
+     * From now on every Web API call fails as {@code kind} says (it is still recorded), until
+     * {@link #endOutage()}; a call held unanswered is dropped without an answer when the outage ends.
+     */
+    public void outage(Outage kind) {
+        outage = kind;
+    }
+
+    public synchronized void endOutage() {
+        outage = null;
+        notifyAll();
     }
 
     /** {@code channel:ts} of every message posted, in order. */
@@ -156,6 +176,16 @@ public final class FakeSlackServer implements AutoCloseable {
         Map<String, String> params = form(body);
         requests.add(new Request(method, auth, ex.getRequestHeaders().getFirst("Content-Type"), params, null,
                 ex.getRequestURI().getPath()));
+        Outage now = outage;
+        if (now == Outage.ERRORS) {
+            send(ex, 500, "text/html", "<html>internal server error</html>");
+            return;
+        }
+        if (now == Outage.TIMEOUTS) {
+            holdUntilOutageEnds();
+            ex.close(); // no answer at all
+            return;
+        }
         Failure failure = failures.remove(method);
         if (failure != null && failure.status() != 200) {
             send(ex, failure.status(), "text/html", "<html>upstream error</html>");
@@ -174,6 +204,18 @@ public final class FakeSlackServer implements AutoCloseable {
                 case "chat.update" -> update(ex, params, out);
                 case "users.info" -> usersInfo(ex, params, out);
                 default -> error(ex, out, "unknown_method");
+            }
+        }
+    }
+
+    private synchronized void holdUntilOutageEnds() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (outage == Outage.TIMEOUTS && System.nanoTime() < deadline) {
+            try {
+                wait(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -113,6 +113,24 @@ public final class GatewayProcess implements AutoCloseable {
         throw new IllegalStateException("gateway " + name + " not ready after " + timeout + "\n" + logTail());
     }
 
+    /** The process id, e.g. to read {@code /proc/<pid>/status}. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The HTTP status of {@code /q/health/ready} now (200 UP, 503 DOWN), or -1 when nothing answers. */
+    public int readiness() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(httpUri("/q/health/ready"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     public int pgPort() {
         return pgPort;
     }

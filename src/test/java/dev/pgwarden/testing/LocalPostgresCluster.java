@@ -38,8 +38,16 @@ final class LocalPostgresCluster {
     private final Path logFile;
     private volatile int port;
     private volatile boolean stopped;
+    /** Settings a test asked for on top of (or instead of) the defaults, e.g. max_connections. */
+    private final java.util.Map<String, String> extraSettings;
 
     private LocalPostgresCluster(PgBinaries bin, ClusterOwner owner, Path root, int port) {
+        this(bin, owner, root, port, java.util.Map.of());
+    }
+
+    private LocalPostgresCluster(PgBinaries bin, ClusterOwner owner, Path root, int port,
+            java.util.Map<String, String> extraSettings) {
+        this.extraSettings = extraSettings;
         this.bin = bin;
         this.owner = owner;
         this.root = root;
@@ -50,10 +58,15 @@ final class LocalPostgresCluster {
 
     /** Creates, configures and starts a new cluster; on failure everything is deleted again. */
     static LocalPostgresCluster start(String superuserPassword) {
+        return start(superuserPassword, java.util.Map.of());
+    }
+
+    /** Like {@link #start(String)}, with {@code settings} (name → value as written in postgresql.conf) applied. */
+    static LocalPostgresCluster start(String superuserPassword, java.util.Map<String, String> settings) {
         ClusterOwner owner = ClusterOwner.detect();
         StaleClusters.sweep(owner.tempBase(), DIR_PREFIX);
-        LocalPostgresCluster cluster =
-                new LocalPostgresCluster(PgBinaries.locate(), owner, owner.createTempDirectory(DIR_PREFIX), 0);
+        LocalPostgresCluster cluster = new LocalPostgresCluster(PgBinaries.locate(), owner,
+                owner.createTempDirectory(DIR_PREFIX), 0, java.util.Map.copyOf(settings));
         try {
             StaleClusters.claim(cluster.root);
             cluster.initdb(superuserPassword);
@@ -121,6 +134,17 @@ final class LocalPostgresCluster {
                 "start")).requireSuccessOr("PostgreSQL did not start again on " + HOST + ":" + port);
     }
 
+    /**
+     * Starts a server stopped by {@link #stopServer()} again on another free port, as a failed-over
+     * store would come back at another address.
+     */
+    synchronized void restartOnNewPort() {
+        if (stopped) {
+            throw new IllegalStateException("cluster already deleted");
+        }
+        startOnFreePort();
+    }
+
     String logTail() {
         try {
             return Files.exists(logFile)
@@ -169,6 +193,11 @@ final class LocalPostgresCluster {
                 "timezone = 'UTC'",
                 "jit = off",
                 ""));
+        if (!extraSettings.isEmpty()) {
+            StringBuilder extra = new StringBuilder("# Asked for by the test (later lines win).\n");
+            extraSettings.forEach((k, v) -> extra.append(k).append(" = ").append(v).append('\n'));
+            appendOwned(dataDir.resolve("pgwarden.conf"), extra.toString());
+        }
     }
 
     private void startOnFreePort() {

@@ -112,9 +112,17 @@ public final class PostgresFixture {
 
     /** A private cluster; call {@link #stop()} when done (a shutdown hook is the safety net). */
     public static PostgresFixture startNew() {
+        return startNew(Map.of());
+    }
+
+    /**
+     * A private cluster with server settings on top of the fixture's, e.g.
+     * {@code Map.of("max_connections", "600")} for a test with hundreds of sessions.
+     */
+    public static PostgresFixture startNew(Map<String, String> settings) {
         long started = System.nanoTime();
         String password = randomPassword();
-        LocalPostgresCluster cluster = LocalPostgresCluster.start(password);
+        LocalPostgresCluster cluster = LocalPostgresCluster.start(password, settings);
         PostgresFixture fixture = new PostgresFixture(cluster, password);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "pgwarden-pg-stop-" + cluster.port()));
         try {
@@ -257,6 +265,14 @@ public final class PostgresFixture {
     /** Brings a server stopped by {@link #stopServer()} back on the same port. */
     public void startServer() {
         cluster.restart();
+    }
+
+    /**
+     * Brings a server stopped by {@link #stopServer()} back on another free port (same data), as a
+     * store failing over to another address would; {@link #port()} then answers the new port.
+     */
+    public void startServerOnNewPort() {
+        cluster.restartOnNewPort();
     }
 
     public boolean isRunning() {

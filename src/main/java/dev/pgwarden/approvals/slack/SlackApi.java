@@ -2,6 +2,7 @@ package dev.pgwarden.approvals.slack;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -24,7 +25,7 @@ import dev.pgwarden.approvals.CardText;
  * into {@link SlackApiError}s that carry Slack's error code and nothing secret.
  */
 public final class SlackApi implements AutoCloseable {
-    private static final int TIMEOUT_MILLIS = 10_000;
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern ERROR_CODE = Pattern.compile("[a-z0-9_]{1,64}");
 
     private final Slack slack;
@@ -35,13 +36,18 @@ public final class SlackApi implements AutoCloseable {
      * @param botToken the bot token; without one only {@link #respond} works
      */
     public SlackApi(String apiUrl, Optional<String> botToken) {
+        this(apiUrl, botToken, DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long a call may take before it fails */
+    public SlackApi(String apiUrl, Optional<String> botToken, Duration timeout) {
         if (!CardText.isAbsoluteWebUrl(apiUrl) || URI.create(apiUrl).getHost() == null) {
             throw new IllegalArgumentException("pgwarden.slack.api-url must be an absolute http(s) URL");
         }
         SlackConfig config = new SlackConfig();
         config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
-        config.setHttpClientCallTimeoutMillis(TIMEOUT_MILLIS);
-        config.setHttpClientReadTimeoutMillis(TIMEOUT_MILLIS);
+        config.setHttpClientCallTimeoutMillis((int) timeout.toMillis());
+        config.setHttpClientReadTimeoutMillis((int) timeout.toMillis());
         // The library's listeners log requests and responses; ours carry statements and e-mails.
         config.setHttpClientResponseHandlers(List.of());
         // Its rate-limit metrics call auth.test before the first call of each token and run threads of their own.

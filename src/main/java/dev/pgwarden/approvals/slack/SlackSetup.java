@@ -34,7 +34,7 @@ public class SlackSetup {
         Optional<String> channelId = slack.channel().filter(c -> !c.isBlank());
         approvers = new SlackApprovers(slack.approvers().orElse(List.of()));
         if (token.isPresent() || secret.isPresent()) {
-            api = new SlackApi(slack.apiUrl(), token);
+            api = new SlackApi(slack.apiUrl(), token, slack.timeout());
         }
         if (token.isPresent() && channelId.isPresent()) {
             channel = new SlackChannel(api, channelId.get());
