@@ -15,7 +15,7 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
  * @param estimates  the planner's row estimates for a role, asked on this loop (call it on the loop)
  * @param volatility this loop's snapshot of which functions have side effects
  */
-record GatewayContext(
+public record GatewayContext(
         TokenAuthenticator authenticator,
         PolicyStore policy,
         StatementGate gate,

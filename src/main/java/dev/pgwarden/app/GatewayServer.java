@@ -1,4 +1,4 @@
-package dev.pgwarden.proxy;
+package dev.pgwarden.app;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -19,6 +19,15 @@ import dev.pgwarden.gate.PolicyGate;
 import dev.pgwarden.gate.SideConnections;
 import dev.pgwarden.identity.TokenAuthenticator;
 import dev.pgwarden.policy.PolicyStore;
+import dev.pgwarden.proxy.ApprovalHolds;
+import dev.pgwarden.proxy.CancelRegistry;
+import dev.pgwarden.proxy.CatalogCache;
+import dev.pgwarden.proxy.GatewayContext;
+import dev.pgwarden.proxy.ListenerVerticle;
+import dev.pgwarden.proxy.SessionRecorder;
+import dev.pgwarden.proxy.Sessions;
+import dev.pgwarden.proxy.StatementGate;
+import dev.pgwarden.proxy.VolatilityCache;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import dev.pgwarden.proxy.upstream.UpstreamCredentials;
 import dev.pgwarden.wire.MessageFramer;
@@ -30,7 +39,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 
-/** Starts the PostgreSQL listener with the application and stops it gracefully. */
+/**
+ * The composition root of the PostgreSQL listener: starts it with the application, wires the
+ * protocol layer ({@code proxy}) to the gate, masking, approvals and audit through the seams proxy
+ * declares, and stops it gracefully.
+ */
 @ApplicationScoped
 public class GatewayServer {
     private static final Logger LOG = Logger.getLogger(GatewayServer.class);
