@@ -262,7 +262,7 @@ public final class PolicyEngine {
 
     /** Masked columns the result computes from: listed for the masking stage, or refused (on_derived: block). */
     private Decision applyMasking(StatementAnalysis a, Decision d) {
-        MaskingPolicy masking = policy.masking();
+        MaskingSection masking = policy.masking();
         if (d.action() == Action.BLOCK || masking.columns().isEmpty() || a.derivedColumns().isEmpty()) {
             return d;
         }

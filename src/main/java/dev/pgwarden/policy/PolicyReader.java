@@ -42,7 +42,7 @@ final class PolicyReader {
         }
         allowKeys(map, "", "roles", "masking", "rules", "budgets", "default");
         List<RoleMapping> roles = roles(map.entries().get("roles"));
-        MaskingPolicy masking = masking(map.entries().get("masking"));
+        MaskingSection masking = masking(map.entries().get("masking"));
         List<Rule> rules = rules(map.entries().get("rules"));
         List<Budget> budgets = budgets(map.entries().get("budgets"), rules);
         Action defaultAction = Action.ALLOW;
@@ -74,9 +74,9 @@ final class PolicyReader {
         return List.copyOf(roles);
     }
 
-    private MaskingPolicy masking(Entry entry) throws PolicyException {
+    private MaskingSection masking(Entry entry) throws PolicyException {
         if (entry == null) {
-            return MaskingPolicy.NONE;
+            return MaskingSection.NONE;
         }
         YamlMap m = map(entry.value(), "masking");
         allowKeys(m, "masking", "columns", "detectors", "on_derived", "predicates");
@@ -127,7 +127,7 @@ final class PolicyReader {
             predicates = named(pr.value(), "masking.predicates", MaskedPredicates::fromPolicyName,
                     MaskedPredicates.values(), MaskedPredicates::policyName);
         }
-        return new MaskingPolicy(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived, predicates);
+        return new MaskingSection(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived, predicates);
     }
 
     private List<Rule> rules(Entry entry) throws PolicyException {

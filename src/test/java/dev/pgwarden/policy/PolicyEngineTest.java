@@ -271,7 +271,7 @@ class PolicyEngineTest {
 
         // COPY's estimate is of the query it runs
         Rows copy = new Rows(1);
-        PolicyEngine copies = new PolicyEngine(new Policy(List.of(), MaskingPolicy.NONE, List.of(new Rule("big",
+        PolicyEngine copies = new PolicyEngine(new Policy(List.of(), MaskingSection.NONE, List.of(new Rule("big",
                 List.of(), new RuleMatch(Set.of(StatementKind.COPY_OUT), Set.of(StatementKind.COPY_OUT), List.of(),
                         List.of(), List.of(), false, false, false, 10), Action.BLOCK, null, 0, 1)),
                 Action.ALLOW, "v", "mem"), analyzer);

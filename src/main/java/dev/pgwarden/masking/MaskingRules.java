@@ -15,7 +15,7 @@ import java.util.Set;
  * as a second net over text values no rule masks, and what to do with derived columns.
  * Immutable; built with {@link #builder()}, which validates names and reports the bad one.
  */
-public final class MaskingPolicy {
+public final class MaskingRules {
 
     /**
      * What to do with a result column computed from an expression (no table lineage, e.g.
@@ -66,14 +66,14 @@ public final class MaskingPolicy {
         }
     }
 
-    private static final MaskingPolicy NONE = builder().build();
+    private static final MaskingRules NONE = builder().build();
 
     private final List<ColumnRule> rules;
     private final Set<Detector> detectors;
     private final OnDerived onDerived;
     private final Predicates predicates;
 
-    private MaskingPolicy(List<ColumnRule> rules, Set<Detector> detectors, OnDerived onDerived, Predicates predicates) {
+    private MaskingRules(List<ColumnRule> rules, Set<Detector> detectors, OnDerived onDerived, Predicates predicates) {
         this.rules = List.copyOf(rules);
         this.detectors = Collections.unmodifiableSet(detectors.isEmpty() ? EnumSet.noneOf(Detector.class)
                 : EnumSet.copyOf(detectors));
@@ -82,7 +82,7 @@ public final class MaskingPolicy {
     }
 
     /** No rules, no detectors, on_derived MASK, predicates LOOKUP. */
-    public static MaskingPolicy none() {
+    public static MaskingRules none() {
         return NONE;
     }
 
@@ -118,7 +118,7 @@ public final class MaskingPolicy {
 
     @Override
     public String toString() {
-        return "MaskingPolicy[rules=" + rules + ", detectors=" + detectors + ", onDerived=" + onDerived
+        return "MaskingRules[rules=" + rules + ", detectors=" + detectors + ", onDerived=" + onDerived
                 + ", predicates=" + predicates + "]";
     }
 
@@ -185,8 +185,8 @@ public final class MaskingPolicy {
             return this;
         }
 
-        public MaskingPolicy build() {
-            return new MaskingPolicy(rules, detectors, onDerived, predicates);
+        public MaskingRules build() {
+            return new MaskingRules(rules, detectors, onDerived, predicates);
         }
     }
 }

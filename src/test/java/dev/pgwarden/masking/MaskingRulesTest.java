@@ -10,9 +10,9 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
-class MaskingPolicyTest {
+class MaskingRulesTest {
 
-    private final MaskingPolicy policy = MaskingPolicy.builder()
+    private final MaskingRules policy = MaskingRules.builder()
             .column("public.customers.ssn", "LAST4")
             .column("billing.*.card_number", "last4")
             .column("customers.email", MaskFunction.EMAIL)
@@ -60,22 +60,22 @@ class MaskingPolicyTest {
     @Test
     void detectorsAndOnDerived() {
         assertEquals(EnumSet.of(Detector.SSN, Detector.CARD), policy.detectors());
-        assertEquals(MaskingPolicy.OnDerived.BLOCK, policy.onDerived());
-        assertEquals(MaskingPolicy.OnDerived.MASK, MaskingPolicy.none().onDerived());
-        assertTrue(MaskingPolicy.none().detectors().isEmpty());
+        assertEquals(MaskingRules.OnDerived.BLOCK, policy.onDerived());
+        assertEquals(MaskingRules.OnDerived.MASK, MaskingRules.none().onDerived());
+        assertTrue(MaskingRules.none().detectors().isEmpty());
         assertEquals(6, policy.rules().size());
     }
 
     @Test
     void unknownNamesAreRejectedByName() {
         IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
-                () -> MaskingPolicy.builder().column("public.customers.ssn", "SCRAMBLE"));
+                () -> MaskingRules.builder().column("public.customers.ssn", "SCRAMBLE"));
         assertTrue(f.getMessage().contains("'SCRAMBLE'") && f.getMessage().contains("public.customers.ssn"), f.getMessage());
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
-                () -> MaskingPolicy.builder().detector("iban"));
+                () -> MaskingRules.builder().detector("iban"));
         assertTrue(d.getMessage().contains("'iban'"), d.getMessage());
         IllegalArgumentException o = assertThrows(IllegalArgumentException.class,
-                () -> MaskingPolicy.builder().onDerived("allow"));
+                () -> MaskingRules.builder().onDerived("allow"));
         assertTrue(o.getMessage().contains("'allow'"), o.getMessage());
     }
 
@@ -83,11 +83,11 @@ class MaskingPolicyTest {
     void malformedPatternsAreRejected() {
         for (String bad : new String[] { "", "  ", "a.b.c.d", "a..b", ".ssn", "ssn." }) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> MaskingPolicy.builder().column(bad, MaskFunction.REDACT), bad);
+                    () -> MaskingRules.builder().column(bad, MaskFunction.REDACT), bad);
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> MaskingPolicy.builder().column(null, MaskFunction.REDACT));
-        assertThrows(NullPointerException.class, () -> MaskingPolicy.builder().column("ssn", (MaskFunction) null));
+        assertThrows(IllegalArgumentException.class, () -> MaskingRules.builder().column(null, MaskFunction.REDACT));
+        assertThrows(NullPointerException.class, () -> MaskingRules.builder().column("ssn", (MaskFunction) null));
     }
 
     @Test

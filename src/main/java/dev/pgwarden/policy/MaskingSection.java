@@ -7,14 +7,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /** The policy's {@code masking:} section. */
-public record MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived,
+public record MaskingSection(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived,
         MaskedPredicates predicates) {
 
-    public static final MaskingPolicy NONE =
-            new MaskingPolicy(List.of(), Set.of(), DerivedValues.MASK, MaskedPredicates.LOOKUP);
+    public static final MaskingSection NONE =
+            new MaskingSection(List.of(), Set.of(), DerivedValues.MASK, MaskedPredicates.LOOKUP);
 
     /** With the default {@code predicates: lookup}. */
-    public MaskingPolicy(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived) {
+    public MaskingSection(List<MaskedColumn> columns, Set<Detector> detectors, DerivedValues onDerived) {
         this(columns, detectors, onDerived, MaskedPredicates.LOOKUP);
     }
 
