@@ -18,6 +18,9 @@ import net.sf.jsqlparser.parser.CCJSqlParserConstants;
 import net.sf.jsqlparser.parser.StringProvider;
 import net.sf.jsqlparser.statement.Statement;
 
+import dev.pgwarden.lineage.ParseTreeWalker;
+import dev.pgwarden.lineage.ParserLineage;
+
 /**
  * Runs JSqlParser (and the lineage walk) on a small pool of daemon threads with a time budget per query.
  * JSqlParser's own timeout API starts a non-daemon executor per call and never stops a parse that overruns;
@@ -37,7 +40,7 @@ final class BudgetedParser implements AutoCloseable {
     private final String threadPrefix;
 
     /** The outcome: a lineage, or why there is none ({@code cacheable} is false for a busy analyser). */
-    record Parsed(QueryLineage lineage, String failure, boolean cacheable) {
+    record Parsed(ParserLineage lineage, String failure, boolean cacheable) {
     }
 
     BudgetedParser(int threads, Duration budget, int queueCapacity) {
@@ -69,13 +72,13 @@ final class BudgetedParser implements AutoCloseable {
         AtomicBoolean started = new AtomicBoolean();
         AtomicLong parserThread = new AtomicLong(-1);
         AtomicLong cpuAtStart = new AtomicLong();
-        Future<QueryLineage> future;
+        Future<ParserLineage> future;
         try {
             future = pool.submit(() -> {
                 parserThread.set(Thread.currentThread().getId());
                 cpuAtStart.set(THREADS.getCurrentThreadCpuTime());
                 started.set(true);
-                return LineageWalker.walk(statement(input, current));
+                return ParseTreeWalker.walk(statement(input, current));
             });
         } catch (RejectedExecutionException e) {
             return new Parsed(null, "the SQL analyser is overloaded", false);

@@ -1,7 +1,9 @@
 package dev.pgwarden.policy;
 
-import dev.pgwarden.masking.MaskFunction;
 import dev.pgwarden.masking.Detector;
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.TableName;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

@@ -1,8 +1,12 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.punct;
 
 import java.util.List;
+
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.Tokens;
 
 /**
  * Re-renders a query for JSqlParser from PostgreSQL's own tokenisation, so that both read the same tokens:

@@ -12,6 +12,14 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import dev.pgwarden.lineage.PlannerFallback;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.StatementSplitter;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * Decides statements against one {@link Policy}. Order of checks for each statement:
  * <ol>

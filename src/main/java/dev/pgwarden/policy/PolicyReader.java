@@ -2,6 +2,12 @@ package dev.pgwarden.policy;
 
 import dev.pgwarden.masking.Detector;
 import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.policy.YamlTree.Entry;
+import dev.pgwarden.policy.YamlTree.Node;
+import dev.pgwarden.policy.YamlTree.YamlList;
+import dev.pgwarden.policy.YamlTree.YamlMap;
+import dev.pgwarden.policy.YamlTree.YamlScalar;
+import dev.pgwarden.sql.StatementKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -15,11 +21,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonToken;
 
-import dev.pgwarden.policy.YamlTree.Entry;
-import dev.pgwarden.policy.YamlTree.Node;
-import dev.pgwarden.policy.YamlTree.YamlList;
-import dev.pgwarden.policy.YamlTree.YamlMap;
-import dev.pgwarden.policy.YamlTree.YamlScalar;
 
 /**
  * Turns a located YAML tree into a {@link Policy}, rejecting anything it does not understand. Every error reads

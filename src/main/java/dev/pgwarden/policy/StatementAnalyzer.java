@@ -7,7 +7,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.lineage.ParserLineage;
 import dev.pgwarden.policy.Classification.Use;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.StatementSplitter;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
 
 /**
  * Works out what statements touch: {@link StatementSplitter} splits, {@link UtilityClassifier} reads utility
@@ -130,7 +140,7 @@ public final class StatementAnalyzer implements AutoCloseable {
             if (parsed.lineage() == null) {
                 f.fail("the SQL parser could not read it (" + parsed.failure() + ")", c.query());
             } else {
-                QueryLineage l = parsed.lineage();
+                ParserLineage l = parsed.lineage();
                 f.tables.addAll(l.tables());
                 f.columns.addAll(l.columns());
                 f.functions.addAll(l.functions());

@@ -1,8 +1,8 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.anyWord;
-import static dev.pgwarden.policy.Tokens.punct;
-import static dev.pgwarden.policy.Tokens.word;
+import static dev.pgwarden.sql.Tokens.anyWord;
+import static dev.pgwarden.sql.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.word;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -11,6 +11,15 @@ import java.util.Locale;
 import java.util.Set;
 
 import dev.pgwarden.policy.Classification.Use;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.StatementSplitter;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Tokens;
+import dev.pgwarden.sql.Truth;
 
 /**
  * Classifies one statement by its leading keywords (after comments, whitespace and opening parentheses), the

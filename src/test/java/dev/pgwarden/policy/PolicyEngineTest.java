@@ -16,6 +16,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.lineage.PlannerFallback;
+import dev.pgwarden.lineage.PlannerLineage;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+
 class PolicyEngineTest {
     static final PolicyPrincipal ANALYST = new PolicyPrincipal("alice", Set.of("analysts"));
     static final PolicyPrincipal SUPPORT = new PolicyPrincipal("sam", Set.of("support"));

@@ -1,7 +1,8 @@
 package dev.pgwarden.policy;
 
-import dev.pgwarden.masking.MaskFunction;
 import dev.pgwarden.masking.Detector;
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.sql.StatementKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -17,7 +17,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import static dev.pgwarden.policy.StatementKind.*;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+
+import static dev.pgwarden.sql.StatementKind.*;
 
 /** Everyday PostgreSQL statements, as psql, JDBC, pg_dump and people send them. */
 class UtilityClassifierTest {
