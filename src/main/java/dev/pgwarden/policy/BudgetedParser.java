@@ -1,6 +1,7 @@
 package dev.pgwarden.policy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -20,6 +21,7 @@ import net.sf.jsqlparser.statement.Statement;
 
 import dev.pgwarden.lineage.ParseTreeWalker;
 import dev.pgwarden.lineage.ParserLineage;
+import dev.pgwarden.sql.SqlToken;
 
 /**
  * Runs JSqlParser (and the lineage walk) on a small pool of daemon threads with a time budget per query.
@@ -61,10 +63,11 @@ final class BudgetedParser implements AutoCloseable {
         this.pool.allowCoreThreadTimeOut(true);
     }
 
-    Parsed parse(String sql) {
+    /** @param tokens {@code sql} as {@link dev.pgwarden.sql.SqlLexer#lex} cut it */
+    Parsed parse(String sql, List<SqlToken> tokens) {
         String input;
         try {
-            input = ParserInput.render(sql);
+            input = ParserInput.render(sql, tokens);
         } catch (IllegalArgumentException e) {
             return new Parsed(null, e.getMessage(), true);
         }

@@ -16,7 +16,6 @@ import dev.pgwarden.lineage.PlannerFallback;
 import dev.pgwarden.sql.ColumnRef;
 import dev.pgwarden.sql.Sets;
 import dev.pgwarden.sql.StatementKind;
-import dev.pgwarden.sql.StatementSplitter;
 import dev.pgwarden.sql.TableName;
 import dev.pgwarden.sql.Truth;
 
@@ -107,7 +106,7 @@ public final class PolicyEngine {
      */
     public Decision decideStatement(PolicyPrincipal principal, String statement, DecisionContext context) {
         context = context == null ? DecisionContext.NONE : context;
-        List<String> parts = StatementSplitter.split(statement);
+        List<String> parts = analyzer.split(statement);
         if (parts.size() > 1) {
             return refuse(analyzer.analyze(parts.get(0)), Decision.Basis.UNANALYSABLE,
                     "pgwarden could not analyse this statement: a prepared statement may hold only one "

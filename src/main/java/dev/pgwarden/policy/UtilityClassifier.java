@@ -39,9 +39,17 @@ public final class UtilityClassifier {
     private UtilityClassifier() {
     }
 
-    /** Classifies a single statement (no top-level semicolons; see {@link StatementSplitter}). */
-    static Classification classify(String sql) {
-        List<SqlToken> t = SqlLexer.lex(sql);
+    /**
+     * Classifies a single statement (no top-level semicolons; see {@link StatementSplitter}).
+     *
+     * @param t {@code sql} as {@link SqlLexer#lex} cut it
+     */
+    /** A statement wrapped in another (EXPLAIN q, COPY (q) TO, PREPARE p AS q ...): a text of its own. */
+    private static Classification classifyText(String sql) {
+        return classify(sql, SqlLexer.lex(sql));
+    }
+
+    static Classification classify(String sql, List<SqlToken> t) {
         for (SqlToken tok : t) {
             if (!tok.terminated()) {
                 return Classification.refused(StatementKind.OTHER,
@@ -49,7 +57,7 @@ public final class UtilityClassifier {
             }
         }
         if (t.stream().anyMatch(tok -> tok.type() == SqlToken.Type.SEMICOLON)
-                && StatementSplitter.split(sql).size() > 1) {
+                && StatementSplitter.split(sql, t).size() > 1) {
             return Classification.refused(StatementKind.OTHER, "more than one statement");
         }
         int lead = 0;
@@ -248,7 +256,7 @@ public final class UtilityClassifier {
         if (j >= t.size()) {
             return Classification.refused(StatementKind.OTHER, "EXPLAIN without a statement");
         }
-        Classification inner = classify(sql.substring(t.get(j).start()));
+        Classification inner = classifyText(sql.substring(t.get(j).start()));
         if (analyze) {
             // EXPLAIN ANALYZE runs the statement: it is what it wraps
             return Classification.of(inner.kind()).wraps(inner, Use.RUNS).build();
@@ -269,7 +277,7 @@ public final class UtilityClassifier {
             if (close < 0 || !word(t, close + 1, "to")) {
                 return Classification.refused(StatementKind.OTHER, "COPY (query) must be followed by TO");
             }
-            Classification inner = classify(Tokens.text(sql, t, j + 1, close));
+            Classification inner = classifyText(Tokens.text(sql, t, j + 1, close));
             return Classification.of(StatementKind.COPY_OUT).wraps(inner, Use.RUNS).build();
         }
         Tokens.Name name = Tokens.name(t, j);
@@ -318,7 +326,7 @@ public final class UtilityClassifier {
         if (forWord < 0 || forWord + 1 >= t.size()) {
             return Classification.refused(StatementKind.OTHER, "DECLARE without CURSOR ... FOR query");
         }
-        Classification inner = classify(sql.substring(t.get(forWord + 1).start()));
+        Classification inner = classifyText(sql.substring(t.get(forWord + 1).start()));
         return Classification.of(inner.kind()).wraps(inner, Use.RUNS).build();
     }
 
@@ -339,7 +347,7 @@ public final class UtilityClassifier {
             return Classification.refused(StatementKind.OTHER, "PREPARE without AS statement");
         }
         String query = sql.substring(t.get(j + 1).start());
-        Classification inner = classify(query);
+        Classification inner = classifyText(query);
         return Classification.of(inner.kind()).wraps(inner, Use.PREPARES)
                 .prepared(new PreparedRef(PreparedRef.Use.DEFINE, name, query)).build();
     }
@@ -394,7 +402,7 @@ public final class UtilityClassifier {
             values.add(Tokens.text(sql, t, from, arg[1]));
         }
         if (!values.isEmpty()) {
-            b.wraps(classify("SELECT " + String.join(", ", values)), Use.ARGUMENTS);
+            b.wraps(classifyText("SELECT " + String.join(", ", values)), Use.ARGUMENTS);
         }
         return b;
     }
@@ -422,7 +430,7 @@ public final class UtilityClassifier {
             }
             Tokens.Name target = Tokens.name(t, n);
             int end = Math.min(Tokens.trailing(t, "with", "data"), Tokens.trailing(t, "with", "no", "data"));
-            Classification inner = classify(Tokens.text(sql, t, as + 1, end));
+            Classification inner = classifyText(Tokens.text(sql, t, as + 1, end));
             Classification.Builder b = Classification.of(StatementKind.CREATE_TABLE_AS).wraps(inner, Use.RUNS);
             if (target != null) {
                 b.table(target.table());
@@ -439,7 +447,7 @@ public final class UtilityClassifier {
                             Tokens.trailing(t, "with", "local", "check", "option")));
             // a view's query runs later under the view's name, so its tables count now
             return Classification.of(StatementKind.DDL)
-                    .wraps(classify(Tokens.text(sql, t, as + 1, end)), Use.DESCRIBES).build();
+                    .wraps(classifyText(Tokens.text(sql, t, as + 1, end)), Use.DESCRIBES).build();
         }
         if (anyWord(t, j, "index", "unique")) {
             int on = Tokens.findWord(t, j, "on");

@@ -14,8 +14,8 @@ public final class StatementSplitter {
     private StatementSplitter() {
     }
 
-    public static List<String> split(String sql) {
-        List<SqlToken> tokens = SqlLexer.lex(sql);
+    /** @param tokens {@code sql} as {@link SqlLexer#lex} cut it (the caller lexes each text once) */
+    public static List<String> split(String sql, List<SqlToken> tokens) {
         List<String> statements = new ArrayList<>(2);
         int parens = 0;
         int atomic = 0;

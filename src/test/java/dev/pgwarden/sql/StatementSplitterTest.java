@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class StatementSplitterTest {
 
     private static void splits(String sql, String... expected) {
-        assertEquals(List.of(expected), StatementSplitter.split(sql), sql);
+        assertEquals(List.of(expected), StatementSplitter.split(sql, SqlLexer.lex(sql)), sql);
     }
 
     @Test
