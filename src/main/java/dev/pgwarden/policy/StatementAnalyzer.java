@@ -24,8 +24,9 @@ import dev.pgwarden.sql.Truth;
  * syntax, JSqlParser (on a bounded daemon pool, with a time budget) reads the queries. Results are cached by
  * text in bounded LRU maps, so a repeated query costs one map lookup. Each text is lexed once here
  * ({@link SqlLexer}) and its tokens handed to the splitter, the classifier, the guards and the parser's
- * input; only the statements a statement wraps (EXPLAIN q, a DO body) are texts of their own, lexed where
- * they are read. The one place that splits simple-query strings: the gate asks {@link #split}.
+ * input. A part of a longer string (several statements, a trailing semicolon) is a text of its own and
+ * lexed once itself; so are the statements a statement wraps (EXPLAIN q, a DO body), where they are read.
+ * The one place that splits simple-query strings: the gate asks {@link #split}.
  * Thread-safe; share one instance and close it on shutdown.
  */
 public final class StatementAnalyzer implements AutoCloseable {
