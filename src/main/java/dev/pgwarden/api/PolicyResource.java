@@ -13,13 +13,13 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.pgwarden.app.GatewayServer;
 import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.gate.PolicyGate;
 import dev.pgwarden.policy.DecisionContext;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.policy.PolicyTester;
-import dev.pgwarden.proxy.GatewayServer;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 

@@ -158,21 +158,19 @@ final class RecordingSession implements SessionRecorder {
     }
 
     @Override
-    public void decided(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
+    public void decided(byte type, Buffer buf, int start, int end, String sql, StatementGate.Verdict verdict) {
         if (isEmptyQuery(type, verdict)) {
             expected.add(new UnrecordedX(true));
             return;
         }
         switch (type) {
             case MessageTypes.QUERY -> {
-                String sql = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
                 expected.add(new QueryX(sql, verdict.refusal() == null ? verdict.statements() : List.of(sql), verdict));
             }
             case MessageTypes.PARSE -> {
                 int nameEnd = Frames.stringEnd(buf, start + 5, end);
                 int sqlEnd = Frames.stringEnd(buf, nameEnd + 1, end);
-                Prepared p = new Prepared(Frames.string(buf, nameEnd + 1, sqlEnd), paramTypes(buf, sqlEnd + 1),
-                        verdict);
+                Prepared p = new Prepared(sql, paramTypes(buf, sqlEnd + 1), verdict);
                 prepared.put(Frames.string(buf, start + 5, nameEnd), p);
                 expected.add(new ParseX(p));
             }

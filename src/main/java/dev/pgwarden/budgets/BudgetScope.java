@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.pgwarden.policy.Budget;
-import dev.pgwarden.policy.TableName;
+import dev.pgwarden.sql.TableName;
 
 /**
  * Which budgets each statement of a verdict counts against, for one policy version and one set of

@@ -4,7 +4,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.pgwarden.policy.StatementKind;
+import dev.pgwarden.sql.StatementKind;
 
 /**
  * What to EXPLAIN for a statement so that the plan shows what it does with data, and how to read

@@ -1,7 +1,7 @@
 package dev.pgwarden.gate;
 
 import dev.pgwarden.proxy.ResultLineage;
-import dev.pgwarden.policy.TableName;
+import dev.pgwarden.sql.TableName;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementAnalysis;
 import java.util.ArrayList;
@@ -19,20 +19,20 @@ import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.masking.MaskFunction;
-import dev.pgwarden.masking.MaskingPolicy;
+import dev.pgwarden.masking.MaskingRules;
 import dev.pgwarden.masking.ResultMasker;
 import dev.pgwarden.masking.StatementMasks;
-import dev.pgwarden.masking.lineage.BaseColumn;
-import dev.pgwarden.masking.lineage.BaseTable;
-import dev.pgwarden.masking.lineage.ExplainQuery;
-import dev.pgwarden.masking.lineage.Lineage;
-import dev.pgwarden.masking.lineage.OutputLineage;
-import dev.pgwarden.masking.lineage.MaskedColumns;
-import dev.pgwarden.masking.lineage.PlanLineage;
-import dev.pgwarden.masking.lineage.StatementShape;
-import dev.pgwarden.masking.lineage.ValueUse;
-import dev.pgwarden.masking.lineage.ValueUses;
-import dev.pgwarden.policy.StatementKind;
+import dev.pgwarden.lineage.BaseColumn;
+import dev.pgwarden.lineage.BaseTable;
+import dev.pgwarden.lineage.ExplainQuery;
+import dev.pgwarden.lineage.Lineage;
+import dev.pgwarden.lineage.OutputLineage;
+import dev.pgwarden.lineage.MaskedColumns;
+import dev.pgwarden.lineage.PlanLineage;
+import dev.pgwarden.lineage.StatementShape;
+import dev.pgwarden.lineage.ValueUse;
+import dev.pgwarden.lineage.ValueUses;
+import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate.Verdict;
@@ -75,7 +75,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private final Supplier<ResultMasker> masking;
     private final Map<String, Future<Planned>> cache = new HashMap<>();
     /** The masking policy the cache was made under: another policy may mask or allow otherwise. */
-    private MaskingPolicy cachedFor;
+    private MaskingRules cachedFor;
     private long cachedAtCatalog;
     /** Names a plan read that the catalog did not list, and the catalog version when a reload was asked for them. */
     private final Map<String, Long> reloadedFor = new HashMap<>();
@@ -94,7 +94,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private record Planned(StatementMasks masks, int lookups, PgError refusal) {
     }
 
-    private record NeedKey(MaskingPolicy policy, long catalogVersion, String fingerprint) {
+    private record NeedKey(MaskingRules policy, long catalogVersion, String fingerprint) {
     }
 
     private final Map<NeedKey, Need> needs = new HashMap<>();
@@ -118,7 +118,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         if (verdict.refusal() != null) {
             return Future.succeededFuture(verdict);
         }
-        MaskingPolicy policy = masking.get().policy();
+        MaskingRules policy = masking.get().policy();
         if (policy.rules().isEmpty()) {
             return Future.succeededFuture(verdict);
         }
@@ -187,7 +187,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
      * through a plan without returning its rows (for the predicate check). A relation the catalog
      * does not list yet calls for a catalog reload first.
      */
-    private Need need(String sql, MaskingPolicy policy) {
+    private Need need(String sql, MaskingRules policy) {
         // Keyed like the decision cache: WHERE aid = 1 and WHERE aid = 2 read the same relations.
         NeedKey key = new NeedKey(policy, catalog.version(), Fingerprint.of(sql));
         Need cached = needs.get(key);
@@ -204,9 +204,9 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return need;
     }
 
-    private Need computeNeed(String sql, MaskingPolicy policy) {
+    private Need computeNeed(String sql, MaskingRules policy) {
         ExplainTarget target = ExplainTarget.of(sql, kinds(sql));
-        if (target == null || !target.returnsItsRows() && policy.predicates() == MaskingPolicy.Predicates.ALLOW) {
+        if (target == null || !target.returnsItsRows() && policy.predicates() == MaskingRules.Predicates.ALLOW) {
             return Need.NO;
         }
         if (analyzer != null) {
@@ -239,7 +239,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return Need.NO;
     }
 
-    private static boolean hasMasked(CatalogCache.Relation r, MaskingPolicy policy) {
+    private static boolean hasMasked(CatalogCache.Relation r, MaskingRules policy) {
         for (String c : r.columns()) {
             if (policy.forColumn(r.schema(), r.name(), c).isPresent()
                     || policy.forColumn(r.rootSchema(), r.rootName(), c).isPresent()) {
@@ -250,7 +250,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     /** A rule names the column itself or, for a partition, the column of its partitioned table. */
-    private boolean masked(String schema, String table, String column, MaskingPolicy policy) {
+    private boolean masked(String schema, String table, String column, MaskingRules policy) {
         if (policy.forColumn(schema, table, column).isPresent()) {
             return true;
         }
@@ -259,7 +259,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 .orElse(false);
     }
 
-    private Future<Planned> lineage(String role, String sql, boolean extended, MaskingPolicy policy,
+    private Future<Planned> lineage(String role, String sql, boolean extended, MaskingRules policy,
             String policyVersion) {
         if (cachedFor != policy || cachedAtCatalog != catalog.version()) {
             cache.clear(); // another policy, or a catalog read again because it changed
@@ -311,7 +311,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return f;
     }
 
-    private Planned planned(PlanLineage.Analysis analysis, ExplainTarget target, MaskingPolicy policy,
+    private Planned planned(PlanLineage.Analysis analysis, ExplainTarget target, MaskingRules policy,
             String policyVersion) {
         ValueUses uses = analysis.uses();
         StatementMasks masks = target.returnsItsRows() ? toMasks(analysis.lineage(), policy) : null;
@@ -323,7 +323,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         if (refused == null) {
             return new Planned(masks, uses.equalityLookups(), null);
         }
-        String why = policy.predicates() == MaskingPolicy.Predicates.LOOKUP
+        String why = policy.predicates() == MaskingRules.Predicates.LOOKUP
                 ? "with masking.predicates: lookup only equality lookups against literals or parameters are allowed"
                 : "with masking.predicates: block a masked column may only be read into the result, masked";
         PgError error = PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
@@ -375,7 +375,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     /** Which base columns the policy masks, by the catalog (partitions by their root's rules). */
-    private MaskedColumns maskedColumns(MaskingPolicy policy) {
+    private MaskedColumns maskedColumns(MaskingRules policy) {
         return new MaskedColumns() {
             @Override
             public boolean masked(BaseColumn column) {
@@ -414,7 +414,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
      * COPY carries no column types or table lineage, so a table's COPY is masked by the catalog's
      * column order; null when the table is not known to the catalog (yet).
      */
-    private StatementMasks tableCopyMasks(String table, String columnList, MaskingPolicy policy) {
+    private StatementMasks tableCopyMasks(String table, String columnList, MaskingRules policy) {
         String[] parts = table.split("\\s*\\.\\s*");
         String name = unquote(parts[parts.length - 1]);
         String schema = parts.length > 1 ? unquote(parts[0]) : null;
@@ -446,7 +446,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 : identifier.toLowerCase(Locale.ROOT);
     }
 
-    private StatementMasks toMasks(Lineage lineage, MaskingPolicy policy) {
+    private StatementMasks toMasks(Lineage lineage, MaskingRules policy) {
         MaskFunction[] byColumn = new MaskFunction[lineage.size()];
         for (int i = 0; i < byColumn.length; i++) {
             if (sensitive(lineage.output(i), policy)) {
@@ -456,7 +456,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return StatementMasks.of(byColumn);
     }
 
-    private boolean sensitive(OutputLineage out, MaskingPolicy policy) {
+    private boolean sensitive(OutputLineage out, MaskingRules policy) {
         for (BaseColumn c : out.columns()) {
             if (masked(c.schema(), c.table(), c.column(), policy)) {
                 return true;
@@ -477,7 +477,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         return false;
     }
 
-    private boolean tableHasMasked(BaseTable t, MaskingPolicy policy) {
+    private boolean tableHasMasked(BaseTable t, MaskingRules policy) {
         return catalog.relation(t.schema(), t.table()).map(r -> hasMasked(r, policy)).orElse(false);
     }
 

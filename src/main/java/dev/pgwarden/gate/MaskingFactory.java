@@ -3,7 +3,7 @@ package dev.pgwarden.gate;
 import java.util.function.Supplier;
 
 import dev.pgwarden.masking.MaskPlanner;
-import dev.pgwarden.masking.MaskingPolicy;
+import dev.pgwarden.masking.MaskingRules;
 import dev.pgwarden.masking.ResultMasker;
 import dev.pgwarden.masking.ValueMasker;
 import dev.pgwarden.policy.MaskedColumn;
@@ -30,7 +30,7 @@ public final class MaskingFactory {
             public ResultMasker get() {
                 Policy p = store.current();
                 if (!p.version().equals(version)) {
-                    masker = new ResultMasker(toMaskingPolicy(p), catalog, values);
+                    masker = new ResultMasker(toMaskingRules(p), catalog, values);
                     version = p.version();
                 }
                 return masker;
@@ -38,8 +38,8 @@ public final class MaskingFactory {
         };
     }
 
-    static MaskingPolicy toMaskingPolicy(Policy p) {
-        MaskingPolicy.Builder b = MaskingPolicy.builder();
+    static MaskingRules toMaskingRules(Policy p) {
+        MaskingRules.Builder b = MaskingRules.builder();
         for (MaskedColumn c : p.masking().columns()) {
             b.column(c.column().toString(), c.with());
         }

@@ -3,7 +3,7 @@ package dev.pgwarden.gate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.pgwarden.masking.lineage.ExplainQuery;
+import dev.pgwarden.lineage.ExplainQuery;
 import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.RowEstimates.Estimate;
 import io.vertx.core.Context;

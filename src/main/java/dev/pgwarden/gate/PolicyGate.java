@@ -31,12 +31,11 @@ import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
-import dev.pgwarden.policy.StatementKind;
+import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.policy.StreamLimit;
-import dev.pgwarden.policy.StatementSplitter;
 import dev.pgwarden.policy.VolatilityCatalog;
 import dev.pgwarden.policy.VolatilitySource;
-import dev.pgwarden.policy.TableName;
+import dev.pgwarden.sql.TableName;
 import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.RowEstimates;
 import dev.pgwarden.proxy.SessionInfo;
@@ -117,11 +116,11 @@ public class PolicyGate implements StatementGate {
     }
 
     /** A cached verdict carries the statements of the text it was made for; give it this text's. */
-    private static Verdict forText(Verdict v, String sql) {
+    private Verdict forText(Verdict v, String sql) {
         if (v.refusal() != null) {
             return v;
         }
-        List<String> statements = v.statements().size() == 1 ? List.of(sql) : StatementSplitter.split(sql);
+        List<String> statements = v.statements().size() == 1 ? List.of(sql) : analyzer.split(sql);
         Verdict forThis = v.withStatements(statements);
         if (!v.limits().isEmpty()) {
             List<ResultLimit> limits = new ArrayList<>(v.limits().size());
@@ -275,7 +274,7 @@ public class PolicyGate implements StatementGate {
 
     private Verdict toVerdict(Decision d, String sql, String fingerprint) {
         if (d.action() == Action.ALLOW || d.action() == Action.REQUIRE_APPROVAL) {
-            List<String> statements = StatementSplitter.split(sql);
+            List<String> statements = analyzer.split(sql);
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
             // the approver sees what made the rule hold when the text does not show it (a volatile function)
             String why = d.cause() == null ? d.message() : d.message() + " (" + d.cause() + ")";

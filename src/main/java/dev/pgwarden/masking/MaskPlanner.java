@@ -25,7 +25,7 @@ public final class MaskPlanner {
     private MaskPlanner() {
     }
 
-    public static ColumnMask[] plan(List<Field> fields, ColumnResolver resolver, MaskingPolicy policy) {
+    public static ColumnMask[] plan(List<Field> fields, ColumnResolver resolver, MaskingRules policy) {
         boolean detect = !policy.detectors().isEmpty();
         ColumnMask[] plan = new ColumnMask[fields.size()];
         for (int i = 0; i < plan.length; i++) {

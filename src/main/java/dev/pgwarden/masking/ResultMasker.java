@@ -7,14 +7,14 @@ import java.util.List;
  * value masker and the detectors. Shared by all sessions; immutable per policy version.
  */
 public final class ResultMasker {
-    private final MaskingPolicy policy;
+    private final MaskingRules policy;
     private final MaskPlanner.ColumnResolver catalog;
     private final DataRowRewriter rows;
     private final ValueMasker values;
     private final ContentDetectors detectors;
     private final DiagnosticTextMasker diagnostics;
 
-    public ResultMasker(MaskingPolicy policy, MaskPlanner.ColumnResolver catalog, ValueMasker values) {
+    public ResultMasker(MaskingRules policy, MaskPlanner.ColumnResolver catalog, ValueMasker values) {
         this.policy = policy;
         this.catalog = catalog;
         this.values = values;
@@ -23,7 +23,7 @@ public final class ResultMasker {
         this.diagnostics = new DiagnosticTextMasker(detectors, !policy.rules().isEmpty());
     }
 
-    public MaskingPolicy policy() {
+    public MaskingRules policy() {
         return policy;
     }
 

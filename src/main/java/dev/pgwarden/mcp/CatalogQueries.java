@@ -7,7 +7,7 @@ import java.util.Locale;
 import dev.pgwarden.loopback.StatementOutcome;
 import dev.pgwarden.masking.MaskFunction;
 import dev.pgwarden.policy.DerivedValues;
-import dev.pgwarden.policy.MaskingPolicy;
+import dev.pgwarden.policy.MaskingSection;
 import io.quarkiverse.mcp.server.ToolResponse;
 
 /**
@@ -116,7 +116,7 @@ final class CatalogQueries {
     }
 
     /** Columns with their masking for this identity, or null when the role can read none of them. */
-    static ToolResponse columns(TableName name, StatementOutcome o, MaskingPolicy masking, ToolReplies replies) {
+    static ToolResponse columns(TableName name, StatementOutcome o, MaskingSection masking, ToolReplies replies) {
         if (o.rows().isEmpty()) {
             return null;
         }

@@ -11,10 +11,10 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.pgwarden.audit.AuditRecording;
+import dev.pgwarden.app.GatewayServer;
 import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.policy.Policy;
 import dev.pgwarden.policy.PolicyStore;
-import dev.pgwarden.proxy.GatewayServer;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;

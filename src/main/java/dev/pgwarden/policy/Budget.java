@@ -3,6 +3,8 @@ package dev.pgwarden.policy;
 import java.util.Collection;
 import java.util.List;
 
+import dev.pgwarden.sql.TableName;
+
 /**
  * One entry of {@code budgets:}: how much one identity (token subject) may receive from some tables
  * in any hour, across all its sessions and every gateway replica. Past it, the subject's next

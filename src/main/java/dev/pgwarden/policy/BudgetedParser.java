@@ -1,6 +1,7 @@
 package dev.pgwarden.policy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -17,6 +18,10 @@ import net.sf.jsqlparser.parser.CCJSqlParser;
 import net.sf.jsqlparser.parser.CCJSqlParserConstants;
 import net.sf.jsqlparser.parser.StringProvider;
 import net.sf.jsqlparser.statement.Statement;
+
+import dev.pgwarden.lineage.ParseTreeWalker;
+import dev.pgwarden.lineage.ParserLineage;
+import dev.pgwarden.sql.SqlToken;
 
 /**
  * Runs JSqlParser (and the lineage walk) on a small pool of daemon threads with a time budget per query.
@@ -41,7 +46,7 @@ final class BudgetedParser implements AutoCloseable {
     private final String threadPrefix;
 
     /** The outcome: a lineage, or why there is none ({@code cacheable} is false for a busy analyser). */
-    record Parsed(QueryLineage lineage, String failure, boolean cacheable) {
+    record Parsed(ParserLineage lineage, String failure, boolean cacheable) {
     }
 
     BudgetedParser(int threads, Duration budget, int queueCapacity) {
@@ -62,10 +67,11 @@ final class BudgetedParser implements AutoCloseable {
         this.pool.allowCoreThreadTimeOut(true);
     }
 
-    Parsed parse(String sql) {
+    /** @param tokens {@code sql} as {@link dev.pgwarden.sql.SqlLexer#lex} cut it */
+    Parsed parse(String sql, List<SqlToken> tokens) {
         String input;
         try {
-            input = ParserInput.render(sql);
+            input = ParserInput.render(sql, tokens);
         } catch (IllegalArgumentException e) {
             return new Parsed(null, e.getMessage(), true);
         }
@@ -74,7 +80,7 @@ final class BudgetedParser implements AutoCloseable {
         AtomicLong parserThread = new AtomicLong(-1);
         AtomicLong cpuAtStart = new AtomicLong();
         AtomicLong startedAt = new AtomicLong();
-        Future<QueryLineage> future;
+        Future<ParserLineage> future;
         long submitted = System.nanoTime();
         try {
             future = pool.submit(() -> {
@@ -82,7 +88,7 @@ final class BudgetedParser implements AutoCloseable {
                 cpuAtStart.set(THREADS.getCurrentThreadCpuTime());
                 startedAt.set(System.nanoTime());
                 started.set(true);
-                return LineageWalker.walk(statement(input, current));
+                return ParseTreeWalker.walk(statement(input, current));
             });
         } catch (RejectedExecutionException e) {
             return new Parsed(null, "the SQL analyser is overloaded", false);
@@ -121,7 +127,7 @@ final class BudgetedParser implements AutoCloseable {
     }
 
     /** The result, waiting at most the budget from the moment the parse started (TimeoutException after). */
-    private QueryLineage awaitWithinBudget(Future<QueryLineage> future, AtomicBoolean started, AtomicLong startedAt,
+    private ParserLineage awaitWithinBudget(Future<ParserLineage> future, AtomicBoolean started, AtomicLong startedAt,
             long submitted) throws InterruptedException, ExecutionException, TimeoutException, QueuedTooLong {
         while (true) {
             long now = System.nanoTime();

@@ -5,6 +5,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * What the keywords of one statement say about it before any SQL parser looks at it: its kind, the query it
  * wraps (EXPLAIN, COPY (q), DECLARE, PREPARE, CREATE TABLE AS), and the objects utility syntax names directly.

@@ -5,6 +5,10 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+
 /**
  * The verdict on a statement (or a whole simple-query string).
  *

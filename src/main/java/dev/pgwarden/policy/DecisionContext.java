@@ -1,5 +1,7 @@
 package dev.pgwarden.policy;
 
+import dev.pgwarden.lineage.PlannerFallback;
+
 /**
  * What the proxy lends the engine for one decision: row estimates, planner lineage, prepared statements, and the
  * catalog's word on which functions have side effects.

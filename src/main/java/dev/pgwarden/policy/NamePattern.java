@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.TableName;
+
 /**
  * A dotted name pattern from a policy ({@code public.customers}, {@code *.ssn}, {@code audit.*},
  * {@code *.dblink*}). {@code *} matches any run of characters within one part; matching ignores case. A pattern

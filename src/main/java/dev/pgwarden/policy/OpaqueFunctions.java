@@ -3,6 +3,8 @@ package dev.pgwarden.policy;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.pgwarden.sql.FunctionName;
+
 /**
  * Functions that run SQL (or read a table) named in a string argument: what they touch is invisible to the
  * parser and to EXPLAIN, so a statement calling them cannot be analysed and is refused. dblink can also

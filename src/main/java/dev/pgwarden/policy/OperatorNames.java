@@ -4,6 +4,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.sql.SqlToken;
+
 /**
  * The operator names a statement uses, cut the way PostgreSQL's scanner cuts them: a run of operator characters
  * is one name, except that a trailing {@code +} or {@code -} is split off unless the name also holds one of

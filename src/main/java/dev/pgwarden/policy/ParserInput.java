@@ -1,8 +1,12 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.punct;
 
 import java.util.List;
+
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.Tokens;
 
 /**
  * Re-renders a query for JSqlParser from PostgreSQL's own tokenisation, so that both read the same tokens:
@@ -18,9 +22,12 @@ final class ParserInput {
     private ParserInput() {
     }
 
-    /** The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently. */
-    static String render(String sql) {
-        List<SqlToken> t = SqlLexer.lex(sql);
+    /**
+     * The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently.
+     *
+     * @param t {@code sql} as {@link SqlLexer#lex} cut it
+     */
+    static String render(String sql, List<SqlToken> t) {
         StringBuilder b = new StringBuilder(sql.length() + 16);
         for (int k = 0; k < t.size(); k++) {
             SqlToken tok = t.get(k);

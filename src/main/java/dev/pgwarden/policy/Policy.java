@@ -15,16 +15,16 @@ import java.util.Optional;
  * @param source        where it was loaded from, for messages
  * @param budgets       per-identity budgets, in file order
  */
-public record Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> rules, Action defaultAction,
+public record Policy(List<RoleMapping> roles, MaskingSection masking, List<Rule> rules, Action defaultAction,
         String version, String source, List<Budget> budgets) {
 
     /** A policy with only a role mapping: no masking, no rules, everything allowed. */
     public Policy(List<RoleMapping> roles, String version) {
-        this(roles, MaskingPolicy.NONE, List.of(), Action.ALLOW, version, "<memory>");
+        this(roles, MaskingSection.NONE, List.of(), Action.ALLOW, version, "<memory>");
     }
 
     /** A policy without budgets. */
-    public Policy(List<RoleMapping> roles, MaskingPolicy masking, List<Rule> rules, Action defaultAction,
+    public Policy(List<RoleMapping> roles, MaskingSection masking, List<Rule> rules, Action defaultAction,
             String version, String source) {
         this(roles, masking, rules, defaultAction, version, source, List.of());
     }

@@ -12,6 +12,13 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
+import dev.pgwarden.lineage.PlannerFallback;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * Decides statements against one {@link Policy}. Order of checks for each statement:
  * <ol>
@@ -99,7 +106,7 @@ public final class PolicyEngine {
      */
     public Decision decideStatement(PolicyPrincipal principal, String statement, DecisionContext context) {
         context = context == null ? DecisionContext.NONE : context;
-        List<String> parts = StatementSplitter.split(statement);
+        List<String> parts = analyzer.split(statement);
         if (parts.size() > 1) {
             return refuse(analyzer.analyze(parts.get(0)), Decision.Basis.UNANALYSABLE,
                     "pgwarden could not analyse this statement: a prepared statement may hold only one "
@@ -299,7 +306,7 @@ public final class PolicyEngine {
 
     /** Masked columns the result computes from: listed for the masking stage, or refused (on_derived: block). */
     private Decision applyMasking(StatementAnalysis a, Decision d) {
-        MaskingPolicy masking = policy.masking();
+        MaskingSection masking = policy.masking();
         if (d.action() == Action.BLOCK || masking.columns().isEmpty() || a.derivedColumns().isEmpty()) {
             return d;
         }

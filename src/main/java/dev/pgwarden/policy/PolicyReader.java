@@ -2,6 +2,12 @@ package dev.pgwarden.policy;
 
 import dev.pgwarden.masking.Detector;
 import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.policy.YamlTree.Entry;
+import dev.pgwarden.policy.YamlTree.Node;
+import dev.pgwarden.policy.YamlTree.YamlList;
+import dev.pgwarden.policy.YamlTree.YamlMap;
+import dev.pgwarden.policy.YamlTree.YamlScalar;
+import dev.pgwarden.sql.StatementKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -15,11 +21,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonToken;
 
-import dev.pgwarden.policy.YamlTree.Entry;
-import dev.pgwarden.policy.YamlTree.Node;
-import dev.pgwarden.policy.YamlTree.YamlList;
-import dev.pgwarden.policy.YamlTree.YamlMap;
-import dev.pgwarden.policy.YamlTree.YamlScalar;
 
 /**
  * Turns a located YAML tree into a {@link Policy}, rejecting anything it does not understand. Every error reads
@@ -42,7 +43,7 @@ final class PolicyReader {
         }
         allowKeys(map, "", "roles", "masking", "rules", "budgets", "default");
         List<RoleMapping> roles = roles(map.entries().get("roles"));
-        MaskingPolicy masking = masking(map.entries().get("masking"));
+        MaskingSection masking = masking(map.entries().get("masking"));
         List<Rule> rules = rules(map.entries().get("rules"));
         List<Budget> budgets = budgets(map.entries().get("budgets"), rules);
         Action defaultAction = Action.ALLOW;
@@ -74,9 +75,9 @@ final class PolicyReader {
         return List.copyOf(roles);
     }
 
-    private MaskingPolicy masking(Entry entry) throws PolicyException {
+    private MaskingSection masking(Entry entry) throws PolicyException {
         if (entry == null) {
-            return MaskingPolicy.NONE;
+            return MaskingSection.NONE;
         }
         YamlMap m = map(entry.value(), "masking");
         allowKeys(m, "masking", "columns", "detectors", "on_derived", "predicates");
@@ -127,7 +128,7 @@ final class PolicyReader {
             predicates = named(pr.value(), "masking.predicates", MaskedPredicates::fromPolicyName,
                     MaskedPredicates.values(), MaskedPredicates::policyName);
         }
-        return new MaskingPolicy(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived, predicates);
+        return new MaskingSection(List.copyOf(columns), Collections.unmodifiableSet(detectors), onDerived, predicates);
     }
 
     private List<Rule> rules(Entry entry) throws PolicyException {

@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.Truth;
+
 /**
  * Explains, in plain text, what a policy does with some SQL for a given principal: the role the principal
  * gets, each statement's analysis, every rule considered and why it did or did not match, and the verdict.

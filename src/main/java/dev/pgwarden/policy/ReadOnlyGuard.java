@@ -1,13 +1,16 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.anyWord;
-import static dev.pgwarden.policy.Tokens.punct;
-import static dev.pgwarden.policy.Tokens.word;
+import static dev.pgwarden.sql.Tokens.anyWord;
+import static dev.pgwarden.sql.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.word;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
 
 /**
  * Finds statements that would make a read-only session writable again: {@code SET [SESSION|LOCAL]} or

@@ -3,6 +3,8 @@ package dev.pgwarden.policy;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.sql.StatementKind;
+
 /**
  * A rule's {@code match:} conditions; all the given ones must hold. An empty list or set means "any".
  *

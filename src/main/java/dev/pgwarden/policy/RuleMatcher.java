@@ -3,6 +3,12 @@ package dev.pgwarden.policy;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * Evaluates a rule's conditions, except the row estimate, against a principal and a statement. A condition
  * can be unknown (the planner fallback cannot say whether there is a WHERE); the engine then reads the rule

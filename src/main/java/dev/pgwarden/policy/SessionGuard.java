@@ -1,13 +1,18 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.anyWord;
-import static dev.pgwarden.policy.Tokens.punct;
-import static dev.pgwarden.policy.Tokens.word;
+import static dev.pgwarden.sql.Tokens.anyWord;
+import static dev.pgwarden.sql.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.word;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.Tokens;
 
 /**
  * Finds statements that would take the session out of the state the gateway put it in, whatever the policy

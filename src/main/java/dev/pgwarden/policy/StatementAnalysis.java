@@ -2,6 +2,14 @@ package dev.pgwarden.policy;
 
 import java.util.Set;
 
+import dev.pgwarden.lineage.StatementLineage;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * Everything pgwarden knows about one statement, independent of who runs it. Immutable and cached by
  * statement text.
@@ -21,7 +29,7 @@ import java.util.Set;
  * @param prepared       the prepared statement it defines, runs or drops; null if none
  * @param analyzable     false when pgwarden could not work out what it touches (it is then refused)
  * @param problem        why it cannot be analysed, or why a ROLE_CHANGE / GATEWAY_SETTING is refused
- * @param plannerQuery   when not analyzable: a query a {@link PlannerFallback} may explain instead; else null
+ * @param plannerQuery   when not analyzable: a query a {@link dev.pgwarden.lineage.PlannerFallback} may explain instead; else null
  * @param fromPlanner    the lineage came from the planner fallback
  * @param readWrite      what in it would make a read-only session writable (refused for read-only role
  *                       mappings), or null
@@ -32,7 +40,7 @@ public record StatementAnalysis(String sql, StatementKind kind, Set<StatementKin
         boolean analyzable, String problem, String plannerQuery, boolean fromPlanner, String readWrite) {
 
     /** This analysis completed with what the planner says {@code plannerQuery} reads. */
-    StatementAnalysis withPlannerLineage(PlannerLineage lineage) {
+    StatementAnalysis withPlannerLineage(StatementLineage lineage) {
         return new StatementAnalysis(sql, kind, Sets.union(kinds, lineage.kinds()), union(tables, lineage.tables()),
                 union(columns, lineage.columns()), derivedColumns, union(functions, lineage.functions()), operators,
                 whereMissing, limitMissing, rowLimit, plannableSql, prepared, true, null, null, true, readWrite);

@@ -7,13 +7,27 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.pgwarden.lineage.ParserLineage;
 import dev.pgwarden.policy.Classification.Use;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.Sets;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.StatementSplitter;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
 
 /**
  * Works out what statements touch: {@link StatementSplitter} splits, {@link UtilityClassifier} reads utility
  * syntax, JSqlParser (on a bounded daemon pool, with a time budget) reads the queries. Results are cached by
- * text in bounded LRU maps, so a repeated query costs one map lookup. Thread-safe; share one instance and close
- * it on shutdown.
+ * text in bounded LRU maps, so a repeated query costs one map lookup. Each text is lexed once here
+ * ({@link SqlLexer}) and its tokens handed to the splitter, the classifier, the guards and the parser's
+ * input. A part of a longer string (several statements, a trailing semicolon) is a text of its own and
+ * lexed once itself; so are the statements a statement wraps (EXPLAIN q, a DO body), where they are read.
+ * The one place that splits simple-query strings: the gate asks {@link #split}.
+ * Thread-safe; share one instance and close it on shutdown.
  */
 public final class StatementAnalyzer implements AutoCloseable {
     public static final int DEFAULT_THREADS = 2;
@@ -41,17 +55,24 @@ public final class StatementAnalyzer implements AutoCloseable {
         this.statements = new LruCache<>(cacheEntries);
     }
 
+    /** The statements of a simple-query string, in order (none for an empty or comment-only string). */
+    public List<String> split(String sql) {
+        return StatementSplitter.split(sql, SqlLexer.lex(sql));
+    }
+
     /** Every statement of a simple-query string, in order (none for an empty or comment-only string). */
     public List<StatementAnalysis> analyzeAll(String sql) {
         List<StatementAnalysis> cached = scripts.get(sql);
         if (cached != null) {
             return cached;
         }
-        List<String> parts = StatementSplitter.split(sql);
+        List<SqlToken> tokens = SqlLexer.lex(sql);
+        List<String> parts = StatementSplitter.split(sql, tokens);
         List<StatementAnalysis> result = new ArrayList<>(parts.size());
         boolean cacheable = true;
         for (String part : parts) {
-            Result r = analyzeUncached(part);
+            // a part is a text of its own, unless it is the whole string (no semicolon, nothing around it)
+            Result r = analyzeUncached(part, part.equals(sql) ? tokens : null);
             result.add(r.analysis());
             cacheable &= r.cacheable();
         }
@@ -68,29 +89,30 @@ public final class StatementAnalyzer implements AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        return analyzeUncached(statement).analysis();
+        return analyzeUncached(statement, null).analysis();
     }
 
     private record Result(StatementAnalysis analysis, boolean cacheable) {
     }
 
-    private Result analyzeUncached(String statement) {
+    /** @param lexed {@code statement}'s tokens when the caller has them, else null */
+    private Result analyzeUncached(String statement, List<SqlToken> lexed) {
         StatementAnalysis cached = statements.get(statement);
         if (cached != null) {
             return new Result(cached, true);
         }
+        List<SqlToken> tokens = lexed != null ? lexed : SqlLexer.lex(statement);
         if (statement.indexOf(';') >= 0) {
             // "SELECT 1;" is one statement; text that really holds several is refused by the classifier
-            List<String> parts = StatementSplitter.split(statement);
+            List<String> parts = StatementSplitter.split(statement, tokens);
             if (parts.size() == 1 && !parts.get(0).equals(statement)) {
-                return analyzeUncached(parts.get(0));
+                return analyzeUncached(parts.get(0), null);
             }
         }
         Facts facts = new Facts(statement);
-        List<SqlToken> tokens = SqlLexer.lex(statement);
         facts.operators.addAll(OperatorNames.of(tokens));
         facts.readWrite = ReadOnlyGuard.check(tokens);
-        collect(UtilityClassifier.classify(statement), facts, null);
+        collect(UtilityClassifier.classify(statement, tokens), facts, null, statement, tokens);
         StatementAnalysis analysis = facts.build();
         if (facts.cacheable && statement.length() <= MAX_CACHED_LENGTH) {
             statements.put(statement, analysis);
@@ -98,8 +120,12 @@ public final class StatementAnalyzer implements AutoCloseable {
         return new Result(analysis, facts.cacheable);
     }
 
-    /** Adds what a classification says; {@code use} is how the enclosing statement uses it (null: top level). */
-    private void collect(Classification c, Facts f, Use use) {
+    /**
+     * Adds what a classification says; {@code use} is how the enclosing statement uses it (null: top level).
+     * {@code text} and {@code tokens}: the classified text and its tokens, handed on to the parser when its
+     * query is that whole text.
+     */
+    private void collect(Classification c, Facts f, Use use, String text, List<SqlToken> tokens) {
         boolean runs = use == null || use == Use.RUNS || use == Use.PREPARES;
         if (f.kind == null) {
             f.kind = c.kind();
@@ -125,12 +151,13 @@ public final class StatementAnalyzer implements AutoCloseable {
         f.columns.addAll(c.columns());
         f.functions.addAll(c.functions());
         if (c.query() != null) {
-            BudgetedParser.Parsed parsed = parser.parse(c.query());
+            String query = c.query();
+            BudgetedParser.Parsed parsed = parser.parse(query, query.equals(text) ? tokens : SqlLexer.lex(query));
             f.cacheable &= parsed.cacheable();
             if (parsed.lineage() == null) {
                 f.fail("the SQL parser could not read it (" + parsed.failure() + ")", c.query());
             } else {
-                QueryLineage l = parsed.lineage();
+                ParserLineage l = parsed.lineage();
                 f.tables.addAll(l.tables());
                 f.columns.addAll(l.columns());
                 f.functions.addAll(l.functions());
@@ -149,7 +176,7 @@ public final class StatementAnalyzer implements AutoCloseable {
             }
         }
         if (c.wrapped() != null) {
-            collect(c.wrapped().inner(), f, combine(use, c.wrapped().use()));
+            collect(c.wrapped().inner(), f, combine(use, c.wrapped().use()), null, null);
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.pgwarden.policy;
 
-import static dev.pgwarden.policy.Tokens.anyWord;
-import static dev.pgwarden.policy.Tokens.punct;
-import static dev.pgwarden.policy.Tokens.word;
+import static dev.pgwarden.sql.Tokens.anyWord;
+import static dev.pgwarden.sql.Tokens.punct;
+import static dev.pgwarden.sql.Tokens.word;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -11,6 +11,15 @@ import java.util.Locale;
 import java.util.Set;
 
 import dev.pgwarden.policy.Classification.Use;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.StatementSplitter;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Tokens;
+import dev.pgwarden.sql.Truth;
 
 /**
  * Classifies one statement by its leading keywords (after comments, whitespace and opening parentheses), the
@@ -30,9 +39,17 @@ public final class UtilityClassifier {
     private UtilityClassifier() {
     }
 
-    /** Classifies a single statement (no top-level semicolons; see {@link StatementSplitter}). */
-    static Classification classify(String sql) {
-        List<SqlToken> t = SqlLexer.lex(sql);
+    /**
+     * Classifies a single statement (no top-level semicolons; see {@link StatementSplitter}).
+     *
+     * @param t {@code sql} as {@link SqlLexer#lex} cut it
+     */
+    /** A statement wrapped in another (EXPLAIN q, COPY (q) TO, PREPARE p AS q ...): a text of its own. */
+    private static Classification classifyText(String sql) {
+        return classify(sql, SqlLexer.lex(sql));
+    }
+
+    static Classification classify(String sql, List<SqlToken> t) {
         for (SqlToken tok : t) {
             if (!tok.terminated()) {
                 return Classification.refused(StatementKind.OTHER,
@@ -40,7 +57,7 @@ public final class UtilityClassifier {
             }
         }
         if (t.stream().anyMatch(tok -> tok.type() == SqlToken.Type.SEMICOLON)
-                && StatementSplitter.split(sql).size() > 1) {
+                && StatementSplitter.split(sql, t).size() > 1) {
             return Classification.refused(StatementKind.OTHER, "more than one statement");
         }
         int lead = 0;
@@ -239,7 +256,7 @@ public final class UtilityClassifier {
         if (j >= t.size()) {
             return Classification.refused(StatementKind.OTHER, "EXPLAIN without a statement");
         }
-        Classification inner = classify(sql.substring(t.get(j).start()));
+        Classification inner = classifyText(sql.substring(t.get(j).start()));
         if (analyze) {
             // EXPLAIN ANALYZE runs the statement: it is what it wraps
             return Classification.of(inner.kind()).wraps(inner, Use.RUNS).build();
@@ -260,7 +277,7 @@ public final class UtilityClassifier {
             if (close < 0 || !word(t, close + 1, "to")) {
                 return Classification.refused(StatementKind.OTHER, "COPY (query) must be followed by TO");
             }
-            Classification inner = classify(Tokens.text(sql, t, j + 1, close));
+            Classification inner = classifyText(Tokens.text(sql, t, j + 1, close));
             return Classification.of(StatementKind.COPY_OUT).wraps(inner, Use.RUNS).build();
         }
         Tokens.Name name = Tokens.name(t, j);
@@ -309,7 +326,7 @@ public final class UtilityClassifier {
         if (forWord < 0 || forWord + 1 >= t.size()) {
             return Classification.refused(StatementKind.OTHER, "DECLARE without CURSOR ... FOR query");
         }
-        Classification inner = classify(sql.substring(t.get(forWord + 1).start()));
+        Classification inner = classifyText(sql.substring(t.get(forWord + 1).start()));
         return Classification.of(inner.kind()).wraps(inner, Use.RUNS).build();
     }
 
@@ -330,7 +347,7 @@ public final class UtilityClassifier {
             return Classification.refused(StatementKind.OTHER, "PREPARE without AS statement");
         }
         String query = sql.substring(t.get(j + 1).start());
-        Classification inner = classify(query);
+        Classification inner = classifyText(query);
         return Classification.of(inner.kind()).wraps(inner, Use.PREPARES)
                 .prepared(new PreparedRef(PreparedRef.Use.DEFINE, name, query)).build();
     }
@@ -385,7 +402,7 @@ public final class UtilityClassifier {
             values.add(Tokens.text(sql, t, from, arg[1]));
         }
         if (!values.isEmpty()) {
-            b.wraps(classify("SELECT " + String.join(", ", values)), Use.ARGUMENTS);
+            b.wraps(classifyText("SELECT " + String.join(", ", values)), Use.ARGUMENTS);
         }
         return b;
     }
@@ -413,7 +430,7 @@ public final class UtilityClassifier {
             }
             Tokens.Name target = Tokens.name(t, n);
             int end = Math.min(Tokens.trailing(t, "with", "data"), Tokens.trailing(t, "with", "no", "data"));
-            Classification inner = classify(Tokens.text(sql, t, as + 1, end));
+            Classification inner = classifyText(Tokens.text(sql, t, as + 1, end));
             Classification.Builder b = Classification.of(StatementKind.CREATE_TABLE_AS).wraps(inner, Use.RUNS);
             if (target != null) {
                 b.table(target.table());
@@ -430,7 +447,7 @@ public final class UtilityClassifier {
                             Tokens.trailing(t, "with", "local", "check", "option")));
             // a view's query runs later under the view's name, so its tables count now
             return Classification.of(StatementKind.DDL)
-                    .wraps(classify(Tokens.text(sql, t, as + 1, end)), Use.DESCRIBES).build();
+                    .wraps(classifyText(Tokens.text(sql, t, as + 1, end)), Use.DESCRIBES).build();
         }
         if (anyWord(t, j, "index", "unique")) {
             int on = Tokens.findWord(t, j, "on");

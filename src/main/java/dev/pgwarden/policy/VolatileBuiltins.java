@@ -3,6 +3,8 @@ package dev.pgwarden.policy;
 import java.util.Map;
 import java.util.Set;
 
+import dev.pgwarden.sql.FunctionName;
+
 /**
  * Where PostgreSQL's volatility marking of its own functions is not the answer a read-only rule needs.
  *

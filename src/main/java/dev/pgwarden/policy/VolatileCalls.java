@@ -1,6 +1,9 @@
 package dev.pgwarden.policy;
 
 import dev.pgwarden.policy.VolatilityCatalog.Effect;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
 
 /**
  * Decides {@code volatile_functions} for one statement: does it call something that may change the database,

@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 /**
  * A snapshot of what PostgreSQL's catalog says about side effects, as far as {@code volatile_functions} needs it:
  * <ul>

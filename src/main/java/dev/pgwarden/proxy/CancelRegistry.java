@@ -3,15 +3,12 @@ package dev.pgwarden.proxy;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 
 /**
  * Maps the BackendKeyData pgwarden hands to clients to the upstream backend it stands for.
  * Keys come from SecureRandom (a guessable key lets anyone cancel anyone's query) and are never logged.
  */
-@ApplicationScoped
 public class CancelRegistry {
     /** Where a cancel for one session goes. */
     public record Target(UpstreamConnector connector, int upstreamProcessId, byte[] upstreamSecret) {

@@ -196,13 +196,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     }
 
     private boolean onQuery(Buffer buf, int start, int end) {
-        int nul = Frames.stringEnd(buf, start + 5, end);
-        StatementGate.Verdict verdict = verdict(Frames.string(buf, start + 5, nul), false);
+        String sql = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
+        StatementGate.Verdict verdict = verdict(sql, false);
         if (verdict == null) {
             return false;
         }
         replies.expectReady();
-        verdict = recorded(MessageTypes.QUERY, buf, start, end, verdict);
+        verdict = recorded(MessageTypes.QUERY, buf, start, end, sql, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.query(verdict.statements(), verdict.masks(), limits(verdict), verdict.meters());
@@ -228,7 +228,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return false;
         }
         String name = Frames.string(buf, start + 5, nameEnd);
-        verdict = recorded(MessageTypes.PARSE, buf, start, end, verdict);
+        verdict = recorded(MessageTypes.PARSE, buf, start, end, sql, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
                 results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0), verdict.meterOf(0));
@@ -251,12 +251,13 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * Hands the statement to the audit trail; one the trail cannot take is refused instead (fail
      * closed), with the trail's error.
      */
-    private StatementGate.Verdict recorded(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
+    private StatementGate.Verdict recorded(byte type, Buffer buf, int start, int end, String sql,
+            StatementGate.Verdict verdict) {
         PgError unrecorded = recorder.admit(type, verdict);
         if (unrecorded != null) {
             return StatementGate.Verdict.refuse(unrecorded);
         }
-        recorder.decided(type, buf, start, end, verdict);
+        recorder.decided(type, buf, start, end, sql, verdict);
         return verdict;
     }
 
@@ -299,7 +300,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         replies.expectReady();
         StatementGate.Verdict verdict = allowFunctionCall ? StatementGate.Verdict.allow("")
                 : StatementGate.Verdict.refuse(FUNCTION_CALL_REFUSED);
-        verdict = recorded(MessageTypes.FUNCTION_CALL, buf, start, end, verdict);
+        verdict = recorded(MessageTypes.FUNCTION_CALL, buf, start, end, null, verdict);
         if (verdict.refusal() == null) {
             upstream.pass(buf, start, end);
         } else {

@@ -16,7 +16,7 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
  * @param volatility this loop's snapshot of which functions have side effects
  * @param tokenExpiry whether sessions end when their token expires
  */
-record GatewayContext(
+public record GatewayContext(
         TokenAuthenticator authenticator,
         PolicyStore policy,
         StatementGate gate,

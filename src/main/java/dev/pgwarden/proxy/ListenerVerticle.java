@@ -12,15 +12,15 @@ import io.vertx.core.net.NetServerOptions;
  * One listener per event loop: Vert.x spreads accepted connections across the instances, and each
  * connection's upstream socket is opened from (and stays on) the same loop.
  */
-final class ListenerVerticle extends AbstractVerticle {
-    static final dev.pgwarden.wire.PgError SHUTTING_DOWN = dev.pgwarden.wire.PgError.fatal(
+public final class ListenerVerticle extends AbstractVerticle {
+    public static final dev.pgwarden.wire.PgError SHUTTING_DOWN = dev.pgwarden.wire.PgError.fatal(
             dev.pgwarden.wire.SqlState.ADMIN_SHUTDOWN, "pgwarden is shutting down");
     private final NetServerOptions options;
     private final ContextFactory contextFactory;
     private AutoCloseable lineage;
 
     /** Builds the per-loop context from this loop's upstream connector and catalog snapshots. */
-    interface ContextFactory {
+    public interface ContextFactory {
         GatewayContext create(UpstreamConnector connector, CatalogCache catalog, VolatilityCache volatility);
     }
     private final UpstreamConnectorFactory connectorFactory;
@@ -31,11 +31,11 @@ final class ListenerVerticle extends AbstractVerticle {
     private final java.time.Duration catalogCheckInterval;
     private CatalogWatch catalogWatch;
 
-    interface UpstreamConnectorFactory {
+    public interface UpstreamConnectorFactory {
         UpstreamConnector create(Vertx vertx);
     }
 
-    ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
+    public ListenerVerticle(NetServerOptions options, UpstreamConnectorFactory connectorFactory,
             ContextFactory contextFactory, java.time.Duration catalogCheckInterval) {
         this.options = options;
         this.catalogCheckInterval = catalogCheckInterval;
@@ -96,7 +96,7 @@ final class ListenerVerticle extends AbstractVerticle {
      * sessions are untouched. (The listening socket itself stays bound until undeploy: in Vert.x 4,
      * closing a NetServer also closes every connection it accepted.)
      */
-    void stopAccepting() {
+    public void stopAccepting() {
         accepting = false;
     }
 }

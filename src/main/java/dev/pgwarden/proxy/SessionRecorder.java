@@ -22,8 +22,12 @@ public interface SessionRecorder {
      */
     PgError admit(byte type, StatementGate.Verdict verdict);
 
-    /** A Query, Parse or FunctionCall and the gate's verdict on it (refusals too), before it goes upstream. */
-    void decided(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict);
+    /**
+     * A Query, Parse or FunctionCall and the gate's verdict on it (refusals too), before it goes upstream.
+     *
+     * @param sql the statement text the gate decided on, as read from the message once (null for FunctionCall)
+     */
+    void decided(byte type, Buffer buf, int start, int end, String sql, StatementGate.Verdict verdict);
 
     /** Bind, Describe, Execute, Close or Sync, as relayed upstream. */
     void fromClient(byte type, Buffer buf, int start, int end);
@@ -61,7 +65,7 @@ public interface SessionRecorder {
         }
 
         @Override
-        public void decided(byte type, Buffer buf, int start, int end, StatementGate.Verdict verdict) {
+        public void decided(byte type, Buffer buf, int start, int end, String sql, StatementGate.Verdict verdict) {
         }
 
         @Override

@@ -5,8 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import dev.pgwarden.wire.PgError;
 
 /**
@@ -14,7 +12,6 @@ import dev.pgwarden.wire.PgError;
  * {@code dev.pgwarden.ops.GatewayMetrics}) and graceful shutdown. Counting is one
  * {@link LongAdder#increment()}: no allocation, no lock.
  */
-@ApplicationScoped
 public class Sessions {
     private final Set<ClientSession> open = ConcurrentHashMap.newKeySet();
     private final LongAdder upstreamConnectErrors = new LongAdder();

@@ -9,7 +9,7 @@ import dev.pgwarden.wire.SqlState;
  * Whether a session ends when its access token expires ({@code pgwarden.identity.end-at-token-expiry}),
  * and how long a statement in flight at that moment may still run ({@code expiry-grace}).
  */
-record TokenExpiry(boolean enabled, Duration grace) {
+public record TokenExpiry(boolean enabled, Duration grace) {
     static final TokenExpiry NEVER = new TokenExpiry(false, Duration.ZERO);
 
     /** What the client is told; 57P01 like any other administrator-ended session, so pools reconnect. */

@@ -35,7 +35,7 @@ class MaskPlannerTest {
 
     @Test
     void rulesByLineageDetectionOnOtherTextColumns() {
-        MaskingPolicy policy = MaskingPolicy.builder()
+        MaskingRules policy = MaskingRules.builder()
                 .column("customers.ssn", MaskFunction.LAST4)
                 .column("*.card_number", MaskFunction.LAST4)
                 .detector(Detector.EMAIL)
@@ -54,11 +54,11 @@ class MaskPlannerTest {
 
     @Test
     void withoutDetectorsOnlyRulesApply() {
-        MaskingPolicy policy = MaskingPolicy.builder().column("ssn", MaskFunction.REDACT).build();
+        MaskingRules policy = MaskingRules.builder().column("ssn", MaskFunction.REDACT).build();
         ColumnMask[] plan = MaskPlanner.plan(FIELDS, RESOLVER, policy);
         assertArrayEquals(new ColumnMask[] { null, ColumnMask.apply(MaskFunction.REDACT, 1043, 0), null, null, null,
                 null, null, null }, plan);
         assertFalse(MaskPlanner.passesEverything(plan));
-        assertTrue(MaskPlanner.passesEverything(MaskPlanner.plan(FIELDS, RESOLVER, MaskingPolicy.none())));
+        assertTrue(MaskPlanner.passesEverything(MaskPlanner.plan(FIELDS, RESOLVER, MaskingRules.none())));
     }
 }

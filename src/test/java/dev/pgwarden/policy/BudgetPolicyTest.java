@@ -11,6 +11,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.sql.TableName;
+
 /** The {@code budgets:} section: what it reads, whom and which tables a budget covers, when it is spent. */
 class BudgetPolicyTest {
     static final String POLICY = """

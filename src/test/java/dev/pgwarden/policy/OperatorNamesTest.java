@@ -8,6 +8,8 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.pgwarden.sql.SqlLexer;
+
 /** Operator names as PostgreSQL's scanner cuts them (scan.l: trailing + and - of multi-character operators). */
 class OperatorNamesTest {
 

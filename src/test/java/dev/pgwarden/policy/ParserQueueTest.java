@@ -13,6 +13,8 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.sql.SqlLexer;
+
 /**
  * Many sessions sending statements at once queue for the parser's threads. The time budget is for
  * parsing: 500 sessions through the gateway had plain SELECTs refused with "parsing took longer than
@@ -30,13 +32,14 @@ class ParserQueueTest {
         ExecutorService sessions = Executors.newFixedThreadPool(parses);
         try (BudgetedParser parser = new BudgetedParser(1, Duration.ofMillis(1_500), parses)) {
             for (int i = 0; i < 20; i++) { // warm up: a cold parser is slow for reasons of its own
-                parser.parse("SELECT c.id, " + i + " FROM customers c WHERE " + where);
+                String warm = "SELECT c.id, " + i + " FROM customers c WHERE " + where;
+                parser.parse(warm, SqlLexer.lex(warm));
             }
             long burst = System.nanoTime();
             List<Future<BudgetedParser.Parsed>> results = new ArrayList<>();
             for (int i = 0; i < parses; i++) {
                 String sql = "SELECT c.id, " + i + " FROM customers c WHERE " + where;
-                results.add(sessions.submit(() -> parser.parse(sql)));
+                results.add(sessions.submit(() -> parser.parse(sql, SqlLexer.lex(sql))));
             }
             List<String> failures = new ArrayList<>();
             for (Future<BudgetedParser.Parsed> r : results) {

@@ -16,6 +16,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.lineage.PlannerFallback;
+import dev.pgwarden.lineage.PlannerLineage;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+
 class PolicyEngineTest {
     static final PolicyPrincipal ANALYST = new PolicyPrincipal("alice", Set.of("analysts"));
     static final PolicyPrincipal SUPPORT = new PolicyPrincipal("sam", Set.of("support"));
@@ -271,7 +278,7 @@ class PolicyEngineTest {
 
         // COPY's estimate is of the query it runs
         Rows copy = new Rows(1);
-        PolicyEngine copies = new PolicyEngine(new Policy(List.of(), MaskingPolicy.NONE, List.of(new Rule("big",
+        PolicyEngine copies = new PolicyEngine(new Policy(List.of(), MaskingSection.NONE, List.of(new Rule("big",
                 List.of(), new RuleMatch(Set.of(StatementKind.COPY_OUT), Set.of(StatementKind.COPY_OUT), List.of(),
                         List.of(), List.of(), false, false, false, 10), Action.BLOCK, null, 0, 1)),
                 Action.ALLOW, "v", "mem"), analyzer);

@@ -1,7 +1,8 @@
 package dev.pgwarden.policy;
 
-import dev.pgwarden.masking.MaskFunction;
 import dev.pgwarden.masking.Detector;
+import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.sql.StatementKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,7 @@ class PolicyLoaderTest {
         assertTrue(p.roleFor(Set.of("nobody")).isEmpty());
         assertTrue(p.version().matches("[0-9a-f]{16}"));
 
-        MaskingPolicy m = p.masking();
+        MaskingSection m = p.masking();
         assertEquals(2, m.columns().size());
         assertEquals(MaskFunction.REDACT, m.functionFor("public", "customers", "ssn").orElseThrow());
         assertEquals(MaskFunction.LAST4, m.functionFor("billing", "cards", "card_number").orElseThrow());

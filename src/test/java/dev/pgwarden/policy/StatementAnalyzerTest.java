@@ -13,6 +13,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
+
 class StatementAnalyzerTest {
     static final TableName CUSTOMERS = TableName.unqualified("customers");
     static final TableName ORDERS = TableName.unqualified("orders");

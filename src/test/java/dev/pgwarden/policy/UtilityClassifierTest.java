@@ -17,7 +17,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import static dev.pgwarden.policy.StatementKind.*;
+import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.StatementKind;
+import dev.pgwarden.sql.TableName;
+
+import static dev.pgwarden.sql.StatementKind.*;
 
 /** Everyday PostgreSQL statements, as psql, JDBC, pg_dump and people send them. */
 class UtilityClassifierTest {
@@ -268,37 +274,37 @@ class UtilityClassifierTest {
 
     @Test
     void wrappedQueriesAreUnwrapped() {
-        Classification copy = UtilityClassifier.classify("COPY (SELECT ssn FROM customers) TO STDOUT");
+        Classification copy = classify("COPY (SELECT ssn FROM customers) TO STDOUT");
         assertEquals(COPY_OUT, copy.kind());
         assertEquals("SELECT ssn FROM customers", copy.wrapped().inner().query());
 
-        Classification table = UtilityClassifier.classify("COPY public.customers (id, ssn) TO STDOUT");
+        Classification table = classify("COPY public.customers (id, ssn) TO STDOUT");
         assertEquals(List.of(new TableName("public", "customers")), table.tables());
         assertEquals("SELECT id, ssn FROM public.customers", table.plannableSql());
 
-        Classification declare = UtilityClassifier.classify("DECLARE c CURSOR WITH HOLD FOR SELECT 1");
+        Classification declare = classify("DECLARE c CURSOR WITH HOLD FOR SELECT 1");
         assertEquals("SELECT 1", declare.wrapped().inner().query());
 
-        Classification prepare = UtilityClassifier.classify("PREPARE p (int, text) AS DELETE FROM t WHERE id = $1");
+        Classification prepare = classify("PREPARE p (int, text) AS DELETE FROM t WHERE id = $1");
         assertEquals(new PreparedRef(PreparedRef.Use.DEFINE, "p", "DELETE FROM t WHERE id = $1"), prepare.prepared());
         assertNull(prepare.plannableSql());
 
-        Classification execute = UtilityClassifier.classify("EXECUTE \"P\"(1, 'x')");
+        Classification execute = classify("EXECUTE \"P\"(1, 'x')");
         assertEquals(new PreparedRef(PreparedRef.Use.EXECUTE, "P", null), execute.prepared());
         assertEquals("SELECT 1, 'x'", execute.wrapped().inner().query());
 
-        Classification call = UtilityClassifier.classify("CALL app.archive(days => 30, dry_run := true)");
+        Classification call = classify("CALL app.archive(days => 30, dry_run := true)");
         assertEquals(List.of(new FunctionName("app", "archive")), call.functions());
         assertEquals("SELECT 30, true", call.wrapped().inner().query());
 
-        Classification into = UtilityClassifier.classify("SELECT a, b INTO TEMP TABLE x FROM t WHERE a > 1");
+        Classification into = classify("SELECT a, b INTO TEMP TABLE x FROM t WHERE a > 1");
         assertEquals(SELECT_INTO, into.kind());
         assertEquals("SELECT a, b  FROM t WHERE a > 1", into.query());
 
-        Classification ctas = UtilityClassifier.classify("CREATE TABLE x AS SELECT * FROM t WITH NO DATA");
+        Classification ctas = classify("CREATE TABLE x AS SELECT * FROM t WITH NO DATA");
         assertEquals("SELECT * FROM t", ctas.wrapped().inner().query());
 
-        Classification explain = UtilityClassifier.classify("EXPLAIN (ANALYZE true, BUFFERS) SELECT 1");
+        Classification explain = classify("EXPLAIN (ANALYZE true, BUFFERS) SELECT 1");
         assertEquals(SELECT, explain.kind());
         assertEquals(Classification.Use.RUNS, explain.wrapped().use());
     }
@@ -310,5 +316,9 @@ class UtilityClassifierTest {
         assertEquals(SELECT, a.kind());
         assertEquals(Set.of(SELECT, DELETE, INSERT), a.kinds());
         assertEquals(Set.of(TableName.unqualified("orders"), TableName.unqualified("archive")), a.tables());
+    }
+
+    private static Classification classify(String sql) {
+        return UtilityClassifier.classify(sql, SqlLexer.lex(sql));
     }
 }

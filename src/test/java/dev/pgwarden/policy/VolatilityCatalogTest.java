@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.policy.VolatilityCatalog.Effect;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
 
 /** The snapshot's rules on catalog rows as the proxy hands them over (no database: the rows are written out). */
 class VolatilityCatalogTest {

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.app.GatewayServer;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.testing.RawPgClient;

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.pgwarden.masking.MaskingPolicy;
+import dev.pgwarden.masking.MaskingRules;
 import dev.pgwarden.masking.ResultMasker;
 import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.masking.ValueMasker;
@@ -37,7 +37,7 @@ class ResultTrackerMeterUnitTest {
         }
     }
 
-    static final ResultMasker NOTHING_MASKED = new ResultMasker(MaskingPolicy.none(), null,
+    static final ResultMasker NOTHING_MASKED = new ResultMasker(MaskingRules.none(), null,
             new ValueMasker(new byte[16]));
     static final StatementMasks TWO_LOOKUPS = StatementMasks.UNKNOWN.withEqualityLookups(2);
 

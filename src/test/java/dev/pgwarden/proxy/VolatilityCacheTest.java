@@ -14,9 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.config.GatewayConfig;
-import dev.pgwarden.policy.FunctionName;
-import dev.pgwarden.policy.TableName;
-import dev.pgwarden.policy.Truth;
+import dev.pgwarden.sql.FunctionName;
+import dev.pgwarden.sql.TableName;
+import dev.pgwarden.sql.Truth;
 import dev.pgwarden.policy.VolatilityCatalog;
 import dev.pgwarden.proxy.upstream.SideQueryClient;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
