@@ -128,7 +128,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private boolean substitutedRefusal(Buffer buf, int start, int end) {
         PgError error = PgError.parse(buf, start, end);
         fatalSeen |= error.isFatal();
-        if (CATALOG_ERRORS.contains(error.sqlState())) {
+        if (error.sqlState() != null && CATALOG_ERRORS.contains(error.sqlState())) {
             catalogSuspect.run(); // a decision made on an older catalog may be what sent it here
         }
         PgError ours = refusals.hasPending() ? refusals.substitute(error) : null;
