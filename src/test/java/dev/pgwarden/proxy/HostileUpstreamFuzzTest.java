@@ -7,10 +7,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import dev.pgwarden.testing.FuzzSeed;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.LogCapture;
 import dev.pgwarden.testing.PostgresFixture;
@@ -36,7 +36,7 @@ class HostileUpstreamFuzzTest {
 
     @Test
     void malformedServerMessagesEndTheSessionWithAnErrorNeverAnEscapedException() throws Exception {
-        long seed = Long.getLong("fuzz.seed", new Random().nextLong());
+        long seed = FuzzSeed.of(HostileUpstreamProfile.SUITE_SEED);
         long target = Long.getLong("fuzz.upstream-frames", 2_000);
         HostileUpstreamProfile.UPSTREAM.reseed(seed);
         System.out.println("HostileUpstreamFuzzTest: seed " + seed + " (replay with -Dfuzz.seed=" + seed + ")");
