@@ -159,6 +159,22 @@ public final class FakeSlackServer implements AutoCloseable {
         return requests(method);
     }
 
+    /** Waits for a request of {@code method} whose parameters mention {@code text} (another test's may come late). */
+    public Request awaitMentioning(String method, String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (Request r : requests(method)) {
+                if (r.toString().contains(text)) {
+                    return r;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + method + " request mentions " + text + ": " + requests(method));
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public void clear() {
         requests.clear();
         failures.clear();
