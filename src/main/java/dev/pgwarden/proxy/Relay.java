@@ -58,7 +58,7 @@ final class Relay {
         RefusalTracker refusals = new RefusalTracker();
         Runnable cancelUpstream = () -> gw.connector().cancel(up.processId(), up.secretKey());
         ResultTracker results = gw.masking() == null ? null
-                : new ResultTracker(gw.masking(), gw.catalog(), cancelUpstream);
+                : new ResultTracker(gw.masking(), gw.catalog(), () -> gw.connector().cancel(up.processId(), up.secretKey()));
         this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil, need -> gw.approvals().await(session, StatementGate.Verdict.needing(need),

@@ -111,7 +111,7 @@ final class ResultTracker {
     private static final SyncExpect SYNC = new SyncExpect();
     private static final Statement UNKNOWN = new Statement("", StatementMasks.UNKNOWN, null, null);
 
-    /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitCatalog()}. */
+    /** Returned by {@link #onServerMessage} when the message must wait for {@link #awaitHold()}. */
     static final Buffer HOLD = Buffer.buffer(0);
     /** Returned by {@link #onServerMessage} when the message must be withheld from the client. */
     static final Buffer DROP = Buffer.buffer(0);
@@ -130,7 +130,9 @@ final class ResultTracker {
     private CopyTextRewriter copy;
     /** The statement of the latest Parse: an error at Parse comes before anything else names it. */
     private Statement lastParsed;
-    private final Runnable cancelUpstream;
+    private final java.util.function.Supplier<Future<Void>> cancelUpstream;
+    /** The cancel sent for a statement stopped at its limit, until PostgreSQL has taken it. */
+    private Future<Void> cancelDelivered;
     private final Map<String, CursorGuard> cursors = new HashMap<>();
     /** The guard of the result streaming now (null: none), once {@link #guardResolved}. */
     private ResultGuard guard;
@@ -146,9 +148,9 @@ final class ResultTracker {
 
     /**
      * @param maskers        the masking in force now (follows policy reloads)
-     * @param cancelUpstream sends a CancelRequest for the session's upstream statement
+     * @param cancelUpstream sends a CancelRequest for the session's upstream statement; completes once delivered
      */
-    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog, Runnable cancelUpstream) {
+    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog, Supplier<Future<Void>> cancelUpstream) {
         this.maskers = maskers;
         this.catalog = catalog;
         this.cancelUpstream = cancelUpstream;
@@ -235,6 +237,14 @@ final class ResultTracker {
     Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
         if (dropUntilReady && type != MessageTypes.READY_FOR_QUERY) {
             return DROP;
+        }
+        if (type == MessageTypes.READY_FOR_QUERY && cancelDelivered != null) {
+            if (!cancelDelivered.isComplete()) {
+                // The statement may have ended before the cancel reached PostgreSQL: the client's next
+                // statement must not be sent until it has, or the cancel would stop that one instead.
+                return HOLD;
+            }
+            cancelDelivered = null;
         }
         switch (type) {
             case MessageTypes.DATA_ROW: {
@@ -330,7 +340,7 @@ final class ResultTracker {
                 return null;
             }
             case CANCEL -> {
-                cancelUpstream.run();
+                cancelDelivered = cancelUpstream.get();
                 return DROP;
             }
             case ASK -> {
@@ -530,6 +540,11 @@ final class ResultTracker {
      * held RowDescription is shown again; tables still unlisted are accepted as holding nothing the
      * catalog could name (detectors still apply).
      */
+    Future<Void> awaitHold() {
+        Future<Void> cancel = cancelDelivered;
+        return cancel != null && !cancel.isComplete() ? cancel : awaitCatalog();
+    }
+
     Future<Void> awaitCatalog() {
         Set<Integer> unknown = unknownTables;
         return catalog.reload().onSuccess(v -> catalog.acceptUnknown(unknown));

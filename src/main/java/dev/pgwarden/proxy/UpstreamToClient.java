@@ -77,7 +77,7 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                 return true;
             }
             if (replaced == ResultTracker.HOLD) {
-                hold(results.awaitCatalog());
+                hold(results.awaitHold());
                 return false;
             }
             if (replaced == ResultTracker.ASK) {

@@ -144,16 +144,47 @@ public final class UpstreamConnector {
     }
 
     /** Sends a CancelRequest for the given upstream backend over a new connection. */
-    public void cancel(int processId, byte[] secret) {
+    /**
+     * Sends a CancelRequest for that backend.
+     *
+     * @return completes once PostgreSQL closed the cancel connection, i.e. the signal was delivered
+     *         (or it could not be, or {@link #CANCEL_WAIT_MILLIS} passed): a statement sent after that
+     *         can no longer be the one cancelled
+     */
+    public Future<Void> cancel(int processId, byte[] secret) {
+        Promise<Void> delivered = Promise.promise();
+        Buffer cancel = FrontendMessages.cancelRequest(processId, secret);
         client.connect(cfg.port(), cfg.host()).onSuccess(socket -> {
-            Buffer cancel = FrontendMessages.cancelRequest(processId, secret);
             if (sslMode == SslMode.DISABLE) {
-                socket.end(cancel);
+                awaitServerClose(socket, cancel, delivered);
                 return;
             }
-            negotiateTls(socket).onSuccess(s -> s.end(cancel)).onFailure(e -> socket.close());
-        }).onFailure(e -> LOG.warnf("could not forward a cancel request upstream: %s", e.getMessage()));
+            negotiateTls(socket).onSuccess(s -> awaitServerClose(s, cancel, delivered)).onFailure(e -> {
+                socket.close();
+                delivered.tryComplete();
+            });
+        }).onFailure(e -> {
+            LOG.warnf("could not forward a cancel request upstream: %s", e.getMessage());
+            delivered.tryComplete();
+        });
+        return delivered.future();
     }
+
+    /** PostgreSQL closes a cancel connection once it has signalled the backend. */
+    private void awaitServerClose(NetSocket socket, Buffer cancel, Promise<Void> delivered) {
+        long timer = vertx.setTimer(CANCEL_WAIT_MILLIS, t -> {
+            socket.close();
+            delivered.tryComplete();
+        });
+        socket.closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            delivered.tryComplete();
+        });
+        socket.write(cancel);
+    }
+
+    /** How long a cancel's delivery is waited for at most. */
+    static final long CANCEL_WAIT_MILLIS = 2_000;
 
     public void close() {
         client.close();
