@@ -22,7 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-if [ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ]; then
+JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
+# Build when there is no jar, or when the sources changed since it was built (an old jar may not read
+# the current example policy).
+if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/deploy/policy.example.yaml" -newer "$JAR" -print -quit)" ]; then
   echo "building pgwarden..."
   (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 fi
