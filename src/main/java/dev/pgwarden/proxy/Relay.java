@@ -1,6 +1,8 @@
 package dev.pgwarden.proxy;
 
 import dev.pgwarden.wire.FrontendMessages;
+import java.util.function.Supplier;
+
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,9 +58,9 @@ final class Relay {
         this.onClosed = onClosed;
         this.context = Vertx.currentContext();
         RefusalTracker refusals = new RefusalTracker();
-        Runnable cancelUpstream = () -> gw.connector().cancel(up.processId(), up.secretKey());
-        ResultTracker results = gw.masking() == null ? null
-                : new ResultTracker(gw.masking(), gw.catalog(), () -> gw.connector().cancel(up.processId(), up.secretKey()));
+        Supplier<Future<Void>> cancel = () -> gw.connector().cancel(up.processId(), up.secretKey());
+        Runnable cancelUpstream = cancel::get;
+        ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog(), cancel);
         this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil, need -> gw.approvals().await(session, StatementGate.Verdict.needing(need),
