@@ -51,9 +51,9 @@ public class AuditRecording implements SessionRecorder.Factory {
             return;
         }
         if (audit.captureRows() < 0 || audit.captureBytes() < 0 || audit.queueSize() < 1 || audit.queueBytes() < 1
-                || audit.writers() < 1) {
+                || audit.writers() < 1 || audit.gatherWait().isNegative()) {
             throw new IllegalArgumentException(
-                    "pgwarden.audit capture caps must be >= 0, queue limits and writers >= 1");
+                    "pgwarden.audit capture caps and gather-wait must be >= 0, queue limits and writers >= 1");
         }
         String replicaId = ReplicaLease.replicaId(audit.replicaId(), config.listen().port());
         try {
@@ -72,7 +72,7 @@ public class AuditRecording implements SessionRecorder.Factory {
         AuditStore store = new AuditStore(dataSource, new RecordRenderer(ContentDetectors.all()),
                 () -> dataSource.flush(AgroalDataSource.FlushMode.INVALID));
         writer = new AuditWriter(store, audit.writers(), audit.queueSize(), audit.queueBytes(), audit.failClosed(),
-                audit.commitTimeout());
+                audit.commitTimeout(), audit.gatherWait());
         writer.start();
         LOG.infof("audit trail: replica '%s', %d writer lanes, fail-%s", replicaId, audit.writers(),
                 audit.failClosed() ? "closed" : "open");

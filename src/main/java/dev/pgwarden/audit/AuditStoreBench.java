@@ -38,7 +38,7 @@ import io.vertx.core.buffer.Buffer;
  * <pre>
  * java -cp "target/quarkus-app/app/*:target/quarkus-app/lib/main/*:target/quarkus-app/lib/boot/*" \
  *     dev.pgwarden.audit.AuditStoreBench [--url JDBC_URL] [--user USER] [--password-file FILE] [--seconds 10] \
- *     [--writers 4] [--sessions 64] [--waiting 8]
+ *     [--writers 1] [--sessions 64] [--waiting 8]
  * </pre>
  *
  * Defaults come from the gateway's datasource environment ({@code QUARKUS_DATASOURCE_JDBC_URL},
@@ -60,7 +60,7 @@ public final class AuditStoreBench {
         String user = env.get("QUARKUS_DATASOURCE_USERNAME");
         String password = env.get("QUARKUS_DATASOURCE_PASSWORD");
         int seconds = 10;
-        int writers = 4;
+        int writers = 1; // the gateway's default
         int sessions = 64;
         int waiting = 8;
         for (int i = 0; i < args.length; i++) {

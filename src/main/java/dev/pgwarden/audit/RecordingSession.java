@@ -105,6 +105,8 @@ final class RecordingSession implements SessionRecorder {
     private final AuditWriter writer;
     /** Every record of this session goes through one lane, so they are committed in order. */
     private final AuditWriter.Lane lane;
+    /** A statement was sent and its record is not queued yet: the lane may wait a moment for it. */
+    private boolean awaited;
     private final Supplier<String> policyVersion;
     private final int captureRows;
     private final int captureBytes;
@@ -166,6 +168,7 @@ final class RecordingSession implements SessionRecorder {
         switch (type) {
             case MessageTypes.QUERY -> {
                 expected.add(new QueryX(sql, verdict.refusal() == null ? verdict.statements() : List.of(sql), verdict));
+                awaiting();
             }
             case MessageTypes.PARSE -> {
                 int nameEnd = Frames.stringEnd(buf, start + 5, end);
@@ -216,6 +219,7 @@ final class RecordingSession implements SessionRecorder {
                 StatementGate.Verdict verdict = executeVerdict != null ? executeVerdict : p.verdict();
                 executeVerdict = null;
                 expected.add(new ExecuteX(newRecord(p.sql(), portal.parameters(), verdict), portal));
+                awaiting();
             }
             case MessageTypes.CLOSE -> {
                 String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));
@@ -474,6 +478,7 @@ final class RecordingSession implements SessionRecorder {
     }
 
     private void onReady() {
+        notAwaiting(); // whatever ran has its record queued by now (or had none)
         while (!expected.isEmpty()) {
             Object e = expected.poll();
             if (e instanceof QueryX q) {
@@ -500,9 +505,24 @@ final class RecordingSession implements SessionRecorder {
         }
         r.seq = ++seq; // numbered as they end, so statements that never ran leave no gap
         r.finishedAt = Micros.now();
+        notAwaiting(); // first, so the lane does not wait for the record it is about to take
         writer.submit(lane, r);
         if (r.durable != null) {
             lastDurable = r.durable.future();
+        }
+    }
+
+    private void awaiting() {
+        if (!awaited) {
+            awaited = true;
+            lane.awaitRecord();
+        }
+    }
+
+    private void notAwaiting() {
+        if (awaited) {
+            awaited = false;
+            lane.recordArrived();
         }
     }
 
@@ -539,6 +559,7 @@ final class RecordingSession implements SessionRecorder {
             }
         }
         expected.clear();
+        notAwaiting();
         writer.submit(lane, new SessionRecord.Ended(session, Micros.now(), reason, seq, rowsSent, bytesSent,
                 applicationName));
     }

@@ -140,11 +140,21 @@ public interface GatewayConfig {
         Duration commitTimeout();
 
         /**
-         * Writer lanes: threads, each committing its own batches on its own store connection, so one
-         * commit's wait does not hold up the others. A session's records all go through one lane.
+         * Writer lanes: threads, each committing its own batches on its own store connection. A session's
+         * records all go through one lane. One lane batches best (every waiting session's record in one
+         * commit); more help only a store whose commits wait on I/O while its CPU is idle.
          */
-        @WithDefault("4")
+        @WithDefault("1")
         int writers();
+
+        /**
+         * How long a lane holding records waits for the records of statements its sessions are still
+         * running, so they share one commit (PostgreSQL's commit_delay, for the trail); it stops waiting as
+         * soon as none is out. 0 commits at once.
+         */
+        @WithName("gather-wait")
+        @WithDefault("PT0.0003S")
+        Duration gatherWait();
 
         /**
          * At shutdown, once the sessions have ended, how long queued records may take to reach the

@@ -43,8 +43,12 @@ class AuditWriterLanesTest {
     AgroalDataSource dataSource;
 
     private AuditWriter writer(int lanes) {
+        return writer(lanes, Duration.ZERO);
+    }
+
+    private AuditWriter writer(int lanes, Duration gather) {
         AuditWriter w = new AuditWriter(new AuditStore(dataSource, new RecordRenderer(ContentDetectors.all()), () -> {
-        }), lanes, 10_000, 1L << 30, true, Duration.ofMinutes(1));
+        }), lanes, 10_000, 1L << 30, true, Duration.ofMinutes(1), gather);
         w.start();
         return w;
     }
@@ -164,6 +168,44 @@ class AuditWriterLanesTest {
         }
         assertTrue(chainEntry(cut.session.id) != null, "the closed session is in the global chain");
         assertVerifies();
+    }
+
+    @Test
+    void aLaneWaitsForTheRecordOfAStatementStillRunningAndCommitsBothAtOnce() throws Exception {
+        AuditWriter writer = writer(1, Duration.ofSeconds(30)); // long, so only the siblings decide
+        try {
+            Recorded waiting = new Recorded(writer, "lanes-test");
+            Recorded running = new Recorded(writer, "lanes-test");
+            await(waiting.statement("SELECT 'alone: nobody else is running, no wait'"));
+
+            running.lane.awaitRecord(); // the other session sent a statement; its record will follow
+            Promise<Void> first = waiting.statement("SELECT 'waits for its sibling'");
+            Thread.sleep(300);
+            assertFalse(first.future().isComplete(), "the lane holds the commit for the running statement's record");
+            running.lane.recordArrived();
+            Promise<Void> second = running.statement("SELECT 'the sibling'");
+            await(first);
+            await(second);
+            assertEquals(xmin(waiting.session.id, 2), xmin(running.session.id, 1), "both records in one commit");
+            waiting.end();
+            running.end();
+            awaitChainEntry(running.session.id);
+        } finally {
+            writer.stop(Duration.ofSeconds(30));
+        }
+        assertVerifies();
+    }
+
+    private String xmin(String sessionId, int seq) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT xmin::text FROM pgwarden.audit_statement WHERE session_id = ? AND seq = ?")) {
+            ps.setString(1, sessionId);
+            ps.setInt(2, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next(), "statement " + seq + " of " + sessionId + " is stored");
+                return rs.getString(1);
+            }
+        }
     }
 
     @Test
