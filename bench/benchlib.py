@@ -142,6 +142,32 @@ def proc_cpu_seconds(pid):
         return None
 
 
+def tree_cpu_seconds(pid):
+    """CPU seconds of a process and its children (a PostgreSQL postmaster and its backends), or None."""
+    if not pid:
+        return None
+    total, found = 0.0, False
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if p == str(pid) or fields[1] == str(pid):  # fields[1]: the parent pid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found = True
+    return total if found else None
+
+
+def machine_busy():
+    """(busy, total) jiffies of all CPUs from /proc/stat: busy = everything but idle and iowait."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
 def latency_percentiles(prefix):
     """p50 and p99 in ms from pgbench -l files '<prefix>.<pid>[.<thread>]' (removed after reading)."""
     times = []
@@ -179,11 +205,15 @@ def cmd_pgbench(args):
     measure_cpu = bool(args.pid) and args.kind == "measure"
     cpu_before = proc_cpu_seconds(args.pid) if measure_cpu else None
     cpu_after = None
+    store_before = tree_cpu_seconds(args.store_pid) if args.kind == "measure" else None
+    store_after = None
+    busy_before = machine_busy()
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               timeout=args.timeout or None)
         out, rc = proc.stdout, proc.returncode
         cpu_after = proc_cpu_seconds(args.pid) if measure_cpu else None
+        store_after = tree_cpu_seconds(args.store_pid) if store_before is not None else None
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -227,6 +257,15 @@ def cmd_pgbench(args):
             us = (cpu_after - cpu_before) / processed * 1e6
             append_tsv(args.out, ["cpu", args.target, args.mode, args.round, f"{us:.2f}", args.clients])
             cpu_txt = f" proxy cpu/tx={us:.1f} µs"
+        if store_before is not None and store_after is not None and processed > 0:
+            us = (store_after - store_before) / processed * 1e6
+            append_tsv(args.out, ["storecpu", args.target, args.mode, args.round, f"{us:.2f}", args.clients])
+            cpu_txt += f" store cpu/tx={us:.1f} µs"
+        busy_after = machine_busy()
+        if busy_after[1] > busy_before[1]:
+            busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]) * 100
+            append_tsv(args.out, ["busy", args.target, args.mode, args.round, f"{busy:.1f}", args.clients])
+            cpu_txt += f" machine busy={busy:.0f}%"
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}{cpu_txt}  "
               f"latency avg={lat:.3f} ms{pcts}  (tx={found['processed']})")
     else:
@@ -426,6 +465,11 @@ def fmt_ratio(a, b):
     return f"{a / b:.2f}×"
 
 
+def records_audit_target(t):
+    """Does this bench target record an audit trail (its store CPU is its own)?"""
+    return t in ("pgwarden-audit", "pgwarden-example")
+
+
 def cmd_report(args):
     meta = json.load(open(args.meta)) if args.meta and os.path.exists(args.meta) else {}
     rows = read_tsv(args.results)
@@ -436,6 +480,8 @@ def cmd_report(args):
     pg = {}  # (target, mode, clients) -> list of (tps, lat, p50, p99)
     audit = {}  # (target, mode, clients) -> list of (written, dropped, seconds)
     cpu = {}  # (target, mode, clients) -> list of proxy CPU µs per transaction, one per round
+    store_cpu = {}  # (target, mode, clients) -> list of audit store CPU µs per transaction (gateways that record)
+    busy = {}  # (target, mode, clients) -> list of machine busy % during the run
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
     fails = []  # (target, what, kind, reason)
@@ -450,6 +496,9 @@ def cmd_report(args):
         elif r[0] == "cpu":
             c = r[5] if len(r) > 5 and r[5] else (clients[0] if clients else "?")
             cpu.setdefault((r[1], r[2], c), []).append(float(r[4]))
+        elif r[0] in ("storecpu", "busy"):
+            c = r[5] if len(r) > 5 and r[5] else (clients[0] if clients else "?")
+            (store_cpu if r[0] == "storecpu" else busy).setdefault((r[1], r[2], c), []).append(float(r[4]))
         elif r[0] == "audit":
             audit.setdefault((r[1], r[2], r[4]), []).append((int(r[5]), int(r[6]), float(r[7])))
         elif r[0] == "large":
@@ -581,6 +630,32 @@ def cmd_report(args):
             L.append("|---|" + "---:|" * (len(modes) * len(clients)))
             L.extend(cpu_rows)
             L.append("")
+    where = []
+    for c in clients:
+        for t in targets:
+            for m in modes:
+                b = busy.get((t, m, c))
+                if not b or not runs(t, m, c):
+                    continue
+                p = cpu_us(t, m, c)
+                st = store_cpu.get((t, m, c))
+                stv = statistics.median(st) if st else None
+                tx_us = 1e6 / tps(t, m, c)
+                where.append(f"| {t} | {c} | {m} | {statistics.median(b):.0f}% | {tx_us:.1f} | "
+                             f"{f'{p:.1f}' if p is not None else '—'} | "
+                             f"{f'{stv:.1f}' if stv is not None and records_audit_target(t) else '—'} |")
+    if where:
+        L.append("### Where the CPU goes")
+        L.append("")
+        L.append("Machine busy: share of all cores not idle during the run (`/proc/stat`); near 100% the machine, not "
+                 "the gateway's waits, bounds TPS. Wall µs/tx: 1/TPS (all clients together). Proxy and store µs/tx: "
+                 "CPU time of the proxy process and of the audit store's PostgreSQL (postmaster and backends) "
+                 "per transaction; the store runs on this machine in the benchmark, beside a deployment's own.")
+        L.append("")
+        L.append("| target | clients | mode | machine busy | wall µs/tx | proxy CPU µs/tx | store CPU µs/tx |")
+        L.append("|---|---:|---|---:|---:|---:|---:|")
+        L.extend(where)
+        L.append("")
     if meta.get("budget_rows"):
         L.append(f"pgwarden-budget runs pgwarden-masked's policy plus a budget on `public.pgbench_accounts` for group "
                  f"`bench` (limits out of reach): every statement is checked against it and metered, and its usage is "
@@ -891,6 +966,8 @@ def main():
     p.add_argument("--clients", default="")
     p.add_argument("--latency-log-prefix", default="", help="pgbench -l --log-prefix of the run (for p50/p99)")
     p.add_argument("--pid", default="", help="the proxy's pid: record its CPU time per transaction ('' = none)")
+    p.add_argument("--store-pid", default="",
+                   help="the audit store's postmaster pid: record its CPU time (backends included) per transaction")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
 

@@ -47,6 +47,8 @@ BENCH_RULE_ROWS="${BENCH_RULE_ROWS:-10000}"    # estimated_rows_over of the rule
 BENCH_LATENCY_SAMPLING="${BENCH_LATENCY_SAMPLING:-0.1}"  # pgbench -l --sampling-rate of measured runs (p50/p99)
 BENCH_INGEST_SECONDS="${BENCH_INGEST_SECONDS:-10}"  # audit store ingest at saturation (AuditStoreBench); 0 = skip
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
+BENCH_PROFILE="${BENCH_PROFILE:-}"            # gateways to CPU-profile (comma list, e.g. pgwarden-example): an
+                                              # async-profiler flame graph of the pgbench phase in BENCH_RESULTS_DIR
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -563,6 +565,41 @@ EOF
   esac
 }
 
+# async-profiler (tools.profiler:async-profiler from Maven Central) for BENCH_PROFILE: the agent's path
+profiler_agent() {
+  local jar="$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar"
+  if [[ ! -f "$jar" ]]; then
+    "$REPO_ROOT/mvnw" -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null \
+      || die "BENCH_PROFILE: could not fetch tools.profiler:async-profiler:4.1 from Maven Central"
+  fi
+  mkdir -p "$WORK/async-profiler"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("linux-x64/libasyncProfiler.so", sys.argv[2])' \
+    "$jar" "$WORK/async-profiler" || die "BENCH_PROFILE: could not unpack $jar"
+  echo "$WORK/async-profiler/linux-x64/libasyncProfiler.so"
+}
+profiled() { [[ ",$BENCH_PROFILE," == *",$1,"* ]]; }
+PROFILER_AGENT=""
+JCMD="${JAVA_HOME:+$JAVA_HOME/bin/}jcmd"
+if [[ -n "$BENCH_PROFILE" ]]; then
+  PROFILER_AGENT="$(profiler_agent)"
+  [[ -f "$PROFILER_AGENT" ]] || die "BENCH_PROFILE: no async-profiler agent"
+fi
+
+# Starts profiling a gateway now (the agent was loaded idle at start-up, so start-up and JIT stay out).
+# jcmd reads name=value pairs: the agent's options go in quotes of their own.
+profile_start() { # gateway
+  profiled "$1" || return 0
+  "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" '"start,event=cpu,interval=1ms"' >/dev/null 2>&1 \
+    || log "BENCH_PROFILE: could not start the profiler in $1"
+}
+profile_stop() { # gateway
+  profiled "$1" || return 0
+  mkdir -p "$BENCH_RESULTS_DIR"
+  local out="$BENCH_RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-$1-cpu.html"
+  "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"stop,file=$out\"" >/dev/null 2>&1 \
+    && log "flame graph of $1 (pgbench phase, CPU): $out" || log "BENCH_PROFILE: could not stop the profiler in $1"
+}
+
 start_gateway() { # one of GATEWAYS
   local gw="$1" port issuer http pid recording=false
   if records_audit "$gw"; then recording=true; fi
@@ -571,6 +608,7 @@ start_gateway() { # one of GATEWAYS
   write_policy "$gw" "$WORK/$gw/policy.yaml"
   local -a jopts
   read -ra jopts <<<"$JAVA_OPTS"
+  if profiled "$gw"; then jopts+=("-agentpath:$PROFILER_AGENT"); fi  # loaded idle; see profile_start
   log "starting $gw: $JAVA ${JAVA_OPTS} -jar $RUN_JAR (policy $WORK/$gw/policy.yaml, audit $recording)"
   (
     cd "$WORK/$gw"
@@ -672,19 +710,22 @@ audit_counters() { # gateway -> "written dropped"
 }
 
 run_pgbench() { # target mode round kind seconds clients; returns 1 (after recording it) when the run failed
-  local t="$1" m="$2" r="$3" kind="$4" secs="$5" c="$6" pw before="" after started latency=()
+  local t="$1" m="$2" r="$3" kind="$4" secs="$5" c="$6" pw before="" after started latency=() store_pid=""
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
   if [[ "$kind" == measure ]]; then
     # per-statement latency: pgbench's transaction log (pgbench -S runs one statement per transaction)
     mkdir -p "$WORK/latency"
     latency=(-l --log-prefix="$WORK/latency/$t-$m-$c-$r" --sampling-rate="$BENCH_LATENCY_SAMPLING")
-    if records_audit "$t"; then before="$(audit_counters "$t")"; fi
+    if records_audit "$t"; then
+      before="$(audit_counters "$t")"
+      store_pid="$(head -1 "$STORE_DATA/postmaster.pid" 2>/dev/null || true)"  # its CPU per transaction too
+    fi
   fi
   started=$SECONDS
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
     --clients "$c" --latency-log-prefix "${latency:+$WORK/latency/$t-$m-$c-$r}" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" -- \
+    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" -- \
     pgbench -n -S -M "$m" -c "$c" -j "$BENCH_JOBS" -T "$secs" "${latency[@]}" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     if [[ -n "$before" ]]; then
@@ -719,6 +760,7 @@ if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_US
 # ------------------------------------------------------------------------------------------------
 # pgbench -S, targets interleaved (order rotated each round)
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
+for g in "${GATEWAYS[@]}"; do if has_target "$g"; then profile_start "$g"; fi; done
 n=${#TARGETS[@]}
 for c in "${CLIENTS[@]}"; do
   for ((round = 1; round <= BENCH_ROUNDS; round++)); do
@@ -735,6 +777,7 @@ for c in "${CLIENTS[@]}"; do
     done
   done
 done
+for g in "${GATEWAYS[@]}"; do if has_target "$g"; then profile_stop "$g"; fi; done
 
 # ------------------------------------------------------------------------------------------------
 # the audit store at saturation: the gateway's own writer fed as fast as the store commits
