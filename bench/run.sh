@@ -29,7 +29,7 @@ BENCH_SCALE="${BENCH_SCALE:-10}"              # pgbench -i -s
 BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
-BENCH_MODES="${BENCH_MODES:-simple,prepared}"
+BENCH_MODES="${BENCH_MODES:-simple,prepared,literals}"  # literals: a new statement text every time (below)
 ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-rule,pgwarden-audit,pgwarden-example,pgwarden-masked"
 KNOWN_TARGETS="$ALL_TARGETS,pgwarden-budget"   # pgwarden-budget runs only when BENCH_TARGETS names it
 BENCH_TARGETS="${BENCH_TARGETS:-$ALL_TARGETS}"
@@ -84,7 +84,7 @@ done
 [[ "$BENCH_AUDIT_FAIL_CLOSED" == true || "$BENCH_AUDIT_FAIL_CLOSED" == false ]] \
   || die "BENCH_AUDIT_FAIL_CLOSED must be true or false"
 for m in "${MODES[@]}"; do
-  case "$m" in simple|extended|prepared) ;; *) die "unknown pgbench mode '$m'";; esac
+  case "$m" in simple|extended|prepared|literals) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
 # the gateways, each its own JVM with its own ports, dev issuer and store database
@@ -713,6 +713,12 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
   local t="$1" m="$2" r="$3" kind="$4" secs="$5" c="$6" pw before="" after started latency=() store_pid=""
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
+  local -a statement=(-S -M "$m")
+  if [[ "$m" == literals ]]; then
+    # pgbench -S's query with a string literal that changes every time, as psycopg2 and psql send
+    # parameters inline: no two texts share a cached analysis or decision (numbers alone would)
+    statement=(-M simple -f "$WORK/literals.sql")
+  fi
   if [[ "$kind" == measure ]]; then
     # per-statement latency: pgbench's transaction log (pgbench -S runs one statement per transaction)
     mkdir -p "$WORK/latency"
@@ -726,7 +732,7 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
     --clients "$c" --latency-log-prefix "${latency:+$WORK/latency/$t-$m-$c-$r}" \
     --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" -- \
-    pgbench -n -S -M "$m" -c "$c" -j "$BENCH_JOBS" -T "$secs" "${latency[@]}" \
+    pgbench -n "${statement[@]}" -c "$c" -j "$BENCH_JOBS" -T "$secs" "${latency[@]}" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     if [[ -n "$before" ]]; then
       after="$(audit_counters "$t")"
@@ -759,6 +765,10 @@ if has_target direct; then wait_ready direct "$PG_PORT" "$BENCH_USER" "$BENCH_US
 
 # ------------------------------------------------------------------------------------------------
 # pgbench -S, targets interleaved (order rotated each round)
+cat >"$WORK/literals.sql" <<EOF
+\\set aid random(1, 100000 * $BENCH_SCALE)
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid AND filler <> 'not :aid';
+EOF
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 for g in "${GATEWAYS[@]}"; do if has_target "$g"; then profile_start "$g"; fi; done
 n=${#TARGETS[@]}
