@@ -39,7 +39,14 @@ final class BudgetedParser implements AutoCloseable {
     private static final long THREAD_STACK_BYTES = 8L << 20;
     static final Duration MAX_QUEUE_WAIT = Duration.ofSeconds(30);
 
+    /** Shapes whose queries parse longer than this are parsed every time rather than pinned in the cache. */
+    private static final int MAX_CACHED_SHAPE = 64 * 1024;
+    private static final int SHAPES = 10_000;
+
     private final ThreadPoolExecutor pool;
+    /** The lineage of each query shape parsed lately (only successes: a failure is retried). */
+    private final LruCache<String, ParserLineage> shapes = new LruCache<>(SHAPES);
+    private final AtomicLong parses = new AtomicLong();
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
     private final long budgetNanos;
@@ -67,14 +74,37 @@ final class BudgetedParser implements AutoCloseable {
         this.pool.allowCoreThreadTimeOut(true);
     }
 
-    /** @param tokens {@code sql} as {@link dev.pgwarden.sql.SqlLexer#lex} cut it */
+    /**
+     * A query parsed before in the same shape ({@link ParserInput.Rendered}: only its literals differ) is not
+     * parsed again: its lineage is the same.
+     *
+     * @param tokens {@code sql} as {@link dev.pgwarden.sql.SqlLexer#lex} cut it
+     */
     Parsed parse(String sql, List<SqlToken> tokens) {
-        String input;
+        ParserInput.Rendered rendered;
         try {
-            input = ParserInput.render(sql, tokens);
+            rendered = ParserInput.renderWithShape(sql, tokens);
         } catch (IllegalArgumentException e) {
             return new Parsed(null, e.getMessage(), true);
         }
+        ParserLineage known = shapes.get(rendered.shape());
+        if (known != null) {
+            return new Parsed(known, null, true);
+        }
+        Parsed parsed = parseNow(rendered.input());
+        if (parsed.lineage() != null && rendered.shape().length() <= MAX_CACHED_SHAPE) {
+            shapes.put(rendered.shape(), parsed.lineage());
+        }
+        return parsed;
+    }
+
+    /** How many queries JSqlParser was given (shape-cache hits not counted). */
+    long parses() {
+        return parses.get();
+    }
+
+    private Parsed parseNow(String input) {
+        parses.incrementAndGet();
         AtomicReference<CCJSqlParser> current = new AtomicReference<>();
         AtomicBoolean started = new AtomicBoolean();
         AtomicLong parserThread = new AtomicLong(-1);

@@ -23,18 +23,36 @@ final class ParserInput {
     }
 
     /**
-     * The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently.
+     * What JSqlParser reads, and its shape: the same tokens with every string literal {@code ''} and every
+     * number {@code 0}, except a number right after LIMIT, OFFSET, FETCH, FIRST or NEXT. Texts of one shape
+     * have one lineage: the lineage never reads a string literal's value, and of numbers only row limits
+     * (see {@link dev.pgwarden.lineage.ParseTreeWalker}), so the shape keys the parser's cache and a
+     * client that sends its parameters inline is parsed once per query, not once per value.
+     */
+    record Rendered(String input, String shape) {
+    }
+
+    /** The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently. */
+    static String render(String sql, List<SqlToken> t) {
+        return renderWithShape(sql, t).input();
+    }
+
+    /**
+     * The query for JSqlParser and its shape, or throws if the text holds tokens JSqlParser would read differently.
      *
      * @param t {@code sql} as {@link SqlLexer#lex} cut it
      */
-    static String render(String sql, List<SqlToken> t) {
+    static Rendered renderWithShape(String sql, List<SqlToken> t) {
         StringBuilder b = new StringBuilder(sql.length() + 16);
+        StringBuilder shape = new StringBuilder(sql.length() + 16);
         for (int k = 0; k < t.size(); k++) {
             SqlToken tok = t.get(k);
             if (tok.isWord("operator") && punct(t, k + 1, "(")) {
                 int close = Tokens.closing(t, k + 1);
                 if (close > 0 && t.get(close - 1).type() == SqlToken.Type.OPERATOR) {
-                    append(b, operator(t.get(close - 1)));
+                    String op = operator(t.get(close - 1));
+                    append(b, op);
+                    append(shape, op);
                     k = close;
                     continue;
                 }
@@ -46,7 +64,7 @@ final class ParserInput {
                     continue;
                 }
             }
-            append(b, switch (tok.type()) {
+            String rendered = switch (tok.type()) {
                 case STRING, ESCAPE_STRING, UNICODE_STRING, DOLLAR_STRING -> literal(tok.text());
                 case PREFIXED_STRING -> Character.toLowerCase(sql.charAt(tok.start())) == 'n'
                         ? literal(tok.text())
@@ -58,9 +76,21 @@ final class ParserInput {
                 case SEMICOLON, UNTERMINATED_COMMENT ->
                         throw new IllegalArgumentException("not a single complete statement");
                 default -> sql.substring(tok.start(), tok.end());
+            };
+            append(b, rendered);
+            append(shape, switch (tok.type()) {
+                case STRING, ESCAPE_STRING, UNICODE_STRING, DOLLAR_STRING -> "''";
+                case PREFIXED_STRING -> rendered.startsWith("'") ? "''" : rendered;
+                case NUMBER -> k > 0 && isRowLimitWord(t.get(k - 1)) ? rendered : "0";
+                default -> rendered;
             });
         }
-        return b.toString();
+        return new Rendered(b.toString(), shape.toString());
+    }
+
+    private static boolean isRowLimitWord(SqlToken tok) {
+        return tok.isWord("limit") || tok.isWord("offset") || tok.isWord("fetch") || tok.isWord("first")
+                || tok.isWord("next");
     }
 
     private static void append(StringBuilder b, String token) {

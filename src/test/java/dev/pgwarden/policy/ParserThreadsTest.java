@@ -28,8 +28,8 @@ class ParserThreadsTest {
         Set<Thread> before = nonDaemonThreads();
         try (StatementAnalyzer analyzer = new StatementAnalyzer(2, Duration.ofSeconds(2), 100)) {
             for (int i = 0; i < 1_000; i++) {
-                // distinct texts, so every one is parsed (and the cache is churned)
-                StatementAnalysis a = analyzer.analyze("SELECT c.id, o.total + " + i + " FROM customers c "
+                // distinct texts and shapes (an alias each), so every one is parsed (and the caches are churned)
+                StatementAnalysis a = analyzer.analyze("SELECT c.id, o.total + " + i + " AS t" + i + " FROM customers c "
                         + "JOIN orders o ON o.cid = c.id WHERE c.id = " + i);
                 assertTrue(a.analyzable(), a::problem);
                 assertFalse(analyzer.analyze("SELECT FROM garbage " + i + " ))").analyzable());
