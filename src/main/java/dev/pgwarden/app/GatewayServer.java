@@ -117,7 +117,7 @@ public class GatewayServer {
         GatewayConfig.Listen listen = config.listen();
         var maskers = masking.forCatalog(catalog);
         var analyzer = gate instanceof PolicyGate pg ? pg.analyzer() : null;
-        var side = new SideConnections(connector);
+        var side = new SideConnections(connector, config.upstream().sideConnections());
         var lineage = new LineageResolver(catalog, side, maskers, analyzer);
         ApprovalHolds approvals = approvalHolds.isResolvable() ? approvalHolds.get() : ApprovalHolds.NONE;
         return new GatewayContext(authenticator, policy, gate, maskers, catalog, volatility, lineage, connector,

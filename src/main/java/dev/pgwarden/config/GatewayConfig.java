@@ -343,6 +343,15 @@ public interface GatewayConfig {
         @WithDefault("PT2S")
         Duration catalogCheckInterval();
 
+        /**
+         * The gateway's own connections for EXPLAIN (row estimates, plan lineage), at most this many per
+         * database role and event loop, opened as questions queue up: new statement texts from several
+         * sessions are planned side by side.
+         */
+        @WithName("side-connections")
+        @WithDefault("4")
+        int sideConnections();
+
         @WithName("connect-timeout")
         @WithDefault("PT10S")
         Duration connectTimeout();

@@ -164,6 +164,11 @@ class CancelRegistryUnitTest {
         public Duration catalogCheckInterval() {
             return Duration.ofSeconds(2);
         }
+
+        @Override
+        public int sideConnections() {
+            return 4;
+        }
     }
 
     /** Everything one connection sends until it closes (the connector ends the socket after the packet). */

@@ -93,6 +93,8 @@ class VolatilityCacheTest {
             public Duration connectTimeout() { return Duration.ofSeconds(5); }
             @Override
             public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
+            @Override
+            public int sideConnections() { return 4; }
         };
     }
 

@@ -65,6 +65,11 @@ public final class SideQueryClient {
         return p.future();
     }
 
+    /** Queries asked and not answered yet (the one running included). */
+    public int outstanding() {
+        return queue.size() + (running != null ? 1 : 0);
+    }
+
     private void pump() {
         if (running != null || queue.isEmpty()) {
             return;

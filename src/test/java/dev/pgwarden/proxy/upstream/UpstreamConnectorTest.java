@@ -59,6 +59,8 @@ class UpstreamConnectorTest {
             public Duration connectTimeout() { return timeout; }
             @Override
             public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
+            @Override
+            public int sideConnections() { return 4; }
         };
     }
 
