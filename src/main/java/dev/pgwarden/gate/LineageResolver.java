@@ -32,6 +32,7 @@ import dev.pgwarden.lineage.PlanLineage;
 import dev.pgwarden.lineage.StatementShape;
 import dev.pgwarden.lineage.ValueUse;
 import dev.pgwarden.lineage.ValueUses;
+import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;

@@ -31,6 +31,7 @@ import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
+import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.VolatilityCatalog;
