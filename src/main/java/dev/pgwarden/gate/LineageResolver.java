@@ -212,7 +212,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         }
         if (analyzer != null) {
             boolean unknown = false;
-            for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+            for (StatementAnalysis a : analyzer.analyzeText(sql).statements()) {
                 for (TableName t : a.tables()) {
                     List<CatalogCache.Relation> rels = catalog.relations(t.name());
                     unknown |= rels.isEmpty();
@@ -369,7 +369,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             return Set.of();
         }
         Set<StatementKind> kinds = EnumSet.noneOf(StatementKind.class);
-        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+        for (StatementAnalysis a : analyzer.analyzeText(sql).statements()) {
             kinds.addAll(a.kinds());
         }
         return kinds;

@@ -183,7 +183,7 @@ public class PolicyGate implements StatementGate {
         if (statements.size() <= 1) {
             return List.of(d.tables());
         }
-        List<StatementAnalysis> analyses = analyzer.analyzeAll(sql);
+        List<StatementAnalysis> analyses = analyzer.analyzeText(sql).statements();
         if (analyses.size() != statements.size()) {
             return Collections.nCopies(statements.size(), null);
         }
@@ -328,7 +328,7 @@ public class PolicyGate implements StatementGate {
      */
     private boolean rememberPrepared(SessionInfo session, String sql) {
         boolean any = false;
-        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+        for (StatementAnalysis a : analyzer.analyzeText(sql).statements()) {
             PreparedRef ref = a.prepared();
             if (ref == null) {
                 continue;
