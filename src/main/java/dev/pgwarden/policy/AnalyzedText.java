@@ -8,8 +8,9 @@ import dev.pgwarden.sql.Fingerprint;
  * One text a client sent (a simple Query's string, or the statement of a Parse), read once by
  * {@link StatementAnalyzer#analyzeText}: lexed once, split once, each statement analysed once, the
  * fingerprint taken once. The gate, the policy engine, the lineage resolver and the approval
- * request read this value; none of them lexes, splits or fingerprints the text again. Immutable,
- * cached by text.
+ * request read this value; none of them lexes, splits or fingerprints the text again (the gate's
+ * cache lookup scans for the fingerprint itself, before any analysis, so that a hit needs none).
+ * Immutable, cached by text.
  *
  * <p>Everything here belongs to this text, literals included ({@link #parts} is what an approver
  * is shown and what a stream limit names). Only {@link #fingerprint} is shared with other texts:
