@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pgwarden.lineage.ParserLineage;
 import dev.pgwarden.policy.Classification.Use;
@@ -39,6 +42,8 @@ public final class StatementAnalyzer implements AutoCloseable {
 
     private final BudgetedParser parser;
     private final LruCache<String, AnalyzedText> texts;
+    /** Texts being read right now, by the thread that reads them. */
+    private final Map<String, CompletableFuture<AnalyzedText>> reading = new ConcurrentHashMap<>();
     private final LruCache<String, StatementAnalysis> statements;
 
     public StatementAnalyzer() {
@@ -58,13 +63,34 @@ public final class StatementAnalyzer implements AutoCloseable {
 
     /**
      * A client's text (a simple-query string, or a Parse message's statement), analysed once: lexed,
-     * split, each statement analysed, fingerprinted. Cached by text.
+     * split, each statement analysed, fingerprinted. Cached by text; a text another thread is reading
+     * is waited for, not read again.
      */
     public AnalyzedText analyzeText(String text) {
         AnalyzedText cached = texts.get(text);
         if (cached != null) {
             return cached;
         }
+        // Many sessions sending one new statement at once: the first reads it, the others wait for it
+        // (rather than each parsing it, which overflowed the parser's queue with 500 sessions).
+        CompletableFuture<AnalyzedText> mine = new CompletableFuture<>();
+        CompletableFuture<AnalyzedText> first = reading.putIfAbsent(text, mine);
+        if (first != null) {
+            return first.join();
+        }
+        try {
+            AnalyzedText analyzed = read(text);
+            mine.complete(analyzed);
+            return analyzed;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.remove(text, mine);
+        }
+    }
+
+    private AnalyzedText read(String text) {
         List<SqlToken> tokens = SqlLexer.lex(text);
         List<String> parts = StatementSplitter.split(text, tokens);
         List<StatementAnalysis> analyses = new ArrayList<>(parts.size());

@@ -5,8 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,5 +97,43 @@ class AnalyzedTextTest {
         // the same text as a simple Query is two statements, each decided
         assertEquals(Action.ALLOW, example.decide(ANALYST, two, DecisionContext.of(new PolicyEngineTest.Rows(1)))
                 .action());
+    }
+
+    /**
+     * 500 sessions sending the same new statement at once (FiveHundredSessionsIT, pgbench -M extended)
+     * all miss the gate's cache together: the text is analysed once and the others wait for it, rather
+     * than each parsing it and overflowing the parser's queue ("the SQL analyser is overloaded").
+     */
+    @Test
+    void aTextManySessionsSendAtOnceIsAnalysedOnce() throws Exception {
+        String where = IntStream.range(0, 40).mapToObj(i -> "c.id = " + i + " OR c.name = 'n" + i + "'")
+                .collect(Collectors.joining(" OR "));
+        String sql = "SELECT c.id, c.name FROM customers c WHERE " + where;
+        int sessions = 200; // the parser's queue holds 64 per thread
+        ExecutorService pool = Executors.newFixedThreadPool(sessions);
+        try (StatementAnalyzer one = new StatementAnalyzer(1, Duration.ofSeconds(30), 100)) {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<AnalyzedText>> results = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return one.analyzeText(sql);
+                }));
+            }
+            go.countDown();
+            Set<AnalyzedText> built = Collections.newSetFromMap(new IdentityHashMap<>());
+            List<String> problems = new ArrayList<>();
+            for (Future<AnalyzedText> r : results) {
+                AnalyzedText t = r.get();
+                built.add(t);
+                if (!t.statements().get(0).analyzable()) {
+                    problems.add(t.statements().get(0).problem());
+                }
+            }
+            assertEquals(List.of(), problems);
+            assertEquals(1, built.size(), "values built for one text");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
