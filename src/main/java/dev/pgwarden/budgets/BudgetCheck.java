@@ -61,7 +61,7 @@ public class BudgetCheck {
         // Spent, but an approval's grant window lifts it: runs as approved by that approval.
         return new Verdict(null, metered.statements(), metered.masks(), null,
                 new Approved(standing.covering().approvalId(), Long.MAX_VALUE), standing.coveringBudget(),
-                v.policyVersion(), metered.limits(), metered.meters());
+                v.policyVersion(), metered.limits(), metered.meters(), metered.fingerprint());
     }
 
     /**

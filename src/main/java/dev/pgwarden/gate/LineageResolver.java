@@ -2,10 +2,10 @@ package dev.pgwarden.gate;
 
 import dev.pgwarden.proxy.ResultLineage;
 import dev.pgwarden.sql.TableName;
+import dev.pgwarden.policy.AnalyzedText;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementAnalysis;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +32,7 @@ import dev.pgwarden.lineage.PlanLineage;
 import dev.pgwarden.lineage.StatementShape;
 import dev.pgwarden.lineage.ValueUse;
 import dev.pgwarden.lineage.ValueUses;
+import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
@@ -54,7 +55,9 @@ import io.vertx.core.Future;
  * CREATE TABLE AS) are explained too.
  *
  * <p>Runs on one event loop, with a side connection per role; results are cached per role and text
- * (and forgotten when the policy changes).
+ * (and forgotten when the policy changes). Whether a statement needs the planner, and its kinds,
+ * are cached by the verdict's fingerprint: what they are read from, the client text's
+ * {@link AnalyzedText}, is asked of the gate's analyzer only when that cache misses.
  */
 public final class LineageResolver implements ResultLineage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LineageResolver.class);
@@ -94,12 +97,17 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     private record Planned(StatementMasks masks, int lookups, PgError refusal) {
     }
 
-    private record NeedKey(MaskingRules policy, long catalogVersion, String fingerprint) {
+    /** Statement {@code statement} of every text with this fingerprint, under this policy and catalog. */
+    private record NeedKey(MaskingRules policy, long catalogVersion, String fingerprint, int statement) {
     }
 
-    private final Map<NeedKey, Need> needs = new HashMap<>();
+    /** What a statement's fingerprint tells: whether masking needs the planner, and the statement's kinds. */
+    private record Reading(Need need, Set<StatementKind> kinds) {
+    }
 
-    /** @param analyzer the policy's statement analyzer (its cache already holds the statements decided) */
+    private final Map<NeedKey, Reading> needs = new HashMap<>();
+
+    /** @param analyzer the gate's statement analyzer (its cache already holds the texts decided), or null */
     public LineageResolver(CatalogCache catalog, SideConnections side, Supplier<ResultMasker> masking,
             StatementAnalyzer analyzer) {
         this.catalog = catalog;
@@ -110,11 +118,12 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
 
     /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
     @Override
-    public Future<Verdict> resolve(SessionInfo session, Verdict verdict, boolean extended) {
-        return resolve(session, verdict, extended, true);
+    public Future<Verdict> resolve(SessionInfo session, String text, Verdict verdict, boolean extended) {
+        return resolve(session, text, verdict, extended, true);
     }
 
-    private Future<Verdict> resolve(SessionInfo session, Verdict verdict, boolean extended, boolean mayReload) {
+    private Future<Verdict> resolve(SessionInfo session, String text, Verdict verdict, boolean extended,
+            boolean mayReload) {
         if (verdict.refusal() != null) {
             return Future.succeededFuture(verdict);
         }
@@ -135,23 +144,24 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             if (tableCopy.find()) {
                 StatementMasks m = tableCopyMasks(tableCopy.group(1), tableCopy.group(2), policy);
                 if (m == null && mayReload && catalog.mayReloadForUnknownName()) {
-                    return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+                    return catalog.reload().transform(r -> resolve(session, text, verdict, extended, false));
                 }
                 parts.add(Future.succeededFuture(new Planned(m != null ? m : verdict.masksOf(i), 0, null)));
                 any = true;
                 continue;
             }
-            Need need = need(sql, policy);
+            Reading reading = need(text, i, sql, verdict.fingerprint(), policy);
+            Need need = reading.need();
             if (need == Need.UNKNOWN_RELATION) {
                 if (mayReload && catalog.mayReloadForUnknownName()) {
                     // A relation created since the catalog was read (a new view, say): read it again first.
-                    return catalog.reload().transform(r -> resolve(session, verdict, extended, false));
+                    return catalog.reload().transform(r -> resolve(session, text, verdict, extended, false));
                 }
                 need = Need.PLANNER; // still unknown: the planner sees what it is and what it reads
             }
             if (need != Need.NO) {
                 StatementMasks fallback = verdict.masksOf(i);
-                parts.add(lineage(session.role(), sql, extended, policy, verdict.policyVersion())
+                parts.add(lineage(session.role(), sql, reading.kinds(), extended, policy, verdict.policyVersion())
                         .map(p -> p.refusal() != null ? p
                                 : new Planned((p.masks() != null && p.masks().known() ? p.masks() : fallback)
                                         .withEqualityLookups(p.lookups()), p.lookups(), null)));
@@ -186,39 +196,58 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
      * return rows (for masking), and with {@code masking.predicates} other than allow those that read
      * through a plan without returning its rows (for the predicate check). A relation the catalog
      * does not list yet calls for a catalog reload first.
+     *
+     * @param text        the client's text
+     * @param i           which of its statements
+     * @param sql         that statement
+     * @param fingerprint the verdict's fingerprint of the text, or null (then the statement's own is taken)
      */
-    private Need need(String sql, MaskingRules policy) {
+    private Reading need(String text, int i, String sql, String fingerprint, MaskingRules policy) {
         // Keyed like the decision cache: WHERE aid = 1 and WHERE aid = 2 read the same relations.
-        NeedKey key = new NeedKey(policy, catalog.version(), Fingerprint.of(sql));
-        Need cached = needs.get(key);
+        NeedKey key = fingerprint != null ? new NeedKey(policy, catalog.version(), fingerprint, i)
+                : new NeedKey(policy, catalog.version(), Fingerprint.of(sql), 0);
+        Reading cached = needs.get(key);
         if (cached != null) {
             return cached;
         }
-        Need need = computeNeed(sql, policy);
-        if (need != Need.UNKNOWN_RELATION) {
+        StatementAnalysis analysis = analysis(text, i);
+        Set<StatementKind> kinds = analysis == null ? Set.of() : analysis.kinds();
+        Reading reading = new Reading(computeNeed(sql, analysis, kinds, policy), kinds);
+        if (reading.need() != Need.UNKNOWN_RELATION) {
             if (needs.size() >= CACHE_LIMIT) {
                 needs.clear();
             }
-            needs.put(key, need);
+            needs.put(key, reading);
         }
-        return need;
+        return reading;
     }
 
-    private Need computeNeed(String sql, MaskingRules policy) {
-        ExplainTarget target = ExplainTarget.of(sql, kinds(sql));
+    /**
+     * Statement {@code i} of the client's text as the gate's analyzer read it (its cache holds the
+     * texts it decided); null without an analyzer.
+     */
+    private StatementAnalysis analysis(String text, int i) {
+        if (analyzer == null) {
+            return null;
+        }
+        AnalyzedText analyzed = analyzer.analyzeText(text);
+        return i < analyzed.size() ? analyzed.statements().get(i) : null;
+    }
+
+    /** @param analysis the statement's analysis, or null when there is none (no policy analyzer) */
+    private Need computeNeed(String sql, StatementAnalysis analysis, Set<StatementKind> kinds, MaskingRules policy) {
+        ExplainTarget target = ExplainTarget.of(sql, kinds);
         if (target == null || !target.returnsItsRows() && policy.predicates() == MaskingRules.Predicates.ALLOW) {
             return Need.NO;
         }
-        if (analyzer != null) {
+        if (analysis != null) {
             boolean unknown = false;
-            for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
-                for (TableName t : a.tables()) {
-                    List<CatalogCache.Relation> rels = catalog.relations(t.name());
-                    unknown |= rels.isEmpty();
-                    for (CatalogCache.Relation r : rels) {
-                        if (r.kind() == 'v' || r.kind() == 'm' || hasMasked(r, policy)) {
-                            return Need.PLANNER;
-                        }
+            for (TableName t : analysis.tables()) {
+                List<CatalogCache.Relation> rels = catalog.relations(t.name());
+                unknown |= rels.isEmpty();
+                for (CatalogCache.Relation r : rels) {
+                    if (r.kind() == 'v' || r.kind() == 'm' || hasMasked(r, policy)) {
+                        return Need.PLANNER;
                     }
                 }
             }
@@ -259,8 +288,9 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 .orElse(false);
     }
 
-    private Future<Planned> lineage(String role, String sql, boolean extended, MaskingRules policy,
-            String policyVersion) {
+    /** @param kinds the statement's kinds as the policy's analysis read them (empty when unknown) */
+    private Future<Planned> lineage(String role, String sql, Set<StatementKind> kinds, boolean extended,
+            MaskingRules policy, String policyVersion) {
         if (cachedFor != policy || cachedAtCatalog != catalog.version()) {
             cache.clear(); // another policy, or a catalog read again because it changed
             cachedFor = policy;
@@ -275,7 +305,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         ExplainTarget target;
         int params;
         try {
-            target = ExplainTarget.of(sql, kinds(sql));
+            target = ExplainTarget.of(sql, kinds);
             if (target == null) {
                 throw new IllegalArgumentException("no query to plan in this statement");
             }
@@ -360,18 +390,6 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             }
         }
         return reload;
-    }
-
-    /** The statement's kinds as the policy's analysis read them (its cache holds every statement decided). */
-    private Set<StatementKind> kinds(String sql) {
-        if (analyzer == null) {
-            return Set.of();
-        }
-        Set<StatementKind> kinds = EnumSet.noneOf(StatementKind.class);
-        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
-            kinds.addAll(a.kinds());
-        }
-        return kinds;
     }
 
     /** Which base columns the policy masks, by the catalog (partitions by their root's rules). */

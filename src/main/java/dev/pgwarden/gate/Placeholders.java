@@ -1,5 +1,7 @@
 package dev.pgwarden.gate;
 
+import dev.pgwarden.sql.SqlText;
+
 /**
  * Finds the {@code $n} placeholders of an extended-protocol statement (to EXPLAIN it as a prepared
  * statement for lineage), skipping quotes, dollar-quoted strings and comments.

@@ -18,6 +18,7 @@ import dev.pgwarden.budgets.BudgetCheck;
 import dev.pgwarden.budgets.BudgetScope;
 import dev.pgwarden.masking.StatementMasks;
 import dev.pgwarden.policy.Action;
+import dev.pgwarden.policy.AnalyzedText;
 import dev.pgwarden.policy.Budget;
 import dev.pgwarden.policy.Decision;
 import dev.pgwarden.policy.DecisionContext;
@@ -31,6 +32,7 @@ import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
+import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.VolatilityCatalog;
@@ -49,9 +51,15 @@ import io.vertx.core.Vertx;
 
 /**
  * The statement gate backed by the policy engine. Verdicts are cached per policy version, groups
- * and statement text, so a repeated statement costs one map lookup on the event loop; a new one is
- * analysed on a worker thread (JSqlParser has a time budget, and the planner may be asked), and the
- * session waits for it.
+ * and the text's {@link Fingerprint}, so a repeated statement, or one that differs only in numeric
+ * literals, costs one scan of its text and one map lookup on the event loop; a new one is read
+ * once into an {@link AnalyzedText} and decided on a worker thread (JSqlParser has a time budget,
+ * and the planner may be asked), and the session waits for it.
+ *
+ * <p>A cached verdict is shared by every text with its fingerprint, so it holds what the decision
+ * says (action, rule, masks, limits, budgets) and, until {@code forText} replaces them, the texts of
+ * the one it was made for: a client always gets its own text in its statements, its approval
+ * request and its stream limits' requests.
  */
 @ApplicationScoped
 public class PolicyGate implements StatementGate {
@@ -61,7 +69,8 @@ public class PolicyGate implements StatementGate {
     private static final long FAR_BELOW = 10;
 
     /** {@code volatility}: the version of the catalog snapshot decisions on volatile functions read. */
-    private record Key(String policyVersion, Set<String> groups, String sql, boolean extended, long volatility) {
+    private record Key(String policyVersion, Set<String> groups, String fingerprint, boolean extended,
+            long volatility) {
     }
 
     private record Engine(String version, PolicyEngine engine) {
@@ -104,7 +113,7 @@ public class PolicyGate implements StatementGate {
         Cached cached = verdicts.get(key);
         if (cached != null) {
             if (cached.prepares()) {
-                rememberPrepared(session, sql);
+                rememberPrepared(session, analyzer.analyzeText(sql));
             }
             Verdict v = forText(cached.verdict(), sql);
             return Future.succeededFuture(budgets.admit(session, sql, v, cached.budgets()));
@@ -115,30 +124,33 @@ public class PolicyGate implements StatementGate {
                 .map(d -> budgets.admit(session, sql, d.verdict(), d.budgets()));
     }
 
-    /** A cached verdict carries the statements of the text it was made for; give it this text's. */
+    /**
+     * A cached verdict names the text it was first made for; give it this one's: its statements (a
+     * single one is the text itself, nothing to read), its approval request and its stream limits'
+     * requests. What was decided stays as it is.
+     */
     private Verdict forText(Verdict v, String sql) {
         if (v.refusal() != null) {
             return v;
         }
         List<String> statements = v.statements().size() == 1 ? List.of(sql) : analyzer.split(sql);
-        Verdict forThis = v.withStatements(statements);
-        if (!v.limits().isEmpty()) {
-            List<ResultLimit> limits = new ArrayList<>(v.limits().size());
-            for (int i = 0; i < v.limits().size(); i++) {
-                ResultLimit l = v.limits().get(i);
-                limits.add(l == null ? null : l.forText(i < statements.size() ? statements.get(i) : sql));
+        List<ResultLimit> limits = v.limits();
+        if (!limits.isEmpty()) {
+            List<ResultLimit> own = new ArrayList<>(limits.size());
+            for (int i = 0; i < limits.size(); i++) {
+                ResultLimit l = limits.get(i);
+                own.add(l == null ? null : l.forText(i < statements.size() ? statements.get(i) : sql));
             }
-            forThis = new Verdict(null, statements, v.masks(), null, null, v.rule(), v.policyVersion(),
-                    Collections.unmodifiableList(limits));
+            limits = Collections.unmodifiableList(own);
         }
-        if (v.needsApproval() != null) {
+        StatementGate.ApprovalNeed need = v.needsApproval();
+        if (need != null) {
             // The request shows the text this client sent, not the one the verdict was first made for.
-            StatementGate.ApprovalNeed n = v.needsApproval();
-            forThis = new Verdict(null, statements, v.masks(), new StatementGate.ApprovalNeed(n.rule(), n.message(),
-                    n.policyVersion(), n.estimatedRows(), n.grantMinutes(), sql, n.fingerprint()), null, v.rule(),
-                    v.policyVersion());
+            need = new StatementGate.ApprovalNeed(need.rule(), need.message(), need.policyVersion(),
+                    need.estimatedRows(), need.grantMinutes(), sql, need.fingerprint());
         }
-        return forThis;
+        return new Verdict(null, statements, v.masks(), need, v.approved(), v.rule(), v.policyVersion(), limits,
+                v.meters(), v.fingerprint());
     }
 
     /**
@@ -153,15 +165,16 @@ public class PolicyGate implements StatementGate {
     }
 
     private Cached decide(PolicyEngine e, Key key, String sql, SessionInfo session, long generation) {
+        AnalyzedText text = analyzer.analyzeText(sql);
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
                 name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
-        Decision d = key.extended() ? e.decideStatement(principal, sql, ctx) : e.decide(principal, sql, ctx);
-        Verdict v = toVerdict(d, sql, key.sql());
-        boolean prepares = v.refusal() == null && rememberPrepared(session, sql);
+        Decision d = key.extended() ? e.decideStatement(principal, text, ctx) : e.decide(principal, text, ctx);
+        Verdict v = toVerdict(d, text);
+        boolean prepares = v.refusal() == null && rememberPrepared(session, text);
         List<Budget> budgetsOfPolicy = e.policy().budgets();
         BudgetScope scope = v.refusal() != null || budgetsOfPolicy.isEmpty() ? BudgetScope.NONE
-                : BudgetScope.of(budgetsOfPolicy, key.groups(), tablesPerStatement(d, v.statements(), sql, session));
+                : BudgetScope.of(budgetsOfPolicy, key.groups(), tablesPerStatement(d, text, session));
         Cached c = new Cached(v, prepares, scope);
         if (cacheable(d) && generation == catalogGeneration) {
             if (verdicts.size() >= CACHE_LIMIT) {
@@ -177,17 +190,12 @@ public class PolicyGate implements StatementGate {
      * statement (they include an EXECUTE's prepared query and the planner's reading); in a string of
      * several, each statement's own, an EXECUTE's from the query it runs; null where unknown.
      */
-    private List<Set<TableName>> tablesPerStatement(Decision d, List<String> statements, String sql,
-            SessionInfo session) {
-        if (statements.size() <= 1) {
+    private List<Set<TableName>> tablesPerStatement(Decision d, AnalyzedText text, SessionInfo session) {
+        if (text.size() <= 1) {
             return List.of(d.tables());
         }
-        List<StatementAnalysis> analyses = analyzer.analyzeAll(sql);
-        if (analyses.size() != statements.size()) {
-            return Collections.nCopies(statements.size(), null);
-        }
-        List<Set<TableName>> out = new ArrayList<>(analyses.size());
-        for (StatementAnalysis a : analyses) {
+        List<Set<TableName>> out = new ArrayList<>(text.size());
+        for (StatementAnalysis a : text.statements()) {
             PreparedRef ref = a.prepared();
             if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
                 String query = session.sqlPrepared().get(ref.name());
@@ -272,17 +280,18 @@ public class PolicyGate implements StatementGate {
         return d.estimatedRows().getAsLong() <= d.streamLimitOf(0).rows() / FAR_BELOW;
     }
 
-    private Verdict toVerdict(Decision d, String sql, String fingerprint) {
+    private static Verdict toVerdict(Decision d, AnalyzedText text) {
         if (d.action() == Action.ALLOW || d.action() == Action.REQUIRE_APPROVAL) {
-            List<String> statements = analyzer.split(sql);
+            List<String> statements = text.parts();
+            String fingerprint = text.fingerprint();
             StatementMasks masks = d.derivedMasked().isEmpty() ? StatementMasks.UNKNOWN : StatementMasks.MASK_COMPUTED;
             // the approver sees what made the rule hold when the text does not show it (a volatile function)
             String why = d.cause() == null ? d.message() : d.message() + " (" + d.cause() + ")";
             StatementGate.ApprovalNeed need = d.action() == Action.ALLOW ? null : new StatementGate.ApprovalNeed(d.rule(),
-                    why, d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), sql,
+                    why, d.policyVersion(), d.estimatedRows().orElse(-1), d.grantMinutes().orElse(0), text.text(),
                     fingerprint);
             return new Verdict(null, statements, Collections.nCopies(statements.size(), masks), need, null,
-                    d.rule(), d.policyVersion(), limits(d, statements, fingerprint));
+                    d.rule(), d.policyVersion(), limits(d, statements, fingerprint), List.of(), fingerprint);
         }
         String message = d.message();
         String sqlState = d.sqlState() != null ? d.sqlState() : SqlState.INSUFFICIENT_PRIVILEGE;
@@ -325,9 +334,9 @@ public class PolicyGate implements StatementGate {
      * @return whether the text defines or drops prepared statements (so a cached verdict must
      *         record them again for each session)
      */
-    private boolean rememberPrepared(SessionInfo session, String sql) {
+    private static boolean rememberPrepared(SessionInfo session, AnalyzedText text) {
         boolean any = false;
-        for (StatementAnalysis a : analyzer.analyzeAll(sql)) {
+        for (StatementAnalysis a : text.statements()) {
             PreparedRef ref = a.prepared();
             if (ref == null) {
                 continue;

@@ -52,8 +52,13 @@ public final class PolicyEngine {
     }
 
     public Decision decide(PolicyPrincipal principal, String sql, DecisionContext context) {
+        return decide(principal, analyzer.analyzeText(sql), context);
+    }
+
+    /** Decides a simple-query string the analyzer has read: every statement; the strictest verdict wins. */
+    public Decision decide(PolicyPrincipal principal, AnalyzedText text, DecisionContext context) {
         context = context == null ? DecisionContext.NONE : context;
-        List<StatementAnalysis> statements = analyzer.analyzeAll(sql);
+        List<StatementAnalysis> statements = text.statements();
         if (statements.isEmpty()) {
             return new Decision(Action.ALLOW, Decision.Basis.EMPTY, null, null, null, policy.version(), Set.of(),
                     Set.of(), OptionalLong.empty(), OptionalInt.empty(), Set.of());
@@ -105,17 +110,21 @@ public final class PolicyEngine {
      * refused (PostgreSQL refuses it too).
      */
     public Decision decideStatement(PolicyPrincipal principal, String statement, DecisionContext context) {
+        return decideStatement(principal, analyzer.analyzeText(statement), context);
+    }
+
+    /** Decides a Parse message's statement the analyzer has read; several statements are refused. */
+    public Decision decideStatement(PolicyPrincipal principal, AnalyzedText text, DecisionContext context) {
         context = context == null ? DecisionContext.NONE : context;
-        List<String> parts = analyzer.split(statement);
-        if (parts.size() > 1) {
-            return refuse(analyzer.analyze(parts.get(0)), Decision.Basis.UNANALYSABLE,
+        if (text.size() > 1) {
+            return refuse(text.statements().get(0), Decision.Basis.UNANALYSABLE,
                     "pgwarden could not analyse this statement: a prepared statement may hold only one "
                             + "command; it was refused");
         }
-        if (parts.isEmpty()) {
-            return decide(principal, statement, context);
+        if (text.size() == 0) {
+            return decide(principal, text, context);
         }
-        return decide(principal, analyzer.analyze(parts.get(0)), context, null);
+        return decide(principal, text.statements().get(0), context, null);
     }
 
     public Decision decideStatement(PolicyPrincipal principal, String statement, Estimator estimator) {

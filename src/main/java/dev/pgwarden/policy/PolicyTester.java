@@ -38,7 +38,8 @@ public final class PolicyTester {
                         .map(m -> "database role " + m.role() + (m.readOnly() ? " (read-only)" : ""))
                         .orElse("no database role: the connection would be refused"))
                 .append('\n');
-        List<StatementAnalysis> statements = analyzer.analyzeAll(sql);
+        AnalyzedText text = analyzer.analyzeText(sql);
+        List<StatementAnalysis> statements = text.statements();
         if (statements.isEmpty()) {
             out.append("no statements (an empty query is allowed)\n");
             return out.toString();
@@ -58,7 +59,7 @@ public final class PolicyTester {
             }
             out.append("  decision   ").append(verdict(d)).append('\n');
         }
-        Decision overall = engine.decide(principal, sql, context);
+        Decision overall = engine.decide(principal, text, context);
         out.append('\n').append("overall: ").append(verdict(overall)).append('\n');
         return out.toString();
     }

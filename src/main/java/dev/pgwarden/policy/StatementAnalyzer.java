@@ -5,11 +5,15 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pgwarden.lineage.ParserLineage;
 import dev.pgwarden.policy.Classification.Use;
 import dev.pgwarden.sql.ColumnRef;
+import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.FunctionName;
 import dev.pgwarden.sql.Sets;
 import dev.pgwarden.sql.SqlLexer;
@@ -26,8 +30,8 @@ import dev.pgwarden.sql.Truth;
  * ({@link SqlLexer}) and its tokens handed to the splitter, the classifier, the guards and the parser's
  * input. A part of a longer string (several statements, a trailing semicolon) is a text of its own and
  * lexed once itself; so are the statements a statement wraps (EXPLAIN q, a DO body), where they are read.
- * The one place that splits simple-query strings: the gate asks {@link #split}.
- * Thread-safe; share one instance and close it on shutdown.
+ * A client's text becomes one {@link AnalyzedText} ({@link #analyzeText}), which every later stage reads.
+ * The one place that splits simple-query strings. Thread-safe; share one instance and close it on shutdown.
  */
 public final class StatementAnalyzer implements AutoCloseable {
     public static final int DEFAULT_THREADS = 2;
@@ -37,7 +41,9 @@ public final class StatementAnalyzer implements AutoCloseable {
     private static final int MAX_CACHED_LENGTH = 64 * 1024;
 
     private final BudgetedParser parser;
-    private final LruCache<String, List<StatementAnalysis>> scripts;
+    private final LruCache<String, AnalyzedText> texts;
+    /** Texts being read right now, by the thread that reads them. */
+    private final Map<String, CompletableFuture<AnalyzedText>> reading = new ConcurrentHashMap<>();
     private final LruCache<String, StatementAnalysis> statements;
 
     public StatementAnalyzer() {
@@ -47,40 +53,69 @@ public final class StatementAnalyzer implements AutoCloseable {
     /**
      * @param parserThreads threads that run the SQL parser (they are daemons and exit when idle)
      * @param budget        longest a single query may take to parse; longer ones are refused as unparseable
-     * @param cacheEntries  how many statement texts (and as many simple-query strings) to remember
+     * @param cacheEntries  how many statement texts (and as many client texts) to remember
      */
     public StatementAnalyzer(int parserThreads, Duration budget, int cacheEntries) {
         this.parser = new BudgetedParser(parserThreads, budget, 64 * parserThreads);
-        this.scripts = new LruCache<>(cacheEntries);
+        this.texts = new LruCache<>(cacheEntries);
         this.statements = new LruCache<>(cacheEntries);
     }
 
-    /** The statements of a simple-query string, in order (none for an empty or comment-only string). */
-    public List<String> split(String sql) {
-        return StatementSplitter.split(sql, SqlLexer.lex(sql));
-    }
-
-    /** Every statement of a simple-query string, in order (none for an empty or comment-only string). */
-    public List<StatementAnalysis> analyzeAll(String sql) {
-        List<StatementAnalysis> cached = scripts.get(sql);
+    /**
+     * A client's text (a simple-query string, or a Parse message's statement), analysed once: lexed,
+     * split, each statement analysed, fingerprinted. Cached by text; a text another thread is reading
+     * is waited for, not read again.
+     */
+    public AnalyzedText analyzeText(String text) {
+        AnalyzedText cached = texts.get(text);
         if (cached != null) {
             return cached;
         }
-        List<SqlToken> tokens = SqlLexer.lex(sql);
-        List<String> parts = StatementSplitter.split(sql, tokens);
-        List<StatementAnalysis> result = new ArrayList<>(parts.size());
+        // Many sessions sending one new statement at once: the first reads it, the others wait for it
+        // (rather than each parsing it, which overflowed the parser's queue with 500 sessions).
+        CompletableFuture<AnalyzedText> mine = new CompletableFuture<>();
+        CompletableFuture<AnalyzedText> first = reading.putIfAbsent(text, mine);
+        if (first != null) {
+            return first.join();
+        }
+        try {
+            AnalyzedText analyzed = read(text);
+            mine.complete(analyzed);
+            return analyzed;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.remove(text, mine);
+        }
+    }
+
+    private AnalyzedText read(String text) {
+        List<SqlToken> tokens = SqlLexer.lex(text);
+        List<String> parts = StatementSplitter.split(text, tokens);
+        List<StatementAnalysis> analyses = new ArrayList<>(parts.size());
         boolean cacheable = true;
         for (String part : parts) {
             // a part is a text of its own, unless it is the whole string (no semicolon, nothing around it)
-            Result r = analyzeUncached(part, part.equals(sql) ? tokens : null);
-            result.add(r.analysis());
+            Result r = analyzeUncached(part, part.equals(text) ? tokens : null);
+            analyses.add(r.analysis());
             cacheable &= r.cacheable();
         }
-        result = List.copyOf(result);
-        if (cacheable && sql.length() <= MAX_CACHED_LENGTH) {
-            scripts.put(sql, result);
+        AnalyzedText analyzed = new AnalyzedText(text, Fingerprint.of(text), parts, analyses);
+        if (cacheable && text.length() <= MAX_CACHED_LENGTH) {
+            texts.put(text, analyzed);
         }
-        return result;
+        return analyzed;
+    }
+
+    /**
+     * The statements of a simple-query string, in order: the parts of its {@link AnalyzedText} when
+     * it was analysed, else lexed and split here and nothing more (no parse: the gate asks this on the
+     * event loop, for a text whose verdict it already has).
+     */
+    public List<String> split(String text) {
+        AnalyzedText cached = texts.get(text);
+        return cached != null ? cached.parts() : StatementSplitter.split(text, SqlLexer.lex(text));
     }
 
     /** One statement (the text of a Parse message, or a part {@link StatementSplitter} produced). */

@@ -152,8 +152,8 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
         Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
         if (lineage != null) {
-            v = v.succeeded() ? lineage.resolve(session, v.result(), extended)
-                    : v.compose(verdict -> lineage.resolve(session, verdict, extended));
+            v = v.succeeded() ? lineage.resolve(session, sql, v.result(), extended)
+                    : v.compose(verdict -> lineage.resolve(session, sql, verdict, extended));
         }
         if (!v.succeeded()) {
             return v.compose(this::approval);

@@ -7,5 +7,11 @@ import io.vertx.core.Future;
  * columns (for masking), which may need the planner. Called on the session's event loop.
  */
 public interface ResultLineage {
-    Future<StatementGate.Verdict> resolve(SessionInfo session, StatementGate.Verdict verdict, boolean extended);
+
+    /**
+     * @param text    the text the client sent (the verdict's statements are its statements, in order)
+     * @param verdict the gate's verdict on it
+     */
+    Future<StatementGate.Verdict> resolve(SessionInfo session, String text, StatementGate.Verdict verdict,
+            boolean extended);
 }

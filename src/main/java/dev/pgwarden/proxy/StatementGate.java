@@ -24,10 +24,12 @@ public interface StatementGate {
      * @param policyVersion the policy version that decided, or null (no policy)
      * @param limits        how much each statement (same order) may stream, null entries for none; may be empty
      * @param meters        what counts each statement's result (same order), null entries for none; may be empty
+     * @param fingerprint   the fingerprint of the text it was decided on: texts that differ only in numeric
+     *                      literals share it, and share what was decided for them; null when none was taken
      */
     record Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks, ApprovalNeed needsApproval,
             Approved approved, String rule, String policyVersion, List<ResultLimit> limits,
-            List<StatementMeter> meters) {
+            List<StatementMeter> meters, String fingerprint) {
 
         public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks) {
             this(refusal, statements, masks, null, null, null, null, List.of());
@@ -42,6 +44,12 @@ public interface StatementGate {
                 ApprovalNeed needsApproval, Approved approved, String rule, String policyVersion,
                 List<ResultLimit> limits) {
             this(refusal, statements, masks, needsApproval, approved, rule, policyVersion, limits, List.of());
+        }
+
+        public Verdict(PgError refusal, List<String> statements, List<StatementMasks> masks,
+                ApprovalNeed needsApproval, Approved approved, String rule, String policyVersion,
+                List<ResultLimit> limits, List<StatementMeter> meters) {
+            this(refusal, statements, masks, needsApproval, approved, rule, policyVersion, limits, meters, null);
         }
 
         /**
@@ -62,13 +70,13 @@ public interface StatementGate {
         /** The same verdict with per-statement meters. */
         public Verdict withMeters(List<StatementMeter> newMeters) {
             return new Verdict(refusal, statements, masks, needsApproval, approved, rule, policyVersion, limits,
-                    newMeters);
+                    newMeters, fingerprint);
         }
 
         /** The same verdict, held for {@code need} (and deciding as its rule) before it runs. */
         public Verdict holdFor(ApprovalNeed need) {
             return new Verdict(refusal, statements, masks, need, approved, need.rule(), need.policyVersion(), limits,
-                    meters);
+                    meters, fingerprint);
         }
 
         public static Verdict allow(String sql) {
@@ -100,18 +108,13 @@ public interface StatementGate {
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
             return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits,
-                    meters);
-        }
-
-        /** The same verdict for another text with the same fingerprint. */
-        public Verdict withStatements(List<String> newStatements) {
-            return new Verdict(refusal, newStatements, masks, needsApproval, approved, rule, policyVersion, limits,
-                    meters);
+                    meters, fingerprint);
         }
 
         /** What an approval turns this verdict into: allowed, carrying the approval. */
         public Verdict approve(Approved approval) {
-            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits, meters);
+            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits, meters,
+                    fingerprint);
         }
 
         /** The approval id behind this verdict, or null (for the audit trail). */

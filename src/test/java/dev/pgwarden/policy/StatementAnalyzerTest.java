@@ -288,8 +288,8 @@ class StatementAnalyzerTest {
     void resultsAreCachedByText() {
         String sql = "SELECT id FROM customers WHERE id = 42";
         assertSame(analyzer.analyze(sql), analyzer.analyze(sql));
-        assertSame(analyzer.analyzeAll(sql + "; SELECT 2"), analyzer.analyzeAll(sql + "; SELECT 2"));
-        assertTrue(analyzer.analyzeAll("  ").isEmpty());
+        assertSame(analyzer.analyzeText(sql + "; SELECT 2"), analyzer.analyzeText(sql + "; SELECT 2"));
+        assertTrue(analyzer.analyzeText("  ").statements().isEmpty());
     }
 
     @Test

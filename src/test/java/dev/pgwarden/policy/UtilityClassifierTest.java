@@ -264,7 +264,7 @@ class UtilityClassifierTest {
 
     @Test
     void psqlDescribeQueryIsReadable() {
-        StatementAnalysis a = analyzer.analyzeAll(PSQL_DESCRIBE).get(0);
+        StatementAnalysis a = analyzer.analyzeText(PSQL_DESCRIBE).statements().get(0);
         assertTrue(a.analyzable(), a::problem);
         assertEquals(Set.of(new TableName("pg_catalog", "pg_class"), new TableName("pg_catalog", "pg_namespace")),
                 a.tables());

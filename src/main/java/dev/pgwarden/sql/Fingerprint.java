@@ -1,16 +1,20 @@
-package dev.pgwarden.gate;
+package dev.pgwarden.sql;
 
 /**
  * A statement's text with its numeric literals replaced by {@code ?}, so {@code WHERE aid = 1} and
  * {@code WHERE aid = 2} share one cached decision. Only numbers: string literals can decide a
  * verdict ({@code set_config('role', ...)}), and numbers after LIMIT, OFFSET or FETCH are kept
  * because row limits feed the rules. Quoted text, identifiers and comments are left as they are.
+ *
+ * <p>A plain scan of the characters, not {@link SqlLexer}'s tokens: the gate keys its verdict cache
+ * on it before anything is analysed (a hit must not lex), and the analysed text carries the same
+ * function's result, so the two never disagree.
  */
-final class Fingerprint {
+public final class Fingerprint {
     private Fingerprint() {
     }
 
-    static String of(String sql) {
+    public static String of(String sql) {
         StringBuilder out = null;
         int n = sql.length();
         int copied = 0;

@@ -1,4 +1,4 @@
-package dev.pgwarden.gate;
+package dev.pgwarden.sql;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

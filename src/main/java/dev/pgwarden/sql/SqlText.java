@@ -1,12 +1,15 @@
-package dev.pgwarden.gate;
+package dev.pgwarden.sql;
 
-/** Skipping over the parts of SQL text that are not code: quoted text and comments. */
-final class SqlText {
+/**
+ * Skipping over the parts of SQL text that are not code: quoted text and comments, by a plain
+ * character scan (no {@link SqlLexer}), for {@link Fingerprint} and the gate's placeholder count.
+ */
+public final class SqlText {
     private SqlText() {
     }
 
     /** @return the index after the quoted text starting at {@code i} ('' and "" are escaped quotes) */
-    static int skipQuoted(String sql, int i, char quote) {
+    public static int skipQuoted(String sql, int i, char quote) {
         int j = i + 1;
         while (j < sql.length()) {
             if (sql.charAt(j) == quote) {
@@ -22,7 +25,7 @@ final class SqlText {
     }
 
     /** @return the index after a comment starting at {@code i}, or {@code i} when none starts there */
-    static int skipComment(String sql, int i) {
+    public static int skipComment(String sql, int i) {
         int n = sql.length();
         if (i + 1 < n && sql.charAt(i) == '-' && sql.charAt(i + 1) == '-') {
             int nl = sql.indexOf('\n', i);
