@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -21,6 +20,7 @@ import dev.pgwarden.config.GatewayConfig;
 import dev.pgwarden.proxy.upstream.SideQueryClient;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import dev.pgwarden.proxy.upstream.UpstreamCredentials;
+import dev.pgwarden.testing.FixtureUpstream;
 import dev.pgwarden.testing.PostgresFixture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -46,19 +46,8 @@ class SideConnectionsTest {
     }
 
     private static GatewayConfig.Upstream upstream() {
-        return new GatewayConfig.Upstream() {
-            public String host() { return pg.host(); }
-            public int port() { return pg.port(); }
-            public String database() { return pg.database(); }
-            public String user() { return PostgresFixture.GATEWAY_USER; }
-            public Optional<String> password() { return Optional.of(PostgresFixture.GATEWAY_PASSWORD); }
-            public Optional<String> passwordFile() { return Optional.empty(); }
-            public String sslMode() { return "disable"; }
-            public Optional<String> sslRootCert() { return Optional.empty(); }
-            public Duration connectTimeout() { return Duration.ofSeconds(5); }
-            public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
-            public int sideConnections() { return 2; }
-        };
+        return FixtureUpstream.of(pg, pg.port(), PostgresFixture.GATEWAY_USER, PostgresFixture.GATEWAY_PASSWORD,
+                Duration.ofSeconds(5), 2);
     }
 
     /** Runs {@code action} on the event loop that owns the side connections, and waits for it. */

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +19,7 @@ import dev.pgwarden.policy.VolatilityCatalog;
 import dev.pgwarden.proxy.upstream.SideQueryClient;
 import dev.pgwarden.proxy.upstream.UpstreamConnector;
 import dev.pgwarden.proxy.upstream.UpstreamCredentials;
+import dev.pgwarden.testing.FixtureUpstream;
 import dev.pgwarden.testing.PostgresFixture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -81,21 +80,7 @@ class VolatilityCacheTest {
     }
 
     private static GatewayConfig.Upstream upstream(PostgresFixture pg) {
-        return new GatewayConfig.Upstream() {
-            public String host() { return pg.host(); }
-            public int port() { return pg.port(); }
-            public String database() { return pg.database(); }
-            public String user() { return PostgresFixture.GATEWAY_USER; }
-            public Optional<String> password() { return Optional.of(PostgresFixture.GATEWAY_PASSWORD); }
-            public Optional<String> passwordFile() { return Optional.empty(); }
-            public String sslMode() { return "disable"; }
-            public Optional<String> sslRootCert() { return Optional.empty(); }
-            public Duration connectTimeout() { return Duration.ofSeconds(5); }
-            @Override
-            public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
-            @Override
-            public int sideConnections() { return 4; }
-        };
+        return FixtureUpstream.of(pg);
     }
 
     private static <T> T await(Future<T> f) throws Exception {

@@ -10,7 +10,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.testing.FixtureUpstream;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
@@ -47,21 +47,7 @@ class UpstreamConnectorTest {
     }
 
     private static GatewayConfig.Upstream upstream(int port, String user, String password, Duration timeout) {
-        return new GatewayConfig.Upstream() {
-            public String host() { return pg.host(); }
-            public int port() { return port; }
-            public String database() { return pg.database(); }
-            public String user() { return user; }
-            public Optional<String> password() { return Optional.of(password); }
-            public Optional<String> passwordFile() { return Optional.empty(); }
-            public String sslMode() { return "disable"; }
-            public Optional<String> sslRootCert() { return Optional.empty(); }
-            public Duration connectTimeout() { return timeout; }
-            @Override
-            public Duration catalogCheckInterval() { return Duration.ofSeconds(2); }
-            @Override
-            public int sideConnections() { return 4; }
-        };
+        return FixtureUpstream.of(pg, port, user, password, timeout, 4);
     }
 
     private static UpstreamSession connect(GatewayConfig.Upstream cfg, String role) throws Exception {
