@@ -150,10 +150,11 @@ public interface GatewayConfig {
         /**
          * How long a lane holding records waits for the records of statements its sessions are still
          * running, so they share one commit (PostgreSQL's commit_delay, for the trail); it stops waiting as
-         * soon as none is out. 0 commits at once.
+         * soon as none is out. 0 (the default) commits at once: a statement that runs long, or waits for
+         * an approval, is "out" the whole time, and every commit of its lane would wait the full time.
          */
         @WithName("gather-wait")
-        @WithDefault("PT0.0003S")
+        @WithDefault("PT0S")
         Duration gatherWait();
 
         /**
