@@ -620,24 +620,9 @@ final class LineageAnalyzer {
 
     /** Children's outputs that are exactly the reference, else those that mention it (approximate). */
     private boolean fromChildren(List<PlanNode> children, PlanNode exclude, RefKey key, Acc acc) {
-        List<Entry> exact = null;
-        List<Entry> mentioning = null;
-        for (PlanNode child : children) {
-            if (child == exclude) {
-                continue;
-            }
-            for (Entry e : entries(child)) {
-                if (e.expr() == null) {
-                    continue;
-                }
-                Item sole = e.expr().soleReference();
-                if (sole != null && key.equals(keyOf(sole))) {
-                    (exact == null ? exact = new ArrayList<>(1) : exact).add(e);
-                } else if (mentions(e.expr(), key)) {
-                    (mentioning == null ? mentioning = new ArrayList<>(1) : mentioning).add(e);
-                }
-            }
-        }
+        ChildOutputs found = childOutputs(children, exclude, key);
+        List<Entry> exact = found.exact();
+        List<Entry> mentioning = found.mentioning();
         if (exact != null) {
             for (Entry e : exact) {
                 acc.add(e.lineage());
@@ -787,8 +772,20 @@ final class LineageAnalyzer {
     }
 
     private Set<BaseColumn> childIdentity(List<PlanNode> children, PlanNode exclude, RefKey key) {
+        ChildOutputs found = childOutputs(children, exclude, key);
+        if (found.exact() != null) {
+            return unionIdentity(found.exact());
+        }
+        return found.mentioning() != null ? null : NOT_FOUND;
+    }
+
+    /** Children's outputs that are exactly the reference, and those that only mention it; null lists when none. */
+    private record ChildOutputs(List<Entry> exact, List<Entry> mentioning) {
+    }
+
+    private ChildOutputs childOutputs(List<PlanNode> children, PlanNode exclude, RefKey key) {
         List<Entry> exact = null;
-        boolean mentioned = false;
+        List<Entry> mentioning = null;
         for (PlanNode child : children) {
             if (child == exclude) {
                 continue;
@@ -801,14 +798,11 @@ final class LineageAnalyzer {
                 if (sole != null && key.equals(keyOf(sole))) {
                     (exact == null ? exact = new ArrayList<>(1) : exact).add(e);
                 } else if (mentions(e.expr(), key)) {
-                    mentioned = true;
+                    (mentioning == null ? mentioning = new ArrayList<>(1) : mentioning).add(e);
                 }
             }
         }
-        if (exact != null) {
-            return unionIdentity(exact);
-        }
-        return mentioned ? null : NOT_FOUND;
+        return new ChildOutputs(exact, mentioning);
     }
 
     private Set<BaseColumn> ownIdentity(PlanNode node, RefKey key) {
