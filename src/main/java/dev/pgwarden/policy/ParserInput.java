@@ -32,11 +32,6 @@ final class ParserInput {
     record Rendered(String input, String shape) {
     }
 
-    /** The query for JSqlParser, or throws if the text holds tokens JSqlParser would read differently. */
-    static String render(String sql, List<SqlToken> t) {
-        return renderWithShape(sql, t).input();
-    }
-
     /**
      * The query for JSqlParser and its shape, or throws if the text holds tokens JSqlParser would read differently.
      *
