@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -54,19 +53,8 @@ class BudgetsAcrossReplicasIT {
         String store = pg.createStore("pgwarden_store_budget_replicas");
         issuer = DevIssuer.start("127.0.0.1", 0, "pgwarden");
         Path policy = PolicyFiles.temp("budget-replicas", BudgetsProfile.POLICY);
-        Map<String, String> env = new HashMap<>();
-        env.put("PGWARDEN_UPSTREAM_HOST", pg.host());
-        env.put("PGWARDEN_UPSTREAM_PORT", Integer.toString(pg.port()));
-        env.put("PGWARDEN_UPSTREAM_DATABASE", PostgresFixture.DATABASE);
-        env.put("PGWARDEN_UPSTREAM_USER", PostgresFixture.GATEWAY_USER);
-        env.put("PGWARDEN_UPSTREAM_PASSWORD", PostgresFixture.GATEWAY_PASSWORD);
-        env.put("PGWARDEN_POLICY_FILE", policy.toString());
+        Map<String, String> env = GatewayProcess.environment(pg, store, issuer, policy);
         env.put("PGWARDEN_APPROVALS_TIMEOUT", "PT60S");
-        env.put("QUARKUS_OIDC_AUTH_SERVER_URL", issuer.issuer());
-        env.put("QUARKUS_OIDC_TOKEN_AUDIENCE", issuer.audience());
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", store);
-        env.put("QUARKUS_DATASOURCE_USERNAME", PostgresFixture.STORE_USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresFixture.STORE_PASSWORD);
         a = GatewayProcess.start("budgets-a", env);
         b = GatewayProcess.start("budgets-b", env);
     }
