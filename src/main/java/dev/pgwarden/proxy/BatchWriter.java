@@ -68,6 +68,26 @@ final class BatchWriter {
         }
     }
 
+    /**
+     * The messages collected so far wait for the next {@link #flush} (the read chunk they came in is
+     * released meanwhile, so they are copied): a ReadyForQuery held for the audit commit then goes
+     * out in one write with the rows before it, instead of a write each (two system calls, and two
+     * wake-ups of the client). More than {@link #MAX_ASSEMBLED} go out now.
+     */
+    void holdBack() {
+        if (runBuf != null && runEnd > runStart) {
+            int run = runEnd - runStart;
+            if (assembled == null) {
+                assembled = Buffer.buffer(run + 64);
+            }
+            assembled.appendBuffer(runBuf, runStart, run);
+        }
+        runBuf = null;
+        if (assembled != null) {
+            writeIfLarge();
+        }
+    }
+
     private void writeRun() {
         if (runBuf != null && runEnd > runStart) {
             out.write(runBuf, runStart, runEnd, source);

@@ -32,6 +32,8 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     private final Consumer<Future<Void>> holdUntil;
     private final SessionRecorder recorder;
     private char transactionStatus = 'I';
+    /** A ReadyForQuery waits for its statement's record, and what came before it waits in the writer. */
+    private boolean heldBack;
     private boolean fatalSeen;
     /** Query / Sync / FunctionCall messages relayed upstream whose ReadyForQuery has not come back. */
     private int awaitingReady;
@@ -63,8 +65,11 @@ final class UpstreamToClient implements MessageFramer.Visitor {
         if (type == MessageTypes.READY_FOR_QUERY) {
             // What the client is about to see acknowledged must be in the audit trail first.
             Future<Void> durable = recorder.beforeReady();
-            if (durable != null) {
-                hold(durable);
+            heldBack = durable != null;
+            if (heldBack) {
+                // The statement's rows wait with it, to go out in one write (a commit takes a moment).
+                client.holdBack();
+                waitFor(durable);
                 return false;
             }
         }
@@ -167,13 +172,19 @@ final class UpstreamToClient implements MessageFramer.Visitor {
     /** The current message and everything after it wait (upstream paused) until {@code ready} completes. */
     private void hold(Future<Void> ready) {
         client.flush();
+        waitFor(ready);
+    }
+
+    private void waitFor(Future<Void> ready) {
         framer.holdCurrent();
         holdUntil.accept(ready);
     }
 
     @Override
     public void onBatchEnd(Buffer buf) {
-        client.flush();
+        if (!heldBack) {
+            client.flush();
+        }
     }
 
     /**
