@@ -41,6 +41,8 @@ import io.vertx.core.buffer.Buffer;
  *     [--writers 1] [--sessions 64] [--waiting 8]
  * </pre>
  *
+ * {@code --sessions 0} skips the saturation run, {@code --waiting 0} the latency run.
+ *
  * Defaults come from the gateway's datasource environment ({@code QUARKUS_DATASOURCE_JDBC_URL},
  * {@code _USERNAME}, {@code _PASSWORD}). It migrates the database's {@code pgwarden} schema first and
  * leaves its sessions in the trail (ended, chained, verifiable): point it at a scratch database.
@@ -86,10 +88,12 @@ public final class AuditStoreBench {
         }
         try (AgroalDataSource ds = pool(url, user, password, writers + 1)) {
             Flyway.configure().dataSource(ds).schemas("pgwarden").createSchemas(true).load().migrate();
-            Result r = measure(ds, writers, sessions, Duration.ofSeconds(seconds));
-            out.printf("audit store ingest: %.0f records/s committed at saturation (%d writers, %d sessions, "
-                    + "%d records in %.1f s, %.0f records per batch)%n", r.perSecond(), writers, sessions, r.records(),
-                    r.seconds(), r.perBatch());
+            if (sessions > 0) {
+                Result r = measure(ds, writers, sessions, Duration.ofSeconds(seconds));
+                out.printf("audit store ingest: %.0f records/s committed at saturation (%d writers, %d sessions, "
+                        + "%d records in %.1f s, %.0f records per batch)%n", r.perSecond(), writers, sessions,
+                        r.records(), r.seconds(), r.perBatch());
+            }
             if (waiting > 0) {
                 Latency l = waiting(ds, writers, waiting, Duration.ofSeconds(seconds));
                 out.printf("audit commit latency: p50 %.3f ms, p99 %.3f ms with %d sessions each waiting for its "
