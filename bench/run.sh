@@ -27,7 +27,7 @@ BENCH_CLIENTS="${BENCH_CLIENTS:-8,64}"        # pgbench -c; a comma-separated li
 BENCH_JOBS="${BENCH_JOBS:-2}"                 # pgbench -j
 BENCH_SCALE="${BENCH_SCALE:-10}"              # pgbench -i -s
 BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
-BENCH_WARMUP="${BENCH_WARMUP:-3}"             # seconds of pgbench before each measurement (0 = none)
+BENCH_WARMUP="${BENCH_WARMUP:-15}"            # seconds of pgbench before each measurement (0 = none), then up to 5 s more
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
 BENCH_MODES="${BENCH_MODES:-simple,prepared,literals}"  # literals: a new statement text every time (below)
 ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-rule,pgwarden-audit,pgwarden-example,pgwarden-masked"
@@ -592,10 +592,12 @@ profile_start() { # gateway
   "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" '"start,event=cpu,interval=1ms"' >/dev/null 2>&1 \
     || log "BENCH_PROFILE: could not start the profiler in $1"
 }
-profile_stop() { # gateway
+profile_stop() { # gateway what
   profiled "$1" || return 0
   mkdir -p "$BENCH_RESULTS_DIR"
-  local out="$BENCH_RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-$1-cpu.html"
+  local out="$BENCH_RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-$1-$2-cpu.html"
+  # the same samples as collapsed stacks too (one line per stack: grep and sort them)
+  "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"dump,file=${out%.html}.collapsed\"" >/dev/null 2>&1
   "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"stop,file=$out\"" >/dev/null 2>&1 \
     && log "flame graph of $1 (pgbench phase, CPU): $out" || log "BENCH_PROFILE: could not stop the profiler in $1"
 }
@@ -770,7 +772,6 @@ cat >"$WORK/literals.sql" <<EOF
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid AND filler <> 'not :aid';
 EOF
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
-for g in "${GATEWAYS[@]}"; do if has_target "$g"; then profile_start "$g"; fi; done
 n=${#TARGETS[@]}
 for c in "${CLIENTS[@]}"; do
   for ((round = 1; round <= BENCH_ROUNDS; round++)); do
@@ -778,16 +779,21 @@ for c in "${CLIENTS[@]}"; do
       log "pgbench -S -M $m -c $c (round $round/$BENCH_ROUNDS)"
       for ((i = 0; i < n; i++)); do
         t="${TARGETS[$(((i + round - 1) % n))]}"
-        if ((BENCH_WARMUP > 0)) && ! run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP" "$c"; then
+        # Two warm-ups: the JIT compiles the steady state during the first, and its clients' new
+        # connections at the start of the second send it back to recompiling hot code for seconds
+        # (class-check deoptimizations), which would otherwise land in the measured run.
+        if ((BENCH_WARMUP > 0)) && ! { run_pgbench "$t" "$m" "$round" warmup "$BENCH_WARMUP" "$c" \
+            && run_pgbench "$t" "$m" "$round" warmup "$(( BENCH_WARMUP < 5 ? BENCH_WARMUP : 5 ))" "$c"; }; then
           log "skipping the measured run of $t ($m, $c clients): its warm-up failed"
           continue
         fi
+        profile_start "$t"
         run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS" "$c" || true
+        profile_stop "$t" "$m-c$c-r$round"
       done
     done
   done
 done
-for g in "${GATEWAYS[@]}"; do if has_target "$g"; then profile_stop "$g"; fi; done
 
 # ------------------------------------------------------------------------------------------------
 # the audit store at saturation: the gateway's own writer fed as fast as the store commits
