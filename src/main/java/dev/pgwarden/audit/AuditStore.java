@@ -23,8 +23,9 @@ import org.postgresql.copy.CopyIn;
  * store spent 33 µs of CPU per record instead of 48-55 and committed 11-25% more, although COPY
  * takes two round trips. Hashes and JSON are computed once per event, so a retried batch writes
  * exactly the same rows; a COPY that collides with its own rows (a commit that went through after
- * all) is written again as an INSERT that skips rows already there (ON CONFLICT DO NOTHING). The writer's lanes call
- * it concurrently, each with its own batches; a session's chain state is only touched by its lane.
+ * all) is written again as an INSERT that skips rows already there (ON CONFLICT DO NOTHING). The
+ * writer's lanes call it concurrently, each with its own batches; a session's chain state is only
+ * touched by its lane.
  */
 final class AuditStore implements AuditWriter.Store {
     static final String INSERT_SESSION = """
