@@ -48,7 +48,7 @@ BENCH_LATENCY_SAMPLING="${BENCH_LATENCY_SAMPLING:-0.1}"  # pgbench -l --sampling
 BENCH_INGEST_SECONDS="${BENCH_INGEST_SECONDS:-10}"  # audit store ingest at saturation (AuditStoreBench); 0 = skip
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
 BENCH_PROFILE="${BENCH_PROFILE:-}"            # gateways to CPU-profile (comma list, e.g. pgwarden-example): an
-                                              # async-profiler flame graph of the pgbench phase in BENCH_RESULTS_DIR
+                                              # async-profiler flame graph per measured run in BENCH_RESULTS_DIR
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -228,7 +228,7 @@ BENCH_USER_PW="$(rand_pw)"
 GW_DB_PW="$(rand_pw)"
 STORE_PW="$(rand_pw)"
 
-est=$(( ${#CLIENTS[@]} * ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP) * BENCH_ROUNDS ))
+est=$(( ${#CLIENTS[@]} * ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP + (BENCH_WARMUP < 5 ? BENCH_WARMUP : 5)) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS} ($BENCH_JOBS threads); scale ${BENCH_SCALE}; pgbench phase ~${est}s"
 gw_ports_txt=""
 for g in "${GATEWAYS[@]}"; do
@@ -599,7 +599,7 @@ profile_stop() { # gateway what
   # the same samples as collapsed stacks too (one line per stack: grep and sort them)
   "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"dump,file=${out%.html}.collapsed\"" >/dev/null 2>&1
   "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"stop,file=$out\"" >/dev/null 2>&1 \
-    && log "flame graph of $1 (pgbench phase, CPU): $out" || log "BENCH_PROFILE: could not stop the profiler in $1"
+    && log "flame graph of $1 ($2, CPU): $out" || log "BENCH_PROFILE: could not stop the profiler in $1"
 }
 
 start_gateway() { # one of GATEWAYS
