@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.pgwarden.budgets.BudgetCheck;
-import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.testing.PolicyFiles;
 import dev.pgwarden.identity.Principal;
 import dev.pgwarden.policy.PolicyStore;
 import dev.pgwarden.proxy.ResultLimit;
@@ -65,7 +63,7 @@ class CachedVerdictForOtherTextTest {
         Path file = dir.resolve("policy.yaml");
         Files.writeString(file, POLICY);
         vertx = Vertx.vertx();
-        gate = new PolicyGate(new PolicyStore(configFor(file)), vertx, new BudgetCheck());
+        gate = new PolicyGate(new PolicyStore(PolicyFiles.gatewayConfig(file)), vertx, new BudgetCheck());
         RowEstimates fewRows = (sql, extended) -> {
             estimates.incrementAndGet();
             return Future.succeededFuture(new RowEstimates.Estimate(5, 40));
@@ -138,22 +136,4 @@ class CachedVerdictForOtherTextTest {
         assertEquals(limit.ask().fingerprint(), reused.limitOf(0).ask().fingerprint());
     }
 
-    private static GatewayConfig configFor(Path file) {
-        GatewayConfig.Policy policy = new GatewayConfig.Policy() {
-            public String file() {
-                return file.toString();
-            }
-
-            public Duration reloadInterval() {
-                return Duration.ZERO;
-            }
-        };
-        return (GatewayConfig) Proxy.newProxyInstance(GatewayConfig.class.getClassLoader(),
-                new Class<?>[] { GatewayConfig.class }, (p, m, a) -> {
-                    if (m.getName().equals("policy")) {
-                        return policy;
-                    }
-                    throw new UnsupportedOperationException(m.getName());
-                });
-    }
 }

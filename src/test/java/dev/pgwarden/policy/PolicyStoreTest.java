@@ -4,43 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.pgwarden.config.GatewayConfig;
+import dev.pgwarden.testing.PolicyFiles;
 
 /** A gateway never runs without a valid policy: the store refuses a bad file at start. */
 class PolicyStoreTest {
-
-    private static GatewayConfig configFor(Path file) {
-        GatewayConfig.Policy policy = new GatewayConfig.Policy() {
-            public String file() {
-                return file.toString();
-            }
-
-            public Duration reloadInterval() {
-                return Duration.ZERO;
-            }
-        };
-        return (GatewayConfig) Proxy.newProxyInstance(GatewayConfig.class.getClassLoader(),
-                new Class<?>[] { GatewayConfig.class }, (p, m, a) -> {
-                    if (m.getName().equals("policy")) {
-                        return policy;
-                    }
-                    throw new UnsupportedOperationException(m.getName());
-                });
-    }
 
     @Test
     void aBadFileAtStartIsRefusedNamingTheLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("policy.yaml");
         Files.writeString(file, "roles:\n  - group: analysts\n    role: analyst_ro\nrules:\n  - name: x\n    action: explode\n");
-        PolicyStore store = new PolicyStore(configFor(file));
+        PolicyStore store = new PolicyStore(PolicyFiles.gatewayConfig(file));
         IllegalStateException e = assertThrows(IllegalStateException.class, store::current);
         assertTrue(e.getMessage().contains("refuses to start"), e.getMessage());
         assertTrue(e.getMessage().contains("policy.yaml:6"), e.getMessage());
@@ -48,7 +27,7 @@ class PolicyStoreTest {
 
     @Test
     void aMissingFileIsRefused(@TempDir Path dir) {
-        PolicyStore store = new PolicyStore(configFor(dir.resolve("nope.yaml")));
+        PolicyStore store = new PolicyStore(PolicyFiles.gatewayConfig(dir.resolve("nope.yaml")));
         assertThrows(IllegalStateException.class, store::current);
     }
 
@@ -56,7 +35,7 @@ class PolicyStoreTest {
     void aGoodFileLoadsAndReloadsOnChange(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("policy.yaml");
         Files.writeString(file, "roles:\n  - group: a\n    role: r1\n");
-        PolicyStore store = new PolicyStore(configFor(file));
+        PolicyStore store = new PolicyStore(PolicyFiles.gatewayConfig(file));
         String v1 = store.current().version();
         Files.writeString(file, "roles:\n  - group: a\n    role: r2\n");
         Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
@@ -69,7 +48,7 @@ class PolicyStoreTest {
     void aBadPredicatesValueOnReloadKeepsTheRunningPolicy(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("policy.yaml");
         Files.writeString(file, "masking:\n  predicates: block\n");
-        PolicyStore store = new PolicyStore(configFor(file));
+        PolicyStore store = new PolicyStore(PolicyFiles.gatewayConfig(file));
         String running = store.current().version();
         assertEquals(MaskedPredicates.BLOCK, store.current().masking().predicates());
         Files.writeString(file, "masking:\n  predicates: sometimes\n");

@@ -2,8 +2,12 @@ package dev.pgwarden.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.pgwarden.config.GatewayConfig;
 
 /** Policy files for test gateways (profiles and separately started processes). */
 public final class PolicyFiles {
@@ -19,5 +23,25 @@ public final class PolicyFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A gateway configuration that answers only {@code policy()}: {@code file}, never reloaded. */
+    public static GatewayConfig gatewayConfig(Path file) {
+        GatewayConfig.Policy policy = new GatewayConfig.Policy() {
+            public String file() {
+                return file.toString();
+            }
+
+            public Duration reloadInterval() {
+                return Duration.ZERO;
+            }
+        };
+        return (GatewayConfig) Proxy.newProxyInstance(GatewayConfig.class.getClassLoader(),
+                new Class<?>[] { GatewayConfig.class }, (p, m, a) -> {
+                    if (m.getName().equals("policy")) {
+                        return policy;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
     }
 }
