@@ -37,10 +37,9 @@ final class Placeholders {
         int n = sql.length();
         while (i < n) {
             char c = sql.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = SqlText.skipQuoted(sql, i, c);
-            } else if (SqlText.skipComment(sql, i) > i) {
-                i = SqlText.skipComment(sql, i);
+            int past = SqlText.skipNotCode(sql, i);
+            if (past > i) {
+                i = past;
             } else if (c == '$') {
                 int j = i + 1;
                 while (j < n && Character.isDigit(sql.charAt(j))) {

@@ -22,10 +22,9 @@ public final class Fingerprint {
         String lastWord = "";
         while (i < n) {
             char c = sql.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = SqlText.skipQuoted(sql, i, c);
-            } else if (SqlText.skipComment(sql, i) > i) {
-                i = SqlText.skipComment(sql, i);
+            int past = SqlText.skipNotCode(sql, i);
+            if (past > i) {
+                i = past;
             } else if (c == '$' || c == '\\') {
                 return sql; // dollar quotes, parameters, backslash escapes: keep the text as it is
             } else if (Character.isLetter(c) || c == '_') {

@@ -8,6 +8,15 @@ public final class SqlText {
     private SqlText() {
     }
 
+    /**
+     * @return the index after the quoted text or comment starting at {@code i}, or {@code i} when
+     *         neither starts there: the one question every scan over SQL text asks first
+     */
+    public static int skipNotCode(String sql, int i) {
+        char c = sql.charAt(i);
+        return c == '\'' || c == '"' ? skipQuoted(sql, i, c) : skipComment(sql, i);
+    }
+
     /** @return the index after the quoted text starting at {@code i} ('' and "" are escaped quotes) */
     public static int skipQuoted(String sql, int i, char quote) {
         int j = i + 1;
