@@ -168,14 +168,15 @@ def machine_busy():
     return sum(v) - v[3] - v[4], sum(v)
 
 
-def latency_percentiles(prefix):
-    """p50 and p99 in ms from pgbench -l files '<prefix>.<pid>[.<thread>]' (removed after reading)."""
+def latency_percentiles(prefix, since=0.0):
+    """p50 and p99 in ms from pgbench -l files '<prefix>.<pid>[.<thread>]' (removed after reading), of the
+    transactions that ended at or after `since` (epoch seconds; each line's fields 5 and 6)."""
     times = []
     for path in glob.glob(glob.escape(prefix) + ".*"):
         with open(path) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) >= 3 and parts[2].isdigit():
+                if len(parts) >= 6 and parts[2].isdigit() and int(parts[4]) + int(parts[5]) / 1e6 >= since:
                     times.append(int(parts[2]))
         os.remove(path)
     if not times:
@@ -197,27 +198,69 @@ def cmd_audit(args):
     return 0
 
 
+PROGRESS = re.compile(r"^progress: ([0-9.]+) s, ([0-9.]+) tps, lat ([0-9.]+) ms", re.M)
+
+
+class Window:
+    """The counters a measured run reports, read when its window opens (`skip` s after pgbench starts,
+    from a timer) and when pgbench has ended."""
+
+    def __init__(self, args):
+        self.args = args
+        self.opened = None  # epoch seconds
+
+    def read(self):
+        a = self.args
+        return (proc_cpu_seconds(a.pid) if a.pid else None,
+                tree_cpu_seconds(a.store_pid) if a.store_pid else None, machine_busy())
+
+    def open(self):
+        self.opened = time.time()
+        self.start = self.read()
+
+
+def window_tps(out, skip):
+    """Transactions, TPS and average latency of the window from pgbench -P 1 lines (None without them)."""
+    lines = [(float(t), float(tps), float(lat)) for t, tps, lat in PROGRESS.findall(out) if float(t) > skip]
+    if not lines:
+        return None
+    tx = sum(tps for _, tps, _ in lines)  # one-second intervals
+    lat = sum(tps * lat for _, tps, lat in lines) / tx if tx else 0.0
+    return tx, tx / len(lines), lat
+
+
 def cmd_pgbench(args):
     """Run one pgbench command, keep its output in a log, parse TPS/latency, append a record (and, with
-    --pid, the proxy process's CPU time per transaction: what it costs, whatever else the machine runs)."""
+    --pid, the proxy process's CPU time per transaction: what it costs, whatever else the machine runs).
+    With --skip S (a measured run of pgbench -P 1), the figures are those of the run after its first S s."""
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     timed_out = False
-    measure_cpu = bool(args.pid) and args.kind == "measure"
-    cpu_before = proc_cpu_seconds(args.pid) if measure_cpu else None
-    cpu_after = None
-    store_before = tree_cpu_seconds(args.store_pid) if args.kind == "measure" else None
-    store_after = None
-    busy_before = machine_busy()
+    window = Window(args)
+    opener = None
+    if args.kind == "measure":
+        if args.skip > 0:
+            opener = threading.Timer(args.skip, window.open)
+        else:
+            window.open()
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=args.timeout or None)
-        out, rc = proc.stdout, proc.returncode
-        cpu_after = proc_cpu_seconds(args.pid) if measure_cpu else None
-        store_after = tree_cpu_seconds(args.store_pid) if store_before is not None else None
-    except subprocess.TimeoutExpired as e:  # subprocess.run has killed pgbench
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if opener:
+            opener.start()
+        try:
+            out, _ = proc.communicate(timeout=args.timeout or None)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+            raise subprocess.TimeoutExpired(cmd, args.timeout, output=out)
+        rc = proc.returncode
+        end = window.read() if args.kind == "measure" else None
+    except subprocess.TimeoutExpired as e:
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
         rc = "killed"
+    finally:
+        if opener:
+            opener.cancel()
     if args.log:
         with open(args.log, "a") as f:
             f.write(f"### {args.target} {args.mode} round={args.round} kind={args.kind}\n$ {' '.join(cmd)}\n{out}\n")
@@ -245,14 +288,25 @@ def cmd_pgbench(args):
         return 3 if timed_out else 1
     failed = 0
     tps, lat = float(found["tps"]), float(found["lat"])
+    processed = int(found["processed"] or 0)
+    if args.kind == "measure" and args.skip > 0:
+        w = window_tps(out, args.skip)
+        if w is None or window.opened is None:
+            reason = "no pgbench -P lines after the skipped start" if w is None else "the window never opened"
+            sys.stderr.write(f"pgbench failed for target={args.target} mode={args.mode} ({args.kind}): {reason}\n")
+            append_tsv(args.out, ["fail", args.target, f"pgbench -M {args.mode} -c {args.clients}", args.kind, reason])
+            return 1
+        processed, tps, lat = round(w[0]), w[1], w[2]
     if args.kind == "measure":
-        p50, p99 = latency_percentiles(args.latency_log_prefix) if args.latency_log_prefix else (None, None)
+        cpu_before, store_before, busy_before = window.start
+        cpu_after, store_after, busy_after = end
+        since = window.opened if args.skip > 0 else 0.0
+        p50, p99 = latency_percentiles(args.latency_log_prefix, since) if args.latency_log_prefix else (None, None)
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
                               failed, found["conn"] or "", args.clients,
                               f"{p50:.3f}" if p50 is not None else "", f"{p99:.3f}" if p99 is not None else ""])
         pcts = f" p50={p50:.3f} p99={p99:.3f} ms" if p50 is not None else ""
         cpu_txt = ""
-        processed = int(found["processed"] or 0)
         if cpu_before is not None and cpu_after is not None and processed > 0:
             us = (cpu_after - cpu_before) / processed * 1e6
             append_tsv(args.out, ["cpu", args.target, args.mode, args.round, f"{us:.2f}", args.clients])
@@ -261,13 +315,12 @@ def cmd_pgbench(args):
             us = (store_after - store_before) / processed * 1e6
             append_tsv(args.out, ["storecpu", args.target, args.mode, args.round, f"{us:.2f}", args.clients])
             cpu_txt += f" store cpu/tx={us:.1f} µs"
-        busy_after = machine_busy()
         if busy_after[1] > busy_before[1]:
             busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]) * 100
             append_tsv(args.out, ["busy", args.target, args.mode, args.round, f"{busy:.1f}", args.clients])
             cpu_txt += f" machine busy={busy:.0f}%"
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}{cpu_txt}  "
-              f"latency avg={lat:.3f} ms{pcts}  (tx={found['processed']})")
+              f"latency avg={lat:.3f} ms{pcts}  (tx={processed})")
     else:
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} warm-up done (tps={tps:.0f})")
     return 0
@@ -554,6 +607,7 @@ def cmd_report(args):
     rounds = int(meta.get("rounds", 1))
     L.append(f"pgbench: `-S -c {{{','.join(clients)}}} -j {meta.get('jobs', '?')} -T {meta.get('seconds', '?')}`, "
              f"scale {meta.get('scale', '?')}, {meta.get('warmup', '?')} s warm-up per target and mode, "
+             f"then figures from {meta.get('skip', 0)} s into each measured run, "
              f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable; "
              f"p50/p99 per statement from `pgbench -l --sampling-rate {meta.get('latency_sampling', '?')}`; "
              f"gateways' store fsync {meta.get('store_fsync', '?')}.")
@@ -965,6 +1019,8 @@ def main():
     p.add_argument("--timeout", type=float, default=0, help="kill pgbench after this many seconds (0 = never)")
     p.add_argument("--clients", default="")
     p.add_argument("--latency-log-prefix", default="", help="pgbench -l --log-prefix of the run (for p50/p99)")
+    p.add_argument("--skip", type=float, default=0,
+                   help="measure from this many seconds into the run (pgbench -P 1 lines give its TPS)")
     p.add_argument("--pid", default="", help="the proxy's pid: record its CPU time per transaction ('' = none)")
     p.add_argument("--store-pid", default="",
                    help="the audit store's postmaster pid: record its CPU time (backends included) per transaction")

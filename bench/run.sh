@@ -28,6 +28,7 @@ BENCH_JOBS="${BENCH_JOBS:-2}"                 # pgbench -j
 BENCH_SCALE="${BENCH_SCALE:-10}"              # pgbench -i -s
 BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-15}"            # seconds of pgbench before each measurement (0 = none), then up to 5 s more
+BENCH_SKIP="${BENCH_SKIP:-10}"                # seconds the measured run's clients run before its window opens (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
 BENCH_MODES="${BENCH_MODES:-simple,prepared,literals}"  # literals: a new statement text every time (below)
 ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-rule,pgwarden-audit,pgwarden-example,pgwarden-masked"
@@ -49,12 +50,13 @@ BENCH_INGEST_SECONDS="${BENCH_INGEST_SECONDS:-10}"  # audit store ingest at satu
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
 BENCH_PROFILE="${BENCH_PROFILE:-}"            # gateways to CPU-profile (comma list, e.g. pgwarden-example): an
                                               # async-profiler flame graph per measured run in BENCH_RESULTS_DIR
+BENCH_PROFILE_OPTS="${BENCH_PROFILE_OPTS:-}"  # more async-profiler options for those (e.g. features=comptask)
 PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in BENCH_SECONDS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
+for v in BENCH_SECONDS BENCH_SKIP BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
   BENCH_GRACE BENCH_LARGE_TIMEOUT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
@@ -228,7 +230,7 @@ BENCH_USER_PW="$(rand_pw)"
 GW_DB_PW="$(rand_pw)"
 STORE_PW="$(rand_pw)"
 
-est=$(( ${#CLIENTS[@]} * ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_WARMUP + (BENCH_WARMUP < 5 ? BENCH_WARMUP : 5)) * BENCH_ROUNDS ))
+est=$(( ${#CLIENTS[@]} * ${#MODES[@]} * ${#TARGETS[@]} * (BENCH_SECONDS + BENCH_SKIP + BENCH_WARMUP + (BENCH_WARMUP < 5 ? BENCH_WARMUP : 5)) * BENCH_ROUNDS ))
 log "targets: ${TARGETS[*]}; modes: ${MODES[*]}; ${BENCH_SECONDS}s x ${BENCH_ROUNDS} round(s); clients ${BENCH_CLIENTS} ($BENCH_JOBS threads); scale ${BENCH_SCALE}; pgbench phase ~${est}s"
 gw_ports_txt=""
 for g in "${GATEWAYS[@]}"; do
@@ -589,7 +591,7 @@ fi
 # jcmd reads name=value pairs: the agent's options go in quotes of their own.
 profile_start() { # gateway
   profiled "$1" || return 0
-  "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" '"start,event=cpu,interval=1ms"' >/dev/null 2>&1 \
+  "$JCMD" "$(gw_pid "$1")" JVMTI.agent_load "$PROFILER_AGENT" "\"start,event=cpu,interval=1ms${BENCH_PROFILE_OPTS:+,$BENCH_PROFILE_OPTS}\"" >/dev/null 2>&1 \
     || log "BENCH_PROFILE: could not start the profiler in $1"
 }
 profile_stop() { # gateway what
@@ -713,6 +715,7 @@ audit_counters() { # gateway -> "written dropped"
 
 run_pgbench() { # target mode round kind seconds clients; returns 1 (after recording it) when the run failed
   local t="$1" m="$2" r="$3" kind="$4" secs="$5" c="$6" pw before="" after started latency=() store_pid=""
+  local skip=0 progress=()
   check_alive "$t"
   pw="$(target_password "$t")" || die "no password/token for $t"
   local -a statement=(-S -M "$m")
@@ -725,6 +728,10 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
     # per-statement latency: pgbench's transaction log (pgbench -S runs one statement per transaction)
     mkdir -p "$WORK/latency"
     latency=(-l --log-prefix="$WORK/latency/$t-$m-$c-$r" --sampling-rate="$BENCH_LATENCY_SAMPLING")
+    # The window opens BENCH_SKIP s into the run: its clients' logins (OIDC, upstream SCRAM) and the JIT
+    # work they set off (a quarter of a recording gateway's CPU in the 10 s after them, on two busy
+    # cores) stay out of the figures, as they do for a gateway whose clients stay connected.
+    skip="$BENCH_SKIP"; progress=(-P 1)
     if records_audit "$t"; then
       before="$(audit_counters "$t")"
       store_pid="$(head -1 "$STORE_DATA/postmaster.pid" 2>/dev/null || true)"  # its CPU per transaction too
@@ -733,8 +740,8 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
   started=$SECONDS
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
     --clients "$c" --latency-log-prefix "${latency:+$WORK/latency/$t-$m-$c-$r}" \
-    --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" -- \
-    pgbench -n "${statement[@]}" -c "$c" -j "$BENCH_JOBS" -T "$secs" "${latency[@]}" \
+    --skip "$skip" --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + skip + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" -- \
+    pgbench -n "${statement[@]}" -c "$c" -j "$BENCH_JOBS" -T "$((secs + skip))" "${progress[@]}" "${latency[@]}" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     if [[ -n "$before" ]]; then
       after="$(audit_counters "$t")"
@@ -787,8 +794,10 @@ for c in "${CLIENTS[@]}"; do
           log "skipping the measured run of $t ($m, $c clients): its warm-up failed"
           continue
         fi
-        profile_start "$t"
+        (sleep "$BENCH_SKIP"; profile_start "$t") &  # the profile covers the window
+        starter=$!
         run_pgbench "$t" "$m" "$round" measure "$BENCH_SECONDS" "$c" || true
+        wait "$starter"
         profile_stop "$t" "$m-c$c-r$round"
       done
     done
@@ -893,7 +902,7 @@ fi
 python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "timestamp=$(date '+%Y-%m-%d %H:%M:%S %Z')" "targets=$BENCH_TARGETS" "modes=$BENCH_MODES" \
   "seconds=$BENCH_SECONDS" "clients=$BENCH_CLIENTS" "jobs=$BENCH_JOBS" "scale=$BENCH_SCALE" \
-  "warmup=$BENCH_WARMUP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
+  "warmup=$BENCH_WARMUP" "skip=$BENCH_SKIP" "rounds=$BENCH_ROUNDS" "rows=$BENCH_ROWS" "large_repeat=$BENCH_LARGE_REPEAT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
   "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
   "smoke=$(IFS='|'; echo "${SMOKE[*]}")" "audit_records=$(IFS='|'; echo "${AUDIT_RECORDS[*]}")" \
