@@ -30,7 +30,8 @@ BENCH_ROWS="${BENCH_ROWS:-1000000}"           # rows of the large-result tests
 BENCH_WARMUP="${BENCH_WARMUP:-15}"            # seconds of pgbench before each measurement (0 = none), then up to 5 s more
 BENCH_SKIP="${BENCH_SKIP:-10}"                # seconds the measured run's clients run before its window opens (0 = none)
 BENCH_ROUNDS="${BENCH_ROUNDS:-1}"             # repeat the interleaved pgbench matrix, TPS averaged
-BENCH_MODES="${BENCH_MODES:-simple,prepared,literals}"  # literals: a new statement text every time (below)
+BENCH_MODES="${BENCH_MODES:-simple,prepared,literals}"  # literals: a new statement text every time (below);
+                                              # connect (only when named): a new connection per statement
 ALL_TARGETS="direct,pgbouncer,haproxy,pgwarden,pgwarden-rule,pgwarden-audit,pgwarden-example,pgwarden-masked"
 KNOWN_TARGETS="$ALL_TARGETS,pgwarden-budget"   # pgwarden-budget runs only when BENCH_TARGETS names it
 BENCH_TARGETS="${BENCH_TARGETS:-$ALL_TARGETS}"
@@ -86,7 +87,7 @@ done
 [[ "$BENCH_AUDIT_FAIL_CLOSED" == true || "$BENCH_AUDIT_FAIL_CLOSED" == false ]] \
   || die "BENCH_AUDIT_FAIL_CLOSED must be true or false"
 for m in "${MODES[@]}"; do
-  case "$m" in simple|extended|prepared|literals) ;; *) die "unknown pgbench mode '$m'";; esac
+  case "$m" in simple|extended|prepared|literals|connect) ;; *) die "unknown pgbench mode '$m'";; esac
 done
 has_target() { local t; for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
 # the gateways, each its own JVM with its own ports, dev issuer and store database
@@ -723,6 +724,9 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
     # pgbench -S's query with a string literal that changes every time, as psycopg2 and psql send
     # parameters inline: no two texts share a cached analysis or decision (numbers alone would)
     statement=(-M simple -f "$WORK/literals.sql")
+  elif [[ "$m" == connect ]]; then
+    # a client that connects for each task: the login (for pgwarden: token check, upstream SCRAM) every time
+    statement=(-S -M simple -C)
   fi
   if [[ "$kind" == measure ]]; then
     # per-statement latency: pgbench's transaction log (pgbench -S runs one statement per transaction)

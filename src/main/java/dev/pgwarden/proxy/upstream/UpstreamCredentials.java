@@ -4,6 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+
+import com.ongres.scram.common.ScramFunctions;
+import com.ongres.scram.common.ScramMechanism;
+import com.ongres.scram.common.StringPreparation;
 
 import dev.pgwarden.config.GatewayConfig;
 
@@ -11,6 +16,10 @@ import dev.pgwarden.config.GatewayConfig;
 public final class UpstreamCredentials {
     private final String user;
     private final char[] password;
+    /** The last SCRAM salted password and what it was derived for: the upstream keeps one verifier per role. */
+    private byte[] salt;
+    private int iterations;
+    private byte[] saltedPassword;
 
     public UpstreamCredentials(String user, char[] password) {
         this.user = user;
@@ -39,6 +48,20 @@ public final class UpstreamCredentials {
 
     char[] password() {
         return password;
+    }
+
+    /**
+     * The password salted as the upstream's SCRAM verifier names it, derived once per salt and iteration
+     * count. SASLprep as PostgreSQL applies it: a password it cannot normalise is used as it is.
+     */
+    synchronized byte[] saltedPassword(byte[] salt, int iterations) {
+        if (saltedPassword == null || iterations != this.iterations || !Arrays.equals(salt, this.salt)) {
+            saltedPassword = ScramFunctions.saltedPassword(ScramMechanism.SCRAM_SHA_256,
+                    StringPreparation.POSTGRESQL_PREPARATION, password, salt, iterations);
+            this.salt = salt.clone();
+            this.iterations = iterations;
+        }
+        return saltedPassword.clone();
     }
 
     @Override

@@ -104,7 +104,7 @@ final class UpstreamHandshake implements MessageFramer.Visitor {
         if (!Arrays.asList(mechanisms.split("\0")).contains(ScramSha256.MECHANISM)) {
             throw new UpstreamFailure("upstream offers no SASL mechanism pgwarden supports");
         }
-        scram = new ScramSha256(credentials.password());
+        scram = new ScramSha256(credentials);
         socket.write(FrontendMessages.saslInitialResponse(ScramSha256.MECHANISM, scram.clientFirst()));
     }
 

@@ -25,6 +25,7 @@ class ScramSha256UnitTest {
     private static final String PASSWORD = "gateway-secret";
     private static final byte[] SALT = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final int ITERATIONS = 4096;
+    private final UpstreamCredentials credentials = new UpstreamCredentials("gw", PASSWORD.toCharArray());
 
     private static String utf8(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
@@ -36,14 +37,14 @@ class ScramSha256UnitTest {
         return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static byte[] saltedPassword() throws Exception {
+    private static byte[] saltedPassword(byte[] salt, int iterations) throws Exception {
         return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
-                .generateSecret(new PBEKeySpec(PASSWORD.toCharArray(), SALT, ITERATIONS, 256)).getEncoded();
+                .generateSecret(new PBEKeySpec(PASSWORD.toCharArray(), salt, iterations, 256)).getEncoded();
     }
 
     @Test
     void clientFirstMessageFormat() {
-        String first = utf8(new ScramSha256(PASSWORD.toCharArray()).clientFirst());
+        String first = utf8(new ScramSha256(credentials).clientFirst());
         // no channel binding, no authzid, user "*" (PostgreSQL uses the startup packet's user)
         assertTrue(first.startsWith("n,,n=*,r="), first);
         String nonce = first.substring("n,,n=*,r=".length());
@@ -53,25 +54,40 @@ class ScramSha256UnitTest {
 
     @Test
     void everyExchangeHasAFreshNonce() {
-        assertNotEquals(utf8(new ScramSha256(PASSWORD.toCharArray()).clientFirst()),
-                utf8(new ScramSha256(PASSWORD.toCharArray()).clientFirst()));
+        assertNotEquals(utf8(new ScramSha256(credentials).clientFirst()),
+                utf8(new ScramSha256(credentials).clientFirst()));
     }
 
     @Test
     void fullExchangeAgainstAnIndependentServerSide() throws Exception {
-        ScramSha256 scram = new ScramSha256(PASSWORD.toCharArray());
+        exchange(SALT, ITERATIONS);
+    }
+
+    @Test
+    void everyLoginFollowsTheSaltAndIterationsTheServerNames() throws Exception {
+        // The credentials keep one salted password; a verifier reset with a new salt or count must not reuse it.
+        exchange(SALT, ITERATIONS);
+        exchange(SALT, ITERATIONS);
+        exchange("another-salt-16b".getBytes(StandardCharsets.US_ASCII), ITERATIONS);
+        exchange("another-salt-16b".getBytes(StandardCharsets.US_ASCII), 4097);
+        exchange(SALT, ITERATIONS);
+    }
+
+    /** One exchange, checked against the server side computed from RFC 5802 with the JDK. */
+    private void exchange(byte[] salt, int iterations) throws Exception {
+        ScramSha256 scram = new ScramSha256(credentials);
         String clientFirst = utf8(scram.clientFirst());
         String clientFirstBare = clientFirst.substring(3); // after "n,,"
         String clientNonce = clientFirstBare.substring("n=*,r=".length());
-        String serverFirst = "r=" + clientNonce + "srvNonce+/=,s=" + Base64.getEncoder().encodeToString(SALT)
-                + ",i=" + ITERATIONS;
+        String serverFirst = "r=" + clientNonce + "srvNonce+/=,s=" + Base64.getEncoder().encodeToString(salt)
+                + ",i=" + iterations;
 
         String clientFinal = utf8(scram.clientFinal(serverFirst.getBytes(StandardCharsets.UTF_8)));
 
         String withoutProof = "c=biws,r=" + clientNonce + "srvNonce+/=";
         assertTrue(clientFinal.startsWith(withoutProof + ",p="), clientFinal);
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-        byte[] salted = saltedPassword();
+        byte[] salted = saltedPassword(salt, iterations);
         byte[] clientKey = hmac(salted, "Client Key");
         byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
         byte[] signature = hmac(storedKey, authMessage);
@@ -85,8 +101,8 @@ class ScramSha256UnitTest {
         assertDoesNotThrow(() -> scram.verifyServerFinal(("v=" + serverSignature).getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static ScramSha256 afterClientFinal() {
-        ScramSha256 scram = new ScramSha256(PASSWORD.toCharArray());
+    private ScramSha256 afterClientFinal() {
+        ScramSha256 scram = new ScramSha256(credentials);
         String nonce = utf8(scram.clientFirst()).substring("n,,n=*,r=".length());
         scram.clientFinal(("r=" + nonce + "xyz,s=" + Base64.getEncoder().encodeToString(SALT) + ",i=" + ITERATIONS)
                 .getBytes(StandardCharsets.UTF_8));
@@ -111,7 +127,7 @@ class ScramSha256UnitTest {
 
     @Test
     void aServerNonceThatDoesNotExtendOursIsRejected() {
-        ScramSha256 scram = new ScramSha256(PASSWORD.toCharArray());
+        ScramSha256 scram = new ScramSha256(credentials);
         scram.clientFirst();
         assertThrows(UpstreamFailure.class, () -> scram.clientFinal(
                 ("r=someoneElsesNonce,s=" + Base64.getEncoder().encodeToString(SALT) + ",i=4096")
