@@ -35,6 +35,7 @@ public final class AuditHash {
     });
 
     private final MessageDigest digest;
+    private final byte[] lengthBytes = new byte[4];
 
     /** A thread computes one hash at a time: {@link #hex()} ends it (and resets the digest). */
     private AuditHash(String previous, String kind) {
@@ -73,10 +74,12 @@ public final class AuditHash {
     }
 
     private void length(int n) {
-        digest.update((byte) (n >>> 24));
-        digest.update((byte) (n >>> 16));
-        digest.update((byte) (n >>> 8));
-        digest.update((byte) n);
+        // one update of four bytes: four single-byte updates cost a third of hashing a statement record
+        lengthBytes[0] = (byte) (n >>> 24);
+        lengthBytes[1] = (byte) (n >>> 16);
+        lengthBytes[2] = (byte) (n >>> 8);
+        lengthBytes[3] = (byte) n;
+        digest.update(lengthBytes, 0, 4);
     }
 
     public String hex() {
