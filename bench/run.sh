@@ -57,11 +57,12 @@ PGWARDEN_JAR="${PGWARDEN_JAR:-$REPO_ROOT/target/quarkus-app/quarkus-run.jar}"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in BENCH_SECONDS BENCH_SKIP BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
+for v in BENCH_SECONDS BENCH_JOBS BENCH_SCALE BENCH_ROWS BENCH_ROUNDS BENCH_LARGE_REPEAT BENCH_SAMPLES \
   BENCH_GRACE BENCH_LARGE_TIMEOUT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
+[[ "$BENCH_SKIP" =~ ^[0-9]+$ ]] || die "BENCH_SKIP must be a non-negative integer"
 [[ "$BENCH_INGEST_SECONDS" =~ ^[0-9]+$ ]] || die "BENCH_INGEST_SECONDS must be a non-negative integer"
 [[ "$BENCH_RULE_ROWS" =~ ^[0-9]+$ ]] || die "BENCH_RULE_ROWS must be a non-negative integer"
 [[ "$BENCH_LATENCY_SAMPLING" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "BENCH_LATENCY_SAMPLING must be in (0, 1]"
