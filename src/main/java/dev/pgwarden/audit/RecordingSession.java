@@ -1,6 +1,5 @@
 package dev.pgwarden.audit;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -580,12 +579,21 @@ final class RecordingSession implements SessionRecorder {
     static Long rowsOf(Buffer buf, int start, int end) {
         int nul = end - 1;
         int i = nul;
-        while (i > start + 5 && Character.isDigit(buf.getByte(i - 1))) {
+        while (i > start + 5 && isDigit(buf.getByte(i - 1))) {
             i--;
         }
-        if (i == nul || buf.getByte(i - 1) != ' ') {
+        // more than 18 digits cannot be a row count a long holds: no count rather than a wrong one
+        if (i == nul || nul - i > 18 || buf.getByte(i - 1) != ' ') {
             return null;
         }
-        return Long.parseLong(buf.getString(i, nul, StandardCharsets.US_ASCII.name()));
+        long rows = 0;
+        for (int j = i; j < nul; j++) { // in place, no String per statement
+            rows = rows * 10 + (buf.getByte(j) - '0');
+        }
+        return rows;
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
     }
 }
