@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -143,7 +144,9 @@ def proc_cpu_seconds(pid):
 
 
 def tree_cpu_seconds(pid):
-    """CPU seconds of a process and its children (a PostgreSQL postmaster and its backends), or None."""
+    """CPU seconds of a process and its children (a PostgreSQL postmaster and its backends), or None. Children
+    that have ended count too: their time is in the parent's cutime and cstime once it has reaped them
+    (pgbench's backends end with it, before the window's last reading)."""
     if not pid:
         return None
     total, found = 0.0, False
@@ -158,14 +161,18 @@ def tree_cpu_seconds(pid):
         if p == str(pid) or fields[1] == str(pid):  # fields[1]: the parent pid
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             found = True
+        if p == str(pid):  # cutime, cstime: fields 16, 17
+            total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     return total if found else None
 
 
 def machine_busy():
-    """(busy, total) jiffies of all CPUs from /proc/stat: busy = everything but idle and iowait."""
+    """(busy, total, softirq, steal) jiffies of all CPUs from /proc/stat: busy = everything but idle and
+    iowait; softirq also counts hardware interrupts (the kernel's network processing, charged to no process);
+    steal: time the hypervisor gave another guest while this one had work."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
-    return sum(v) - v[3] - v[4], sum(v)
+    return sum(v) - v[3] - v[4], sum(v), v[5] + v[6], v[7]
 
 
 def latency_percentiles(prefix, since=0.0):
@@ -208,11 +215,17 @@ class Window:
     def __init__(self, args):
         self.args = args
         self.opened = None  # epoch seconds
+        self.client_pid = None  # pgbench, once started
 
-    def read(self):
+    def read(self, client_cpu=None):
+        """Proxy, store, database and client CPU seconds and the machine's jiffies. pgbench's own CPU is read
+        from /proc while it runs; once it has been reaped, pass what its rusage says (client_cpu)."""
         a = self.args
+        if client_cpu is None and self.client_pid:
+            client_cpu = proc_cpu_seconds(self.client_pid)
         return (proc_cpu_seconds(a.pid) if a.pid else None,
-                tree_cpu_seconds(a.store_pid) if a.store_pid else None, machine_busy())
+                tree_cpu_seconds(a.store_pid) if a.store_pid else None, machine_busy(),
+                tree_cpu_seconds(a.db_pid) if a.db_pid else None, client_cpu)
 
     def open(self):
         self.opened = time.time()
@@ -244,6 +257,7 @@ def cmd_pgbench(args):
             window.open()
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        window.client_pid = proc.pid
         if opener:
             opener.start()
         try:
@@ -253,7 +267,9 @@ def cmd_pgbench(args):
             out, _ = proc.communicate()
             raise subprocess.TimeoutExpired(cmd, args.timeout, output=out)
         rc = proc.returncode
-        end = window.read() if args.kind == "measure" else None
+        # pgbench is this process's only child: after it was reaped, its CPU is in RUSAGE_CHILDREN
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        end = window.read(children.ru_utime + children.ru_stime) if args.kind == "measure" else None
     except subprocess.TimeoutExpired as e:
         timed_out = True
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -298,8 +314,8 @@ def cmd_pgbench(args):
     if windowed:
         processed, tps, lat = round(w[0]), w[1], w[2]
     if args.kind == "measure":
-        cpu_before, store_before, busy_before = window.start
-        cpu_after, store_after, busy_after = end
+        cpu_before, store_before, busy_before, db_before, client_before = window.start
+        cpu_after, store_after, busy_after, db_after, client_after = end
         since = window.opened if args.skip > 0 else 0.0
         p50, p99 = latency_percentiles(args.latency_log_prefix, since) if args.latency_log_prefix else (None, None)
         append_tsv(args.out, ["pgbench", args.target, args.mode, args.round, f"{tps:.3f}", f"{lat:.4f}",
@@ -319,6 +335,18 @@ def cmd_pgbench(args):
             busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]) * 100
             append_tsv(args.out, ["busy", args.target, args.mode, args.round, f"{busy:.1f}", args.clients])
             cpu_txt += f" machine busy={busy:.0f}%"
+        if processed > 0:
+            # the rest of the machine's CPU per transaction, so every µs of it is somewhere in the report
+            per_tx = lambda before, after: (after - before) / processed * 1e6
+            tick = os.sysconf("SC_CLK_TCK")
+            parts = {"machinecpu": (busy_before[0] / tick, busy_after[0] / tick),
+                     "softirqcpu": (busy_before[2] / tick, busy_after[2] / tick),
+                     "stealcpu": (busy_before[3] / tick, busy_after[3] / tick),
+                     "dbcpu": (db_before, db_after), "clientcpu": (client_before, client_after)}
+            for kind, (b, a) in parts.items():
+                if b is not None and a is not None:
+                    append_tsv(args.out, [kind, args.target, args.mode, args.round, f"{per_tx(b, a):.2f}",
+                                          args.clients])
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}{cpu_txt}  "
               f"latency avg={lat:.3f} ms{pcts}  (tx={processed})")
     else:
@@ -535,6 +563,9 @@ def cmd_report(args):
     cpu = {}  # (target, mode, clients) -> list of proxy CPU µs per transaction, one per round
     store_cpu = {}  # (target, mode, clients) -> list of audit store CPU µs per transaction (gateways that record)
     busy = {}  # (target, mode, clients) -> list of machine busy % during the run
+    # kind -> (target, mode, clients) -> list of CPU µs per transaction: the whole machine's, the kernel's
+    # interrupt work, hypervisor steal, the benchmarked PostgreSQL's, pgbench's
+    machine_parts = {k: {} for k in ("machinecpu", "softirqcpu", "stealcpu", "dbcpu", "clientcpu")}
     large = {}  # (target, test) -> row
     mem = {}  # target -> (rss, hwm)
     fails = []  # (target, what, kind, reason)
@@ -552,6 +583,8 @@ def cmd_report(args):
         elif r[0] in ("storecpu", "busy"):
             c = r[5] if len(r) > 5 and r[5] else (clients[0] if clients else "?")
             (store_cpu if r[0] == "storecpu" else busy).setdefault((r[1], r[2], c), []).append(float(r[4]))
+        elif r[0] in machine_parts:
+            machine_parts[r[0]].setdefault((r[1], r[2], r[5]), []).append(float(r[4]))
         elif r[0] == "audit":
             audit.setdefault((r[1], r[2], r[4]), []).append((int(r[5]), int(r[6]), float(r[7])))
         elif r[0] == "large":
@@ -693,21 +726,34 @@ def cmd_report(args):
                     continue
                 p = cpu_us(t, m, c)
                 st = store_cpu.get((t, m, c))
-                stv = statistics.median(st) if st else None
+                stv = statistics.median(st) if st and records_audit_target(t) else None
                 tx_us = 1e6 / tps(t, m, c)
+                part = {k: (statistics.median(v[(t, m, c)]) if v.get((t, m, c)) else None)
+                        for k, v in machine_parts.items()}
+                known = [x for x in (p, stv, part["dbcpu"], part["clientcpu"]) if x is not None]
+                other = (part["machinecpu"] - sum(known)) if part["machinecpu"] is not None else None
+                cell = lambda v: f"{v:.1f}" if v is not None else "—"
                 where.append(f"| {t} | {c} | {m} | {statistics.median(b):.0f}% | {tx_us:.1f} | "
-                             f"{f'{p:.1f}' if p is not None else '—'} | "
-                             f"{f'{stv:.1f}' if stv is not None and records_audit_target(t) else '—'} |")
+                             f"{cell(part['machinecpu'])} | {cell(p)} | {cell(stv)} | {cell(part['dbcpu'])} | "
+                             f"{cell(part['clientcpu'])} | {cell(other)} | {cell(part['softirqcpu'])} | "
+                             f"{cell(part['stealcpu'])} |")
     if where:
         L.append("### Where the CPU goes")
         L.append("")
         L.append("Machine busy: share of all cores not idle during the run (`/proc/stat`); near 100% the machine, not "
-                 "the gateway's waits, bounds TPS. Wall µs/tx: 1/TPS (all clients together). Proxy and store µs/tx: "
-                 "CPU time of the proxy process and of the audit store's PostgreSQL (postmaster and backends) "
-                 "per transaction; the store runs on this machine in the benchmark, beside a deployment's own.")
+                 "the gateway's waits, bounds TPS. Wall µs/tx: 1/TPS (all clients together). The other columns are "
+                 "CPU µs per transaction: machine, all cores' busy time; proxy, the proxy process; store, the audit "
+                 "store's PostgreSQL (postmaster and backends; it runs on this machine in the benchmark, beside a "
+                 "deployment's own); database, the benchmarked PostgreSQL (postmaster and backends, ended ones "
+                 "included); pgbench, the client; other, machine minus those four (the idle targets of the run, the "
+                 "benchmark's own scripts, the rest of the system). Two parts of those, not added: kernel irq, "
+                 "interrupt and softirq work (loopback networking), which the kernel's tick accounting charges to "
+                 "whatever it interrupted, mostly the processes above; steal, time the hypervisor ran another guest "
+                 "while this machine had work.")
         L.append("")
-        L.append("| target | clients | mode | machine busy | wall µs/tx | proxy CPU µs/tx | store CPU µs/tx |")
-        L.append("|---|---:|---|---:|---:|---:|---:|")
+        L.append("| target | clients | mode | machine busy | wall µs/tx | machine CPU µs/tx | proxy | store | database "
+                 "| pgbench | other | kernel irq | steal |")
+        L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         L.extend(where)
         L.append("")
     if meta.get("budget_rows"):
@@ -1024,6 +1070,8 @@ def main():
     p.add_argument("--pid", default="", help="the proxy's pid: record its CPU time per transaction ('' = none)")
     p.add_argument("--store-pid", default="",
                    help="the audit store's postmaster pid: record its CPU time (backends included) per transaction")
+    p.add_argument("--db-pid", default="",
+                   help="the benchmarked PostgreSQL's postmaster pid: record its CPU time (backends included) too")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_pgbench)
 

@@ -745,7 +745,8 @@ run_pgbench() { # target mode round kind seconds clients; returns 1 (after recor
   started=$SECONDS
   if PGPASSWORD="$pw" python3 "$LIB" pgbench --target "$t" --mode "$m" --round "$r" --kind "$kind" \
     --clients "$c" --latency-log-prefix "${latency:+$WORK/latency/$t-$m-$c-$r}" \
-    --skip "$skip" --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + skip + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" -- \
+    --skip "$skip" --out "$RESULTS" --log "$WORK/pgbench.log" --timeout $((secs + skip + BENCH_GRACE)) --pid "$(target_pid "$t")" --store-pid "$store_pid" \
+    --db-pid "$(head -1 "$PGDATA/postmaster.pid" 2>/dev/null || true)" -- \
     pgbench -n "${statement[@]}" -c "$c" -j "$BENCH_JOBS" -T "$((secs + skip))" "${progress[@]}" "${latency[@]}" \
     -h 127.0.0.1 -p "$(target_port "$t")" -U "$(target_user "$t")" bench; then
     if [[ -n "$before" ]]; then
