@@ -17,8 +17,10 @@ import dev.pgwarden.sql.Tokens;
 /**
  * Finds statements that would take the session out of the state the gateway put it in, whatever the policy
  * says: leaving the mapped role (SET ROLE, SET SESSION AUTHORIZATION, RESET ROLE/ALL, DISCARD ALL,
- * set_config('role', ...), UPDATE pg_settings) or changing how the server reads SQL text (client_encoding,
- * standard_conforming_strings), which would let the server see other statements than pgwarden decided.
+ * set_config('role', ...), UPDATE pg_settings), changing how the server reads SQL text (client_encoding,
+ * standard_conforming_strings), which would let the server see other statements than pgwarden decided, or
+ * changing how it plans them (enable_*, *_cost, work_mem...), which would let it run other plans than
+ * pgwarden judged.
  *
  * <p>Procedural code (DO, CREATE/ALTER FUNCTION) is checked on a best-effort basis: its bodies are lexed and
  * searched for the same forms, and dynamic SQL that mentions roles is refused. Code can still build a role
@@ -28,6 +30,18 @@ final class SessionGuard {
     private static final Set<String> ROLE_SETTINGS = Set.of("role", "session_authorization");
     private static final Set<String> READING_SETTINGS =
             Set.of("standard_conforming_strings", "client_encoding", "search_path");
+    /**
+     * Settings that change which plan PostgreSQL picks, beyond {@link #changesPlans}'s families: pgwarden
+     * judges what a statement does with masked columns (and estimates its rows) from the plan a side
+     * connection makes with the defaults, so a session planning otherwise could run a plan pgwarden never
+     * saw, e.g. a merge join that sorts a masked column and returns rows in its order.
+     */
+    private static final Set<String> PLANNING_SETTINGS = Set.of("from_collapse_limit", "join_collapse_limit",
+            "constraint_exclusion", "cursor_tuple_fraction", "default_statistics_target", "plan_cache_mode",
+            "recursive_worktable_factor", "force_parallel_mode", "debug_parallel_query", "work_mem",
+            "hash_mem_multiplier", "effective_cache_size", "effective_io_concurrency", "max_parallel_workers_per_gather",
+            "max_parallel_workers", "parallel_leader_participation", "min_parallel_table_scan_size",
+            "min_parallel_index_scan_size", "transform_null_equals");
     private static final Set<String> TRUE_VALUES = Set.of("on", "true", "yes", "1", "default");
     private static final Set<String> UTF8_NAMES = Set.of("utf8", "unicode", "default");
     private static final Pattern ROLE_WORDS =
@@ -104,7 +118,21 @@ final class SessionGuard {
                         + "makes the server read them");
             }
         }
+        if (changesPlans(setting) && !(word(t, v, "default") && v == t.size() - 1)) {
+            return planning(setting);
+        }
         return null;
+    }
+
+    /** PostgreSQL's query-tuning settings (enable_*, *_cost, geqo*) and {@link #PLANNING_SETTINGS}. */
+    static boolean changesPlans(String setting) {
+        return setting.startsWith("enable_") || setting.endsWith("_cost") || setting.startsWith("geqo")
+                || PLANNING_SETTINGS.contains(setting);
+    }
+
+    private static Refusal planning(String setting) {
+        return reading(setting + " changes the plans PostgreSQL picks, and pgwarden judges statements (what they "
+                + "do with masked columns, how many rows they read) by the plans it makes with the defaults");
     }
 
     private static Refusal reset(List<SqlToken> t, int j) {
@@ -183,12 +211,17 @@ final class SessionGuard {
         if (READING_SETTINGS.contains(setting)) {
             return reading("set_config('" + setting + "', ...) changes how the server reads SQL text");
         }
+        if (changesPlans(setting)) {
+            return planning(setting);
+        }
         return null;
     }
 
     /** Role changes inside procedural code: SET/RESET ROLE forms, set_config, and dynamic SQL naming roles. */
     private static Refusal procedural(List<SqlToken> t, int depth) {
         boolean dynamic = false;
+        // ALTER SYSTEM changes every session's defaults at the next reload, the side connections' too
+        boolean everySession = word(t, 0, "alter") && word(t, 1, "system");
         for (int k = 0; k < t.size(); k++) {
             if (anyWord(t, k, "set", "reset")) {
                 int j = anyWord(t, k + 1, "session", "local") && !word(t, k + 2, "authorization") ? k + 2 : k + 1;
@@ -198,7 +231,8 @@ final class SessionGuard {
                         || ROLE_SETTINGS.contains(setting)) {
                     return role("code that changes the session role");
                 }
-                if (word(t, k, "set") && READING_SETTINGS.contains(setting)) {
+                if (word(t, k, "set") && (READING_SETTINGS.contains(setting)
+                        || changesPlans(setting) && !everySession)) {
                     // ALTER DATABASE / ROLE / FUNCTION ... SET: sessions would start reading SQL differently
                     return reading("code or defaults that change " + setting);
                 }

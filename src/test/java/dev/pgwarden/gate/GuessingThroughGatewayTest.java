@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -303,6 +304,32 @@ class GuessingThroughGatewayTest {
             assertTrue(lookup.isEmpty() || lookup.size() == 1, "an equality lookup through the same index answers");
         } finally {
             pg.execute("DROP TABLE IF EXISTS guess_cards");
+        }
+    }
+
+    /**
+     * The gateway judges a statement by the plan its side connection makes with the default settings. A
+     * session that turned hash joins and nested loops off would run a self-join on the SSN as a merge join,
+     * which sorts both sides by it: the ids come back in SSN order, a ranking nobody asked for by ORDER BY.
+     */
+    @Test
+    void planningSettingsThatWouldRunAnotherPlanAreRefused() throws Exception {
+        String join = "SELECT a.id FROM customers a JOIN customers b ON a.ssn = b.ssn";
+        List<String> bySsn = new ArrayList<>();
+        SSNS.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> bySsn.add(e.getKey().toString()));
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            st.execute("SET enable_hashjoin = off");
+            st.execute("SET enable_nestloop = off");
+            assertEquals(bySsn, Jdbc.firstColumn(st, join), "straight from PostgreSQL: the ids in SSN order");
+        }
+        for (String set : new String[] { "SET enable_hashjoin = off", "SET LOCAL enable_nestloop = off",
+                "SET work_mem = '64kB'", "SELECT set_config('enable_hashjoin', 'off', false)" }) {
+            try (Connection c = Gateway.connect("agent-7", SIMPLE, "analysts"); Statement st = c.createStatement()) {
+                SQLException e = assertThrows(SQLException.class, () -> st.execute(set), set);
+                assertEquals("42501", e.getSQLState(), set + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains("plans PostgreSQL picks"), e.getMessage());
+                assertFalse(bySsn.equals(Jdbc.firstColumn(st, join)), "the join still runs, in its own order");
+            }
         }
     }
 
