@@ -90,14 +90,37 @@ public final class MaskingRules {
         return new Builder();
     }
 
-    /** The function of the first rule matching the column (names compared ignoring case). */
+    /**
+     * The function of the first rule matching the column (names compared ignoring case); while any
+     * column is masked, also {@link #STATISTICS_VALUES}'s.
+     */
     public Optional<MaskFunction> forColumn(String schema, String table, String column) {
         for (ColumnRule r : rules) {
             if (r.pattern().matches(schema, table, column)) {
                 return Optional.of(r.function());
             }
         }
+        if (!rules.isEmpty() && statisticsValues(schema, table, column)) {
+            return Optional.of(MaskFunction.REDACT);
+        }
         return Optional.empty();
+    }
+
+    /**
+     * The columns of PostgreSQL's planner statistics that hold sample values of other tables' columns:
+     * {@code pg_statistic}'s most common values and histogram bounds (read through {@code pg_stats}, by
+     * anyone who may read the table), extended statistics' MCV lists and expression statistics
+     * ({@code pg_stats_ext}, {@code pg_stats_ext_exprs}). They name no masked column, so no rule can: while
+     * the policy masks any column, they count as masked (a computed output is masked whole, a condition on
+     * them falls under {@code predicates}), whatever table they sample.
+     */
+    static final Set<String> STATISTICS_VALUES = Set.of("pg_statistic.stavalues1", "pg_statistic.stavalues2",
+            "pg_statistic.stavalues3", "pg_statistic.stavalues4", "pg_statistic.stavalues5",
+            "pg_statistic_ext_data.stxdmcv", "pg_statistic_ext_data.stxdexpr");
+
+    private static boolean statisticsValues(String schema, String table, String column) {
+        return "pg_catalog".equalsIgnoreCase(schema) && table != null && column != null
+                && STATISTICS_VALUES.contains(table.toLowerCase(Locale.ROOT) + "." + column.toLowerCase(Locale.ROOT));
     }
 
     public List<ColumnRule> rules() {

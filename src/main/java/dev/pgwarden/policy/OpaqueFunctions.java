@@ -17,7 +17,7 @@ final class OpaqueFunctions {
             "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema",
             "schema_to_xml", "schema_to_xmlschema", "schema_to_xml_and_xmlschema",
             "database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema",
-            "ts_stat", "connectby");
+            "ts_stat", "ts_rewrite", "connectby"); // ts_rewrite(tsquery, text) runs its text
     private static final String[] PREFIXES = {"dblink", "crosstab"};
 
     private OpaqueFunctions() {

@@ -40,7 +40,9 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             + " ORDER BY c.oid, a.attnum";
     /**
      * Every user index and the columns it reads (keys, and the columns its expressions and predicate
-     * use): an index scan returns rows in the order of those columns.
+     * use): an index scan returns rows in the order of those columns. Also the indexes of the planner
+     * statistics' catalogs, whose sample values count as masked (MaskingRules#STATISTICS_VALUES): an
+     * index not listed could order by anything, so pg_stats would be refused instead of masked.
      */
     static final String INDEX_QUERY = "SELECT n.nspname, ic.relname, t.relname, a.attname"
             + " FROM pg_catalog.pg_index x"
@@ -52,7 +54,8 @@ public final class CatalogCache implements MaskPlanner.ColumnResolver {
             + " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = x.indexrelid"
             + " AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = x.indrelid"
             + " AND d.refobjsubid = a.attnum))"
-            + " WHERE x.indexrelid >= " + FIRST_NORMAL_OID;
+            + " WHERE x.indexrelid >= " + FIRST_NORMAL_OID + " OR x.indrelid IN"
+            + " ('pg_catalog.pg_statistic'::pg_catalog.regclass, 'pg_catalog.pg_statistic_ext_data'::pg_catalog.regclass)";
 
     /**
      * A relation by name: its kind ('r' table, 'v' view, 'm' materialized view, ...), its columns,

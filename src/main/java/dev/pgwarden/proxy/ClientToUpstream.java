@@ -32,6 +32,8 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private Future<StatementGate.Verdict> heldVerdict;
     /** The decision on an Execute's rerun that the session waits for (see {@link #rerun}). */
     private Future<StatementGate.Verdict> heldRerun;
+    /** The portal of the Execute being handled, when the gateway must describe it first (ResultTracker#execute). */
+    private String describeFirst;
     private final ResultLineage lineage;
     private final UpstreamToClient replies;
     private final Sessions sessions;
@@ -107,8 +109,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     refuseExecute(again.refusal());
                 } else {
                     recorder.fromClient(type, buf, start, end);
+                    if (type == MessageTypes.EXECUTE && describeFirst != null) {
+                        upstream.replace(FrontendMessages.describePortal(describeFirst)); // see ResultTracker#execute
+                    }
                     upstream.pass(buf, start, end);
                 }
+                describeFirst = null;
             }
             case MessageTypes.FLUSH, MessageTypes.COPY_DATA, MessageTypes.COPY_DONE, MessageTypes.COPY_FAIL ->
                 upstream.pass(buf, start, end);
@@ -290,7 +296,10 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     results.close(kind, name);
                 }
             }
-            case MessageTypes.EXECUTE -> results.execute(Frames.string(buf, pos, Frames.stringEnd(buf, pos, end)));
+            case MessageTypes.EXECUTE -> {
+                String portal = Frames.string(buf, pos, Frames.stringEnd(buf, pos, end));
+                describeFirst = results.execute(portal) ? portal : null;
+            }
             default -> results.sync();
         }
     }

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads the cursor a DECLARE defines and the cursor a FETCH reads, so the rows of a cursor are
- * counted against the limit of the query it was declared for, across all its fetches. Only the
+ * Reads the cursor a DECLARE defines, the cursor a FETCH reads and the one a CLOSE closes, so the
+ * rows of a cursor are masked as the query it was declared for and counted against that query's
+ * limit, across all its fetches. Only the
  * first words matter (FETCH and DECLARE are utility statements of a fixed shape); anything else
  * names no cursor.
  */
@@ -20,6 +21,9 @@ final class CursorStatements {
 
     /** {@code DECLARE name ... CURSOR ... FOR query}: the cursor, or null. */
     static Cursor declared(String sql) {
+        if (!mayStartWith(sql, 'd')) {
+            return null; // asked of every statement that completes
+        }
         List<String> words = words(sql, 12);
         if (words.size() < 3 || !words.get(0).equals("declare")) {
             return null;
@@ -32,11 +36,37 @@ final class CursorStatements {
 
     /** {@code FETCH [direction] [FROM | IN] name}: the cursor, or null. */
     static String fetched(String sql) {
+        if (!mayStartWith(sql, 'f')) {
+            return null; // asked of every statement that returns rows: most are not FETCHes
+        }
         List<String> words = words(sql, 6);
         if (words.size() < 2 || !words.get(0).equals("fetch")) {
             return null;
         }
         return words.get(words.size() - 1);
+    }
+
+    /** {@code CLOSE name}: the cursor; {@code CLOSE ALL}: {@link #ALL}; else null. */
+    static String closed(String sql) {
+        if (!mayStartWith(sql, 'c')) {
+            return null;
+        }
+        List<String> words = words(sql, 3);
+        return words.size() == 2 && words.get(0).equals("close") ? words.get(1) : null;
+    }
+
+    /** What {@link #closed} returns for {@code CLOSE ALL} (a cursor named "all" closes them all, as far as we know). */
+    static final String ALL = "all";
+
+    /** False when the statement's first character shows its first word cannot start with {@code letter}. */
+    private static boolean mayStartWith(String sql, char letter) {
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                return Character.toLowerCase(c) == letter || c == '-' || c == '/'; // or a comment first
+            }
+        }
+        return false;
     }
 
     /**

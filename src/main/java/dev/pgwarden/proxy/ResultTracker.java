@@ -46,6 +46,8 @@ final class ResultTracker {
         final ResultLimit limit;
         final StatementMeter meter;
         List<Field> fields;
+        /** A Describe of it said it returns no rows (NoData). */
+        boolean noData;
         /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
         boolean bound;
 
@@ -77,10 +79,11 @@ final class ResultTracker {
     }
 
     /**
-     * An open cursor declared by a statement with a limit or a meter: its FETCHes count against the
-     * limit (guard null when none) and are metered by the DECLARE's meter (null when none).
+     * An open cursor, as its DECLARE set it up: its FETCHes return that query's columns, so they are
+     * masked as the query's lineage says, count against the query's limit (guard null when none) and
+     * are metered by the DECLARE's meter (null when none).
      */
-    private record CursorGuard(ResultGuard guard, StatementMeter meter, boolean holdable) {
+    private record OpenCursor(ResultGuard guard, StatementMeter meter, StatementMasks masks, boolean holdable) {
     }
 
     private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect {
@@ -89,7 +92,18 @@ final class ResultTracker {
     private record DescribeExpect(Statement statement, Portal portal) implements Expect {
     }
 
-    private record ExecuteExpect(Portal portal) implements Expect {
+    /**
+     * An Execute; {@code describedHere} when the gateway sent a Describe of its portal ahead of it,
+     * whose answer (RowDescription or NoData) is for the gateway alone and comes first.
+     */
+    private static final class ExecuteExpect implements Expect {
+        final Portal portal;
+        boolean describedHere;
+
+        ExecuteExpect(Portal portal, boolean describedHere) {
+            this.portal = portal;
+            this.describedHere = describedHere;
+        }
     }
 
     private record SyncExpect() implements Expect {
@@ -133,7 +147,7 @@ final class ResultTracker {
     private final java.util.function.Supplier<Future<Void>> cancelUpstream;
     /** The cancel sent for a statement stopped at its limit, until PostgreSQL has taken it. */
     private Future<Void> cancelDelivered;
-    private final Map<String, CursorGuard> cursors = new HashMap<>();
+    private final Map<String, OpenCursor> cursors = new HashMap<>();
     /** The guard of the result streaming now (null: none), once {@link #guardResolved}. */
     private ResultGuard guard;
     private boolean guardResolved;
@@ -195,12 +209,22 @@ final class ResultTracker {
         }
     }
 
-    void execute(String portal) {
+    /**
+     * An Execute of {@code portal} goes upstream. Returns whether the gateway must send a Describe of
+     * the portal just before it: its rows would otherwise come without a description (the client
+     * never described the statement), and a result masked without one knows neither which columns
+     * come from a masked table nor, in binary format, what they hold. The description is taken by
+     * the gateway and not relayed.
+     */
+    boolean execute(String portal) {
         Portal p = portals.get(portal);
         if (p != null) {
             p.executed = true;
         }
-        expected.add(new ExecuteExpect(p != null ? p : new Portal(UNKNOWN, null, false)));
+        Portal run = p != null ? p : new Portal(UNKNOWN, null, false);
+        boolean describe = run.statement.fields == null && !run.statement.noData && !maskers.get().inactive();
+        expected.add(new ExecuteExpect(run, describe));
+        return describe;
     }
 
     void sync() {
@@ -258,8 +282,13 @@ final class ResultTracker {
                 return rowPlan == null ? null : masker.rows().rewrite(buf, start, end, rowPlan);
             }
             case MessageTypes.ROW_DESCRIPTION: {
+                ExecuteExpect describedHere = describedHere();
                 if (masker().inactive()) {
                     // Nothing to mask: keep the queue in step without looking at the columns.
+                    if (describedHere != null) {
+                        describedHere.describedHere = false;
+                        return DROP;
+                    }
                     skipRowDescription();
                     return null;
                 }
@@ -267,14 +296,29 @@ final class ResultTracker {
                 if (hasUnknownTables(fields)) {
                     return HOLD;
                 }
+                if (describedHere != null) {
+                    describedHere.describedHere = false;
+                    planDescribedHere(describedHere, fields);
+                    return DROP;
+                }
                 onRowDescription(fields);
                 return null;
             }
-            case MessageTypes.NO_DATA:
-                if (expected.peek() instanceof DescribeExpect) {
+            case MessageTypes.NO_DATA: {
+                ExecuteExpect describedHere = describedHere();
+                if (describedHere != null) {
+                    describedHere.describedHere = false;
+                    describedHere.portal.statement.noData |= describedHere.portal.statement != UNKNOWN;
+                    return DROP;
+                }
+                if (expected.peek() instanceof DescribeExpect d) {
                     expected.poll();
+                    if (d.statement != UNKNOWN) {
+                        d.statement.noData = true;
+                    }
                 }
                 return null;
+            }
             case MessageTypes.COPY_OUT_RESPONSE:
                 startCopy(buf, start, end);
                 return null;
@@ -301,7 +345,7 @@ final class ResultTracker {
                     return stopped;
                 }
                 if (type == MessageTypes.COMMAND_COMPLETE) {
-                    declaredCursor();
+                    trackCursors();
                 }
                 endOfResult();
                 return null;
@@ -429,7 +473,7 @@ final class ResultTracker {
         if (s.meter == null) {
             if (!cursors.isEmpty()) {
                 String name = CursorStatements.fetched(s.sql);
-                CursorGuard c = name == null ? null : cursors.get(name);
+                OpenCursor c = name == null ? null : cursors.get(name);
                 meter = c == null ? null : c.meter();
             }
             return;
@@ -450,7 +494,7 @@ final class ResultTracker {
         }
         if (!cursors.isEmpty()) {
             String name = CursorStatements.fetched(s.sql);
-            CursorGuard c = name == null ? null : cursors.get(name);
+            OpenCursor c = name == null ? null : cursors.get(name);
             if (c != null && c.guard() != null) {
                 c.guard().startRead();
                 return c.guard();
@@ -469,19 +513,44 @@ final class ResultTracker {
         return portal.guard;
     }
 
-    /** A DECLARE with a limit or a meter completed: its cursor's FETCHes count against them. */
-    private void declaredCursor() {
+    /** A statement completed: a DECLARE's cursor's FETCHes are masked, limited and metered as its query; a CLOSE ends that. */
+    private void trackCursors() {
         Expect head = expected.peek();
         Statement s = head instanceof QueryExpect q ? q.current() : head instanceof ExecuteExpect e ? e.portal.statement
                 : null;
-        if (s == null || (s.limit == null && s.meter == null)) {
+        if (s == null || s == UNKNOWN) {
             return;
+        }
+        if (!cursors.isEmpty()) {
+            String closed = CursorStatements.closed(s.sql);
+            if (CursorStatements.ALL.equals(closed)) {
+                cursors.clear();
+            } else if (closed != null) {
+                cursors.remove(closed);
+            }
         }
         CursorStatements.Cursor c = CursorStatements.declared(s.sql);
         if (c != null) {
-            cursors.put(c.name(), new CursorGuard(s.limit == null ? null : new ResultGuard(s.limit), s.meter,
+            cursors.put(c.name(), new OpenCursor(s.limit == null ? null : new ResultGuard(s.limit), s.meter, s.masks,
                     c.holdable()));
         }
+    }
+
+    /**
+     * The masks a result of {@code s} gets: its own lineage's, except for a FETCH, whose columns are its
+     * cursor's query's. A cursor this session did not declare through a DECLARE seen here (one a function
+     * opened and named) has no known lineage: every computed column of its rows is masked whole.
+     */
+    private StatementMasks masksOf(Statement s) {
+        if (s == null) {
+            return StatementMasks.UNKNOWN;
+        }
+        String name = CursorStatements.fetched(s.sql);
+        if (name == null) {
+            return s.masks;
+        }
+        OpenCursor c = cursors.get(name);
+        return c != null ? c.masks() : StatementMasks.MASK_COMPUTED;
     }
 
     /** An error or notice with the values it quotes masked, or null when it needs no change. */
@@ -562,17 +631,31 @@ final class ResultTracker {
                 planned = false;
                 return;
             }
-            rowPlan = masker().plan(fields, d.statement.masks); // a portal's description has its real formats
+            rowPlan = masker().plan(fields, masksOf(d.statement)); // a portal's description has its real formats
             if (d.statement != UNKNOWN) {
                 // Later executions of the statement may skip Describe: keep its column types.
                 d.statement.fields = withFormats(fields, new int[] { 0 });
             }
         } else if (head instanceof QueryExpect q) {
             Statement s = q.current();
-            rowPlan = masker().plan(fields, s == null ? StatementMasks.UNKNOWN : s.masks);
+            rowPlan = masker().plan(fields, masksOf(s));
         } else {
             // Out of step: plan from the description alone (catalog + detectors), never pass blindly.
             rowPlan = masker().plan(fields, StatementMasks.UNKNOWN);
+        }
+    }
+
+    /** The Execute at the head of the queue, when the description coming now is the one the gateway asked for. */
+    private ExecuteExpect describedHere() {
+        return expected.peek() instanceof ExecuteExpect e && e.describedHere ? e : null;
+    }
+
+    /** The gateway's own Describe of an Execute's portal answered: its rows follow, planned by it. */
+    private void planDescribedHere(ExecuteExpect e, List<Field> fields) {
+        planned = true;
+        rowPlan = masker().plan(fields, masksOf(e.portal.statement)); // a portal's description has its real formats
+        if (e.portal.statement != UNKNOWN) {
+            e.portal.statement.fields = withFormats(fields, new int[] { 0 }); // later runs need no Describe
         }
     }
 
@@ -594,9 +677,9 @@ final class ResultTracker {
         Statement s = e.portal.statement;
         masker();
         if (s.fields != null && s.fields.size() == columns) {
-            return masker.plan(withFormats(s.fields, e.portal.formats), s.masks);
+            return masker.plan(withFormats(s.fields, e.portal.formats), masksOf(s));
         }
-        return masker.planWithoutDescription(columns, e.portal.formats, s.masks);
+        return masker.planWithoutDescription(columns, e.portal.formats, masksOf(s));
     }
 
     private static List<Field> withFormats(List<Field> fields, int[] formats) {

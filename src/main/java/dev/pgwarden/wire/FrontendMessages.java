@@ -69,6 +69,11 @@ public final class FrontendMessages {
         return out;
     }
 
+    /** Describe of a portal: its RowDescription (with the formats its Bind chose) or NoData. */
+    public static Buffer describePortal(String portal) {
+        return MessageWriter.typed(MessageTypes.DESCRIBE).int8('P').cstring(portal).finish();
+    }
+
     /** Ends a COPY FROM STDIN the client will not feed; the server answers with an error. */
     public static Buffer copyFail(String reason) {
         return MessageWriter.typed(MessageTypes.COPY_FAIL).cstring(reason).finish();

@@ -193,6 +193,143 @@ class MaskingThroughGatewayTest {
         }
     }
 
+    /** Every value a cursor over {@code query} returns, declared and fetched over {@code c}. */
+    private static List<String> fetchedThroughCursor(Connection c, String query) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("DECLARE leak CURSOR FOR " + query);
+            List<String> got = values(c, "FETCH ALL FROM leak");
+            c.rollback();
+            return got;
+        }
+    }
+
+    /**
+     * A FETCH returns its cursor's query's columns: values computed from masked columns, which only the
+     * query's lineage shows (the FETCH's RowDescription names no table), are masked as that query's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "SELECT md5(ssn) FROM customers WHERE id = 7",
+            "SELECT translate(ssn, '-', '/') FROM customers WHERE id = 7",
+            "SELECT reverse(card_number), replace(email, '@', ' at ') FROM customers WHERE id = 7",
+            "SELECT substring(s, 8) FROM v_c WHERE id = 7" })
+    void computedColumnsFetchedFromACursorAreMasked(String query) throws Exception {
+        List<String> raw;
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            raw = fetchedThroughCursor(direct, query);
+        }
+        assertTrue(raw.stream().allMatch(v -> v != null && !v.contains("*")), "directly the cursor returns " + raw);
+        for (String options : new String[] { "preferQueryMode=simple", "prepareThreshold=1" }) {
+            try (Connection c = Gateway.connect("agent-7", options, "analysts")) {
+                List<String> got = fetchedThroughCursor(c, query);
+                assertEquals(raw.size(), got.size(), "the FETCH still answers");
+                for (String v : raw) {
+                    assertFalse(got.contains(v), query + " leaked " + v + " through a cursor (" + options + "): " + got);
+                }
+            }
+        }
+    }
+
+    private static final String SSN_STATISTICS = " FROM pg_stats WHERE tablename = 'customers' AND attname = 'ssn'";
+
+    /**
+     * The planner's statistics sample every analysed column: read through pg_stats, a role that may read
+     * the table gets a hundred of its SSNs in histogram_bounds. While masking is on, those values are masked
+     * whole, whatever the spelling (the detectors alone miss a reshaped or non-text value).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "SELECT histogram_bounds" + SSN_STATISTICS,
+            "SELECT translate(histogram_bounds::text, '-', '/')" + SSN_STATISTICS,
+            "SELECT translate(array_to_string(histogram_bounds, ' '), '-', 'x')" + SSN_STATISTICS,
+            "SELECT s.h FROM (SELECT histogram_bounds AS h" + SSN_STATISTICS + ") s" })
+    void plannerStatisticsDoNotHandOutMaskedValues(String sql) throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        pg.execute("ANALYZE customers");
+        List<String> ssns = new ArrayList<>();
+        try (Connection direct = pg.superuserConnection()) {
+            ssns.addAll(values(direct, "SELECT ssn FROM customers"));
+            List<String> raw = values(direct, sql);
+            assertTrue(ssns.stream().anyMatch(v -> leaks(raw, v)), "directly pg_stats returns raw SSNs: " + raw);
+        }
+        try (Connection c = Gateway.analyst()) {
+            List<String> got = values(c, sql);
+            assertEquals(1, got.size(), "the statistics row still answers");
+            for (String v : ssns) {
+                assertFalse(leaks(got, v), sql + " leaked SSN " + v + ": " + got);
+            }
+            assertEquals("customers", values(c, "SELECT tablename" + SSN_STATISTICS).get(0),
+                    "statistics without sample values stay readable");
+        }
+    }
+
+    /** A condition on the sampled values would answer guesses about them: refused like one on the column. */
+    @Test
+    void conditionsOnPlannerStatisticsAreRefused() throws Exception {
+        PostgresFixture.shared().execute("ANALYZE customers");
+        try (Connection c = Gateway.analyst()) {
+            SQLException e = assertThrows(SQLException.class,
+                    () -> values(c, "SELECT count(*)" + SSN_STATISTICS + " AND histogram_bounds::text LIKE '%1%'"));
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("pg_statistic.stavalues") && e.getMessage().contains("LIKE"),
+                    "refused for the condition: " + e.getMessage());
+        }
+    }
+
+    /** ts_rewrite's two-argument form runs its second argument as a query: the gateway cannot see what it reads. */
+    @Test
+    void functionsThatRunTheirTextAsAQueryAreRefused() throws Exception {
+        String sql = "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, "
+                + "quote_literal(translate(ssn, ''-'', ''x''))::tsquery FROM customers WHERE id = 7')";
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            assertTrue(leaks(values(direct, sql), ssn), "directly the query in the text returns the SSN");
+        }
+        try (Connection c = Gateway.analyst()) {
+            SQLException e = assertThrows(SQLException.class, () -> values(c, sql));
+            assertTrue(e.getMessage().contains("ts_rewrite"), e.getMessage());
+        }
+    }
+
+    /** A holdable cursor keeps its query's masks after the transaction that declared it commits. */
+    @Test
+    void aHoldableCursorStaysMaskedAfterCommit() throws Exception {
+        String md5 = PostgresFixture.shared().queryForString("SELECT md5(ssn) FROM customers WHERE id = 7");
+        try (Connection c = Gateway.analyst(); Statement st = c.createStatement()) {
+            st.execute("DECLARE held CURSOR WITH HOLD FOR SELECT md5(ssn) FROM customers WHERE id = 7");
+            List<String> got = values(c, "FETCH ALL FROM held");
+            assertEquals(1, got.size());
+            assertFalse(got.contains(md5), "md5 of the SSN leaked through a holdable cursor: " + got);
+            st.execute("CLOSE held");
+        }
+    }
+
+    /**
+     * A cursor opened inside a function and fetched by name was never declared where the gateway could
+     * read its query: every computed column it returns is masked whole.
+     */
+    @Test
+    void aCursorAFunctionOpenedIsMaskedWhole() throws Exception {
+        PostgresFixture pg = PostgresFixture.shared();
+        pg.execute("""
+                CREATE OR REPLACE FUNCTION open_customers(c refcursor) RETURNS refcursor LANGUAGE plpgsql AS $$
+                BEGIN OPEN c FOR SELECT md5(ssn), id FROM customers WHERE id = 7; RETURN c; END $$""");
+        pg.execute("GRANT EXECUTE ON FUNCTION open_customers(refcursor) TO analyst_ro");
+        String md5 = pg.queryForString("SELECT md5(ssn) FROM customers WHERE id = 7");
+        try (Connection direct = pg.superuserConnection(); Statement st = direct.createStatement()) {
+            direct.setAutoCommit(false);
+            st.execute("SELECT open_customers('opened')");
+            assertEquals(List.of(md5, "7"), values(direct, "FETCH ALL FROM opened"), "directly the raw md5 comes back");
+            direct.rollback();
+        }
+        try (Connection c = Gateway.analyst(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SELECT open_customers('opened')");
+            List<String> got = values(c, "FETCH ALL FROM opened");
+            assertEquals(2, got.size());
+            assertFalse(got.contains(md5), "md5 of the SSN leaked through a function's cursor: " + got);
+            c.rollback();
+        }
+    }
+
     @Test
     void sqlLevelPrepareAndExecuteWorkInEverySessionAndAreMasked() throws Exception {
         for (int session = 0; session < 2; session++) { // the second session hits the cached verdict

@@ -277,7 +277,10 @@ class StatementAnalyzerTest {
     void functionsThatRunSqlTextAreNotAnalysable() {
         for (String sql : new String[] {"SELECT query_to_xml('select * from customers', true, true, '')",
                 "SELECT * FROM dblink('dbname=x', 'select ssn from customers') AS t(s text)",
-                "SELECT table_to_xml('customers', true, true, '')"}) {
+                "SELECT table_to_xml('customers', true, true, '')",
+                "SELECT ts_stat('SELECT to_tsvector(ssn) FROM customers')",
+                // the two-argument form runs its second argument: SELECT target, substitute
+                "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, quote_literal(ssn)::tsquery FROM customers')"}) {
             StatementAnalysis a = analyzer.analyze(sql);
             assertFalse(a.analyzable(), sql);
             assertNull(a.plannerQuery(), sql);
