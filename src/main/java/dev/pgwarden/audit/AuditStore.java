@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,13 +18,14 @@ import org.postgresql.copy.CopyIn;
 /**
  * Writes a batch of events in one transaction: session starts, the batch's statements, session
  * ends with their links in the global chain. A batch of only statements (the steady state when
- * clients wait for their records) runs in autocommit. Statements go in with a binary COPY, however
- * few: PostgreSQL's cheapest way in (nothing to parse, no conflict check); measured against one
- * multi-row INSERT of unnested arrays with 8 fail-closed sessions waiting (batches of about 7), the
- * store spent 33 µs of CPU per record instead of 48-55 and committed 11-25% more, although COPY
- * takes two round trips. Hashes and JSON are computed once per event, so a retried batch writes
- * exactly the same rows; a COPY that collides with its own rows (a commit that went through after
- * all) is written again as an INSERT that skips rows already there (ON CONFLICT DO NOTHING). The
+ * clients wait for their records) runs in autocommit. Up to {@link #ONE_ROUND_TRIP_MAX} statements go
+ * in as one prepared multi-row INSERT ... VALUES (one round trip to the store), more with a binary
+ * COPY (two round trips, PostgreSQL's cheapest rows: nothing to parse, no conflict check). Both beat
+ * one INSERT of unnested arrays (measured with 8 fail-closed sessions waiting, batches of about 7: 33
+ * µs of store CPU per record by COPY instead of 48-55). Hashes and JSON are computed once per event,
+ * so a retried batch writes exactly the same rows; a first attempt that collides with its own rows (a
+ * commit that went through after all) is written again as an INSERT that skips rows already there
+ * (ON CONFLICT DO NOTHING). The
  * writer's lanes call it concurrently, each with its own batches; a session's chain state is only
  * touched by its lane.
  */
@@ -87,7 +89,8 @@ final class AuditStore implements AuditWriter.Store {
         }
     }
 
-    private void writeBatch(List<AuditEvent> batch, boolean copy) throws SQLException {
+    /** @param firstAttempt false once a first attempt collided with its own rows: then rows already there are skipped */
+    private void writeBatch(List<AuditEvent> batch, boolean firstAttempt) throws SQLException {
         List<SessionRecord> starts = new ArrayList<>();
         List<StatementRecord> statements = new ArrayList<>();
         List<SessionRecord.Ended> ends = new ArrayList<>();
@@ -107,21 +110,13 @@ final class AuditStore implements AuditWriter.Store {
         try (Connection c = dataSource.getConnection()) {
             if (starts.isEmpty() && ends.isEmpty()) {
                 c.setAutoCommit(true); // one statement, its own transaction: no BEGIN/COMMIT round trips
-                if (copy) {
-                    copyStatements(c, statements);
-                } else {
-                    insertStatements(c, statements);
-                }
+                writeStatements(c, statements, firstAttempt);
                 return;
             }
             c.setAutoCommit(false);
             try {
                 insertSessions(c, starts);
-                if (copy) {
-                    copyStatements(c, statements);
-                } else {
-                    insertStatements(c, statements);
-                }
+                writeStatements(c, statements, firstAttempt);
                 endSessions(c, ends);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -164,6 +159,80 @@ final class AuditStore implements AuditWriter.Store {
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+    }
+
+    private static void writeStatements(Connection c, List<StatementRecord> rs, boolean firstAttempt)
+            throws SQLException {
+        if (!firstAttempt) {
+            insertStatements(c, rs);
+        } else if (rs.size() <= ONE_ROUND_TRIP_MAX) {
+            insertValues(c, rs);
+        } else {
+            copyStatements(c, rs);
+        }
+    }
+
+    /**
+     * Batches up to this many statements go in as one prepared multi-row INSERT, whose Bind, Execute and
+     * Sync leave in one write and whose reply (in autocommit, after the commit) comes back in one: one
+     * round trip to the store, where COPY takes two (its CopyInResponse comes back before the rows may
+     * be sent). With 8 fail-closed clients a batch holds about three, and each client's acknowledgement
+     * waits for the commit: with the store a network hop away, that hop is paid once instead of twice.
+     * The store's CPU per record is the same either way at that size (measured, see docs/benchmarks.md);
+     * larger batches, where the extra round trip is spread thin, keep COPY's cheaper rows. Each size is
+     * its own prepared statement, so at most this many per store connection.
+     */
+    static final int ONE_ROUND_TRIP_MAX = 64;
+    private static final String[] INSERT_VALUES = new String[ONE_ROUND_TRIP_MAX + 1];
+
+    /** INSERT ... VALUES with {@code rows} rows of the 16 columns (built once per size; racy but idempotent). */
+    static String insertValuesSql(int rows) {
+        String sql = INSERT_VALUES[rows];
+        if (sql == null) {
+            String row = "(?, ?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', "
+                    + "TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, ?, ?, ?, ?, ?)";
+            StringBuilder b = new StringBuilder("INSERT INTO pgwarden.audit_statement (session_id, seq, text, "
+                    + "parameters, decision, rule, policy_version, approval_id, started_at, finished_at, row_count, "
+                    + "sql_state, message, byte_count, result, hash) VALUES ");
+            for (int i = 0; i < rows; i++) {
+                b.append(i == 0 ? "" : ", ").append(row);
+            }
+            sql = b.toString();
+            INSERT_VALUES[rows] = sql;
+        }
+        return sql;
+    }
+
+    private static void insertValues(Connection c, List<StatementRecord> rs) throws SQLException {
+        if (rs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(insertValuesSql(rs.size()))) {
+            int i = 0;
+            for (StatementRecord r : rs) {
+                ps.setString(++i, r.session.id);
+                ps.setInt(++i, r.seq);
+                ps.setString(++i, r.text);
+                ps.setString(++i, r.parametersJson);
+                ps.setString(++i, r.decision);
+                ps.setString(++i, r.rule);
+                ps.setString(++i, r.policyVersion);
+                ps.setString(++i, r.approvalId);
+                ps.setLong(++i, r.startedAt);
+                ps.setLong(++i, r.finishedAt);
+                if (r.rowCount == null) {
+                    ps.setNull(++i, Types.BIGINT);
+                } else {
+                    ps.setLong(++i, r.rowCount);
+                }
+                ps.setString(++i, r.sqlState);
+                ps.setString(++i, r.message);
+                ps.setLong(++i, r.byteCount);
+                ps.setString(++i, r.resultJson);
+                ps.setString(++i, r.hash);
+            }
+            ps.executeUpdate();
         }
     }
 
