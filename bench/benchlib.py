@@ -643,7 +643,10 @@ def cmd_report(args):
              f"then figures from {meta.get('skip', 0)} s into each measured run, "
              f"{rounds} round(s), targets interleaved; all connections over TCP 127.0.0.1, sslmode=disable; "
              f"p50/p99 per statement from `pgbench -l --sampling-rate {meta.get('latency_sampling', '?')}`; "
-             f"gateways' store fsync {meta.get('store_fsync', '?')}.")
+             f"gateways' store fsync {meta.get('store_fsync', '?')}"
+             + (f", reached through bench/delayrelay.py adding {meta['store_delay_ms']} ms each way (a store a "
+                "network hop away; the ingest and commit figures below are measured directly)"
+                if meta.get("store_delay_ms", "0") not in ("0", "") else "") + ".")
     if meta.get("loadavg_start"):
         L.append(f"Load average (1/5/15 min) before the pgbench phase: {meta['loadavg_start']}; after all runs: "
                  f"{meta.get('loadavg_end', '?')} (the benchmark itself keeps about the client count + 2 "

@@ -44,6 +44,7 @@ BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"         # 1 = keep the temp dir (cluster, 
 BENCH_REBUILD="${BENCH_REBUILD:-0}"           # 1 = rebuild the pgwarden jar even if present
 BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH_DIR/results}"
 BENCH_STORE_FSYNC="${BENCH_STORE_FSYNC:-on}"   # the gateways' store cluster: on = durable commits (as in production)
+BENCH_STORE_DELAY_MS="${BENCH_STORE_DELAY_MS:-0}"  # > 0: the gateways reach their store through bench/delayrelay.py, this many ms each way (a store a network hop away)
 BENCH_AUDIT_FAIL_CLOSED="${BENCH_AUDIT_FAIL_CLOSED:-true}"  # pgwarden-audit: pgwarden.audit.fail-closed
 BENCH_RULE_ROWS="${BENCH_RULE_ROWS:-10000}"    # estimated_rows_over of the rule in pgwarden-rule and pgwarden-example
 BENCH_LATENCY_SAMPLING="${BENCH_LATENCY_SAMPLING:-0.1}"  # pgbench -l --sampling-rate of measured runs (p50/p99)
@@ -85,6 +86,7 @@ for t in "${TARGETS[@]}"; do
 done
 [[ "$(printf '%s\n' "${TARGETS[@]}" | sort | uniq -d)" == "" ]] || die "BENCH_TARGETS lists a target twice"
 [[ "$BENCH_STORE_FSYNC" == on || "$BENCH_STORE_FSYNC" == off ]] || die "BENCH_STORE_FSYNC must be on or off"
+[[ "$BENCH_STORE_DELAY_MS" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_STORE_DELAY_MS must be a number of milliseconds"
 [[ "$BENCH_AUDIT_FAIL_CLOSED" == true || "$BENCH_AUDIT_FAIL_CLOSED" == false ]] \
   || die "BENCH_AUDIT_FAIL_CLOSED must be true or false"
 for m in "${MODES[@]}"; do
@@ -192,6 +194,7 @@ cleanup() {
     show_tail "$WORK/pgbench.log" "pgbench output" 30
   fi
   for g in "${!GW_PID[@]}"; do stop_pid "${GW_PID[$g]}" "$g"; done
+  stop_pid "${STORE_RELAY_PID:-}" "store relay"
   stop_pid "$HAP_PID" haproxy
   stop_pid "$PGB_PID" pgbouncer
   if [[ $PG_STARTED == 1 ]]; then
@@ -218,10 +221,10 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGSERVICEF
   PGREQUIRESSL PGSSLMODE PGTARGETSESSIONATTRS PGAPPNAME PGCLIENTENCODING PGDATESTYLE PGTZ 2>/dev/null || true
 export PGSSLMODE=disable PGGSSENCMODE=disable PGCONNECT_TIMEOUT=10 PGPASSFILE="$WORK/no-pgpass"
 
-read -ra PORTS < <(python3 "$LIB" ports $((4 + 3 * ${#GATEWAYS[@]})))
-((${#PORTS[@]} == 4 + 3 * ${#GATEWAYS[@]})) || die "could not pick free ports"
-PG_PORT=${PORTS[0]} PGB_PORT=${PORTS[1]} HAP_PORT=${PORTS[2]} STORE_PORT=${PORTS[3]}
-i=4
+read -ra PORTS < <(python3 "$LIB" ports $((5 + 3 * ${#GATEWAYS[@]})))
+((${#PORTS[@]} == 5 + 3 * ${#GATEWAYS[@]})) || die "could not pick free ports"
+PG_PORT=${PORTS[0]} PGB_PORT=${PORTS[1]} HAP_PORT=${PORTS[2]} STORE_PORT=${PORTS[3]} STORE_RELAY_PORT=${PORTS[4]}
+i=5
 for g in "${GATEWAYS[@]}"; do
   GW_PORT[$g]=${PORTS[$i]} GW_ISSUER_PORT[$g]=${PORTS[$((i + 1))]} GW_HTTP_PORT[$g]=${PORTS[$((i + 2))]}
   i=$((i + 3))
@@ -314,6 +317,15 @@ CREATE ROLE pgwarden_store LOGIN PASSWORD '$STORE_PW';
 $(for g in "${GATEWAYS[@]}"; do echo "CREATE DATABASE store_${g//-/_} OWNER pgwarden_store;"; done)
 CREATE DATABASE store_ingest OWNER pgwarden_store;
 EOF
+fi
+# where the gateways reach their store: directly, or a network hop away through the delaying relay
+GW_STORE_PORT="$STORE_PORT"
+if [[ "$BENCH_STORE_DELAY_MS" != 0 ]] && has_gateway; then
+  python3 "$BENCH_DIR/delayrelay.py" --listen "$STORE_RELAY_PORT" --to "127.0.0.1:$STORE_PORT" \
+    --delay-ms "$BENCH_STORE_DELAY_MS" >"$WORK/store-relay.log" 2>&1 &
+  STORE_RELAY_PID=$!
+  GW_STORE_PORT="$STORE_RELAY_PORT"
+  log "the gateways reach their store through a relay adding $BENCH_STORE_DELAY_MS ms each way"
 fi
 
 # the masked table: fake personal data, BENCH_ROWS rows (only needed by the large-result tests)
@@ -627,7 +639,7 @@ start_gateway() { # one of GATEWAYS
       PGWARDEN_DEV_ISSUER_ENABLED=true PGWARDEN_DEV_ISSUER_PORT="$issuer" \
       QUARKUS_OIDC_AUTH_SERVER_URL="http://127.0.0.1:$issuer" \
       QUARKUS_HTTP_PORT="$http" \
-      QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$STORE_PORT/store_${gw//-/_}" \
+      QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$GW_STORE_PORT/store_${gw//-/_}" \
       QUARKUS_DATASOURCE_USERNAME=pgwarden_store QUARKUS_DATASOURCE_PASSWORD="$STORE_PW" \
       PGWARDEN_AUDIT_ENABLED="$recording" \
       PGWARDEN_AUDIT_FAIL_CLOSED="$([[ "$gw" == pgwarden-example ]] && echo true || echo "$BENCH_AUDIT_FAIL_CLOSED")" \
@@ -912,7 +924,7 @@ python3 "$LIB" meta --out "$WORK/meta.json" --repo "$REPO_ROOT" \
   "pg_version=PostgreSQL $PG_VERSION" "pgbouncer_version=$PGB_VER" "haproxy_version=$HAP_VER" \
   "java_version=$JAVA_VER" "java_opts=$JAVA_OPTS" "pgwarden=$GW_DESC" \
   "smoke=$(IFS='|'; echo "${SMOKE[*]}")" "audit_records=$(IFS='|'; echo "${AUDIT_RECORDS[*]}")" \
-  "store_fsync=$BENCH_STORE_FSYNC" "ingest=$INGEST" "commit_latency=$COMMIT_LATENCY" "rule_rows=$BENCH_RULE_ROWS" \
+  "store_fsync=$BENCH_STORE_FSYNC" "store_delay_ms=$BENCH_STORE_DELAY_MS" "ingest=$INGEST" "commit_latency=$COMMIT_LATENCY" "rule_rows=$BENCH_RULE_ROWS" \
   "latency_sampling=$BENCH_LATENCY_SAMPLING" "budget_rows=$BUDGET_ROWS" \
   "loadavg_start=$LOAD_START" "loadavg_end=$LOAD_END"
 mkdir -p "$BENCH_RESULTS_DIR"
