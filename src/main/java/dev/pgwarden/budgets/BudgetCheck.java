@@ -14,6 +14,7 @@ import dev.pgwarden.policy.Budget;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate.ApprovalNeed;
 import dev.pgwarden.proxy.StatementGate.Approved;
+import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.StatementGate.Verdict;
 import dev.pgwarden.proxy.StatementMeter;
 import dev.pgwarden.wire.PgError;
@@ -52,8 +53,12 @@ public class BudgetCheck {
         String subject = session.principal().subject();
         Standing standing = standing(subject, scope.budgets());
         Verdict metered = v.withMeters(meters(scope, subject, sql, v.policyVersion()));
-        if (standing == null || v.needsApproval() != null) {
-            return metered; // within every budget; or a rule asks already: one approval at a time
+        if (v.needsApproval() != null) {
+            return metered; // a rule asks already: one approval at a time
+        }
+        if (standing == null) {
+            // Within every budget: the statement may stream what is left of them, then it asks.
+            return metered.withLimits(limits(scope, v, subject, sql));
         }
         if (standing.spent() != null) {
             return metered.holdFor(hold(standing, subject, sql, v.policyVersion()));
@@ -132,6 +137,69 @@ public class BudgetCheck {
             meters.add(budgets.isEmpty() ? null : new BudgetMeter(ledger, this, subject, budgets, sql, policyVersion));
         }
         return Collections.unmodifiableList(meters);
+    }
+
+    /**
+     * Each statement's stream limit: the tighter of its rule's (an {@code estimated_rows_over} limit) and
+     * what is left of its budgets, so the statement that would cross a budget stops at it and asks, instead
+     * of running to its end (a join that multiplies rows, say).
+     */
+    private List<ResultLimit> limits(BudgetScope scope, Verdict v, String subject, String sql) {
+        int n = scope.statements();
+        List<ResultLimit> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ResultLimit rule = i < v.limits().size() ? v.limits().get(i) : null;
+            ResultLimit left = left(scope.of(i), subject, sql, v.policyVersion());
+            out.add(rule == null || left != null && left.rows() < rule.rows() ? left : rule);
+        }
+        for (int i = n; i < v.limits().size(); i++) {
+            out.add(v.limits().get(i));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** What {@code subject} may still receive under {@code budgets}, as a limit asking for the tightest; null: no row or byte limit. */
+    private ResultLimit left(List<Budget> budgets, String subject, String sql, String policyVersion) {
+        Budget tightest = null;
+        BudgetUsage usage = null;
+        long rows = Long.MAX_VALUE;
+        long bytes = Long.MAX_VALUE;
+        for (Budget b : budgets) {
+            if (b.rowsPerHour() == Budget.UNLIMITED && b.bytesPerHour() == Budget.UNLIMITED) {
+                continue;
+            }
+            SubjectTally t = ledger.find(b.name(), subject);
+            BudgetUsage u = t == null ? BudgetUsage.ZERO : t.usage();
+            boolean tighter = false;
+            if (b.rowsPerHour() != Budget.UNLIMITED && b.rowsPerHour() - u.rows() < rows) {
+                rows = Math.max(0, b.rowsPerHour() - u.rows());
+                tighter = true;
+            }
+            if (b.bytesPerHour() != Budget.UNLIMITED && b.bytesPerHour() - u.bytes() < bytes) {
+                bytes = Math.max(0, b.bytesPerHour() - u.bytes());
+                tighter = true;
+            }
+            if (tighter) {
+                tightest = b;
+                usage = u;
+            }
+        }
+        if (tightest == null) {
+            return null;
+        }
+        ApprovalNeed ask = new ApprovalNeed(tightest.name(), crossing(tightest, subject, usage), policyVersion, -1,
+                tightest.grantMinutes(), sql, GRANT_PREFIX + tightest.name());
+        return new ResultLimit(rows, bytes, ask, null);
+    }
+
+    /** Why a statement stopped at what was left of a budget, for the approver and the client. */
+    static String crossing(Budget b, String subject, BudgetUsage u) {
+        StringBuilder sb = new StringBuilder("this statement would take ").append(subject).append(" past budget ")
+                .append(b.name()).append(" (used before it: ");
+        List<String> parts = new ArrayList<>();
+        part(parts, u.rows(), b.rowsPerHour(), "rows");
+        part(parts, u.bytes(), b.bytesPerHour(), "bytes");
+        return sb.append(String.join(", ", parts)).append(")").toString();
     }
 
     /** Why the statement waits, for the client's error detail when refused. */

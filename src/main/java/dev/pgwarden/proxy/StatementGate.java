@@ -73,6 +73,12 @@ public interface StatementGate {
                     newMeters, fingerprint);
         }
 
+        /** The same verdict with other per-statement stream limits. */
+        public Verdict withLimits(List<ResultLimit> newLimits) {
+            return new Verdict(refusal, statements, masks, needsApproval, approved, rule, policyVersion, newLimits,
+                    meters, fingerprint);
+        }
+
         /** The same verdict, held for {@code need} (and deciding as its rule) before it runs. */
         public Verdict holdFor(ApprovalNeed need) {
             return new Verdict(refusal, statements, masks, need, approved, need.rule(), need.policyVersion(), limits,

@@ -77,11 +77,11 @@ class BudgetsAcrossReplicasIT {
         String agent = "agent-two-replicas";
         try (Connection c = connect(a, agent); Statement st = c.createStatement()) {
             assertEquals(50, Jdbc.firstColumn(st, PAGE + 0).size());
-            assertEquals(50, Jdbc.firstColumn(st, PAGE + 50).size());
+            assertEquals(10, Jdbc.firstColumn(st, PAGE.replace("LIMIT 50", "LIMIT 10") + 50).size());
         }
         // Replica B learns it from the store (A flushes, B reads back): no sessions of the agent on B so far.
         JsonNode usage = awaitUsage(b, agent);
-        assertEquals(100, usage.path("rows").asLong(), usage.toString());
+        assertEquals(60, usage.path("rows").asLong(), usage.toString());
         assertTrue(usage.path("spent").asBoolean(), usage.toString());
 
         try (Connection c = connect(b, agent); Statement st = c.createStatement()) {

@@ -42,9 +42,10 @@ import io.restassured.path.json.JsonPath;
 
 /**
  * Per-identity budgets end to end, with pgjdbc (extended and simple protocol) and psql: an agent
- * that pages through {@code customers} gets every row without a budget; with one, once its rows or
- * bytes are spent, its next statement on {@code customers} from any of its sessions waits for a
- * person, and nobody else's statements, nor its own on other tables, are held.
+ * that pages through {@code customers} gets every row without a budget; with one, a statement streams
+ * what is left of it and then waits for a person, and once its rows or bytes are spent, its next
+ * statement on {@code customers} from any of its sessions waits too, and nobody else's statements, nor
+ * its own on other tables, are held.
  */
 @QuarkusTest
 @QuarkusTestResource(GatewayTestResource.class)
@@ -65,9 +66,10 @@ class BudgetsThroughGatewayTest {
         }
     }
 
-    /** The first two pages: all 100 customers, in two statements of 50 rows (a third would be held). */
-    static int twoPages(Statement st) {
-        return Jdbc.firstColumn(st, PAGE + 0).size() + Jdbc.firstColumn(st, PAGE + 50).size();
+    /** Exactly the budget's 60 rows, in two statements (a third would be held). */
+    static int spendTheRows(Statement st) {
+        return Jdbc.firstColumn(st, PAGE + 0).size() + Jdbc.firstColumn(st, "SELECT id FROM customers WHERE id <= 10")
+                .size();
     }
 
     /** Runs {@code sql} on another thread: the first column of its rows, or the error it ended with. */
@@ -89,12 +91,18 @@ class BudgetsThroughGatewayTest {
     }
 
     @Test
-    void oncePastItsRowsTheSubjectsNextStatementOnCustomersWaitsAndADenialEndsItWith42501() throws Exception {
+    void aStatementStopsAtWhatIsLeftAndOncePastItTheSubjectsNextStatementWaitsAndADenialEndsItWith42501()
+            throws Exception {
         String agent = "agent-budget-rows";
         try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
             assertEquals(50, Jdbc.firstColumn(st, PAGE + 0).size());
-            // 50 of 60 rows used: the next page still runs (the budget is checked before a statement, counted after)
-            assertEquals(50, Jdbc.firstColumn(st, PAGE + 50).size());
+            // 50 of 60 rows used: the next page streams 10 rows, then waits for a person
+            CompletableFuture<List<String>> crossing = async(st, PAGE + 50);
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"));
+            assertEquals(PAGE + 50, request.get("statement"));
+            decide(APPROVER, request.get("id"), "deny", "not the whole table").then().statusCode(200);
+            assertEquals("42501", cause(crossing).getSQLState());
         }
         // Another session of the same subject, simple protocol: held.
         try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
@@ -120,8 +128,32 @@ class BudgetsThroughGatewayTest {
             assertEquals("42501", e.getSQLState(), e.getMessage());
             assertTrue(e.getMessage().contains("denied by " + APPROVER), e.getMessage());
             String detail = ((PSQLException) e).getServerErrorMessage().getDetail();
-            assertTrue(detail.contains("rule " + BUDGET) && detail.contains("100 of 60 rows per hour"), detail);
+            assertTrue(detail.contains("rule " + BUDGET) && detail.contains("60 of 60 rows per hour"), detail);
             assertEquals(List.of("1"), Jdbc.firstColumn(st, "SELECT 1"), "the session carries on");
+        }
+    }
+
+    /**
+     * One statement that multiplies the table (a cross join with generate_series) returns 200 times its
+     * rows; the budget's check before it cannot see that, so the stream stops it at what is left.
+     */
+    @Test
+    void aStatementThatMultipliesTheTableStopsAtTheBudget() throws Exception {
+        String agent = "agent-budget-multiplied";
+        String sql = "SELECT c.id FROM customers c, generate_series(1, 200) g";
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            assertEquals(200 * PostgresFixture.CUSTOMER_COUNT, Jdbc.firstColumn(st, sql).size(),
+                    "PostgreSQL hands out the table 200 times over");
+        }
+        try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
+            CompletableFuture<List<String>> crossing = async(st, sql);
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"));
+            decide(APPROVER, request.get("id"), "deny", "no bulk").then().statusCode(200);
+            assertEquals("42501", cause(crossing).getSQLState());
+            // What the client got was counted: exactly the budget, so the next statement waits from the start.
+            Map<String, Object> mine = awaitSubject(agent, u -> Boolean.TRUE.equals(u.get("spent")));
+            assertEquals(60, ((Number) mine.get("rows")).intValue());
         }
     }
 
@@ -129,7 +161,7 @@ class BudgetsThroughGatewayTest {
     void anApprovalRunsTheHeldStatementAndItsGrantWindowLetsTheNextOnesRun() throws Exception {
         String agent = "agent-budget-granted";
         try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
-            assertEquals(PostgresFixture.CUSTOMER_COUNT, twoPages(st));
+            assertEquals(60, spendTheRows(st));
         }
         String expectedName = PostgresFixture.shared().queryForString("SELECT name FROM customers WHERE id = 7");
         try (Connection c = Gateway.connect(agent, "", "analysts");
@@ -211,12 +243,9 @@ class BudgetsThroughGatewayTest {
     void bytesCountToo() throws Exception {
         String agent = "agent-budget-bytes";
         String wide = "SELECT id, rpad(name, 4000, '.') FROM customers WHERE id <= 6";
-        try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
-            assertEquals(6, Jdbc.firstColumn(st, wide).size(), "six rows of 4 kB: 24 kB of 20 kB an hour");
-        }
+        // six rows of 4 kB: 24 kB of 20 kB an hour, so the fifth waits for a person
         CompletableFuture<ProcessResult> psql = CompletableFuture.supplyAsync(() ->
-                Psql.to(Gateway.target(agent, "analysts")).timeout(Duration.ofSeconds(60))
-                        .command("SELECT count(*) FROM customers"));
+                Psql.to(Gateway.target(agent, "analysts")).timeout(Duration.ofSeconds(60)).command(wide));
         Map<String, Object> request = awaitPending(agent);
         assertEquals(BUDGET, request.get("rule"));
         decide(APPROVER, request.get("id"), "deny", null).then().statusCode(200);
@@ -235,7 +264,7 @@ class BudgetsThroughGatewayTest {
             c.setAutoCommit(false);
             st.execute("DECLARE c CURSOR FOR SELECT id, name FROM customers ORDER BY id");
             assertEquals(40, Jdbc.firstColumn(st, "FETCH 40 FROM c").size());
-            assertEquals(40, Jdbc.firstColumn(st, "FETCH 40 FROM c").size());
+            assertEquals(20, Jdbc.firstColumn(st, "FETCH 20 FROM c").size());
             c.commit();
             CompletableFuture<List<String>> held = async(st, "SELECT id FROM customers WHERE id = 1");
             Map<String, Object> request = awaitPending(cursorAgent);
@@ -247,15 +276,15 @@ class BudgetsThroughGatewayTest {
         try (Connection c = Gateway.connect(portalAgent, "", "analysts")) {
             c.setAutoCommit(false);
             int rows = 0;
-            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM customers ORDER BY id")) {
-                ps.setFetchSize(10); // ten Executes of one portal
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM customers ORDER BY id LIMIT 60")) {
+                ps.setFetchSize(10); // six Executes of one portal
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows++;
                     }
                 }
             }
-            assertEquals(PostgresFixture.CUSTOMER_COUNT, rows, "one statement runs to its end");
+            assertEquals(60, rows, "the portal's batches count as one statement, within the budget");
             c.commit();
             try (Statement st = c.createStatement()) {
                 CompletableFuture<List<String>> held = async(st, "SELECT id FROM customers WHERE id = 1");
@@ -271,7 +300,7 @@ class BudgetsThroughGatewayTest {
     void theCountersShowInMetricsInTheApiAndInTheAuditTrail() throws Exception {
         String agent = "agent-budget-audited";
         try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
-            assertEquals(PostgresFixture.CUSTOMER_COUNT, twoPages(st));
+            assertEquals(60, spendTheRows(st));
             CompletableFuture<List<String>> held = async(st, "SELECT count(*) FROM customers");
             Map<String, Object> request = awaitPending(agent);
             decide(APPROVER, request.get("id"), "deny", "audit test").then().statusCode(200);
@@ -280,7 +309,7 @@ class BudgetsThroughGatewayTest {
 
             // /q/metrics: per budget, never per subject.
             String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
-            assertTrue(metric(scrape, "pgwarden_budget_rows_total{budget=\"" + BUDGET + "\"") >= 100, scrape);
+            assertTrue(metric(scrape, "pgwarden_budget_rows_total{budget=\"" + BUDGET + "\"") >= 60, scrape);
             assertTrue(metric(scrape, "pgwarden_budget_bytes_total{budget=\"" + BUDGET + "\"") > 0);
             assertTrue(metric(scrape, "pgwarden_budget_holds_total{budget=\"" + BUDGET + "\"") >= 1);
             assertTrue(scrape.contains("pgwarden_budget_view_age_seconds"), scrape);
@@ -288,7 +317,7 @@ class BudgetsThroughGatewayTest {
 
             // /api/budgets: auditors and admins see every subject's usage; agents do not.
             Map<String, Object> mine = awaitSubject(agent, u -> Boolean.TRUE.equals(u.get("spent")));
-            assertEquals(100, ((Number) mine.get("rows")).intValue());
+            assertEquals(60, ((Number) mine.get("rows")).intValue());
             given().auth().oauth2(GatewayTestResource.token("paul", "pgwarden-admins")).get("/api/budgets")
                     .then().statusCode(200);
             given().auth().oauth2(GatewayTestResource.token(agent, "analysts")).get("/api/budgets")
@@ -297,7 +326,7 @@ class BudgetsThroughGatewayTest {
             // The audit trail: the crossing as a chain entry, the held statement with its rule and approval.
             String detail = awaitStore("SELECT detail FROM pgwarden.audit_chain WHERE kind = 'budget' AND detail LIKE ?",
                     "%\"subject\":\"" + agent + "\"%");
-            assertTrue(detail.contains("\"budget\":\"" + BUDGET + "\"") && detail.contains("\"rows\":100")
+            assertTrue(detail.contains("\"budget\":\"" + BUDGET + "\"") && detail.contains("\"rows\":60")
                     && detail.contains("\"rowsPerHour\":60"), detail);
             String statement = awaitStore("SELECT decision || ' ' || rule || ' ' || text FROM pgwarden.audit_statement"
                     + " WHERE message LIKE ?", "%approval " + request.get("id") + " was denied%");
