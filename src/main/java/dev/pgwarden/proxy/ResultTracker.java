@@ -48,6 +48,8 @@ final class ResultTracker {
         List<Field> fields;
         /** A Describe of it said it returns no rows (NoData). */
         boolean noData;
+        /** The client sent a Describe of it: its fields come before any run's rows. */
+        boolean describing;
         /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
         boolean bound;
 
@@ -70,6 +72,8 @@ final class ResultTracker {
         final boolean rerun;
         /** An Execute of it went upstream (client side). */
         boolean executed;
+        /** The client sent a Describe of it: its RowDescription comes before its rows. */
+        boolean described;
 
         Portal(Statement statement, int[] formats, boolean rerun) {
             this.statement = statement;
@@ -202,9 +206,14 @@ final class ResultTracker {
 
     void describe(byte kind, String name) {
         if (kind == 'S') {
-            expected.add(new DescribeExpect(statements.getOrDefault(name, UNKNOWN), null));
+            Statement s = statements.getOrDefault(name, UNKNOWN);
+            s.describing |= s != UNKNOWN;
+            expected.add(new DescribeExpect(s, null));
         } else {
             Portal p = portals.get(name);
+            if (p != null) {
+                p.described = true;
+            }
             expected.add(new DescribeExpect(p == null ? UNKNOWN : p.statement, p));
         }
     }
@@ -222,7 +231,8 @@ final class ResultTracker {
             p.executed = true;
         }
         Portal run = p != null ? p : new Portal(UNKNOWN, null, false);
-        boolean describe = run.statement.fields == null && !run.statement.noData && !maskers.get().inactive();
+        boolean describe = run.statement.fields == null && !run.statement.noData && !run.statement.describing
+                && !run.described && !maskers.get().inactive(); // a client's Describe answers first
         expected.add(new ExecuteExpect(run, describe));
         return describe;
     }
