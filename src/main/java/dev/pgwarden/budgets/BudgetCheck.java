@@ -11,10 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.pgwarden.policy.Budget;
+import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.StatementGate.ApprovalNeed;
 import dev.pgwarden.proxy.StatementGate.Approved;
-import dev.pgwarden.proxy.ResultLimit;
 import dev.pgwarden.proxy.StatementGate.Verdict;
 import dev.pgwarden.proxy.StatementMeter;
 import dev.pgwarden.wire.PgError;
