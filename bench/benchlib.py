@@ -231,10 +231,25 @@ class Window:
         self.opened = time.time()
         self.start = self.read()
 
+    def close_database(self):
+        """The benchmarked PostgreSQL's CPU a second before pgbench ends: its backends end with pgbench,
+        and one that ends while its tree is read is counted neither as itself nor in its parent yet."""
+        self.database_closed = (time.monotonic(), tree_cpu_seconds(self.args.db_pid) if self.args.db_pid else None)
 
-def window_tps(out, skip):
-    """Transactions, TPS and average latency of the window from pgbench -P 1 lines (None without them)."""
-    lines = [(float(t), float(tps), float(lat)) for t, tps, lat in PROGRESS.findall(out) if float(t) > skip]
+
+def pgbench_seconds(cmd):
+    """The -T of a pgbench command line, or None."""
+    for i, a in enumerate(cmd):
+        if a == "-T" and i + 1 < len(cmd) and cmd[i + 1].isdigit():
+            return int(cmd[i + 1])
+    return None
+
+
+def window_tps(out, skip, until=None):
+    """Transactions, TPS and average latency of the window from pgbench -P 1 lines (None without them):
+    the seconds after `skip`, up to `until` when given."""
+    lines = [(float(t), float(tps), float(lat)) for t, tps, lat in PROGRESS.findall(out)
+             if float(t) > skip and (until is None or float(t) <= until + 0.5)]
     if not lines:
         return None
     tx = sum(tps for _, tps, _ in lines)  # one-second intervals
@@ -250,16 +265,22 @@ def cmd_pgbench(args):
     timed_out = False
     window = Window(args)
     opener = None
+    closer = None
+    run_seconds = pgbench_seconds(cmd)
     if args.kind == "measure":
         if args.skip > 0:
             opener = threading.Timer(args.skip, window.open)
         else:
             window.open()
+        if run_seconds and run_seconds - 1 > args.skip:
+            closer = threading.Timer(run_seconds - 1, window.close_database)
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         window.client_pid = proc.pid
         if opener:
             opener.start()
+        if closer:
+            closer.start()
         try:
             out, _ = proc.communicate(timeout=args.timeout or None)
         except subprocess.TimeoutExpired:
@@ -277,6 +298,8 @@ def cmd_pgbench(args):
     finally:
         if opener:
             opener.cancel()
+        if closer:
+            closer.cancel()
     if args.log:
         with open(args.log, "a") as f:
             f.write(f"### {args.target} {args.mode} round={args.round} kind={args.kind}\n$ {' '.join(cmd)}\n{out}\n")
@@ -342,11 +365,17 @@ def cmd_pgbench(args):
             parts = {"machinecpu": (busy_before[0] / tick, busy_after[0] / tick),
                      "softirqcpu": (busy_before[2] / tick, busy_after[2] / tick),
                      "stealcpu": (busy_before[3] / tick, busy_after[3] / tick),
-                     "dbcpu": (db_before, db_after), "clientcpu": (client_before, client_after)}
+                     "clientcpu": (client_before, client_after)}
             for kind, (b, a) in parts.items():
                 if b is not None and a is not None:
                     append_tsv(args.out, [kind, args.target, args.mode, args.round, f"{per_tx(b, a):.2f}",
                                           args.clients])
+            # the database's per transaction over the window up to its reading a second before the end
+            closed = getattr(window, "database_closed", None)
+            db_tx = window_tps(out, args.skip, run_seconds - 1) if closed and windowed else None
+            if db_before is not None and closed and closed[1] is not None and db_tx and db_tx[0] > 0:
+                append_tsv(args.out, ["dbcpu", args.target, args.mode, args.round,
+                                      f"{(closed[1] - db_before) / db_tx[0] * 1e6:.2f}", args.clients])
         print(f"    {args.target:<16} {args.mode:<8} -c {args.clients:<3} tps={tps:>9.1f}{cpu_txt}  "
               f"latency avg={lat:.3f} ms{pcts}  (tx={processed})")
     else:
