@@ -168,7 +168,7 @@ public class PolicyGate implements StatementGate {
         AnalyzedText text = analyzer.analyzeText(sql);
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
-                name -> Optional.ofNullable(session.sqlPrepared().get(name)), volatilitySource(session.volatility()));
+                name -> Optional.ofNullable(preparedQuery(session, name)), volatilitySource(session.volatility()));
         Decision d = key.extended() ? e.decideStatement(principal, text, ctx) : e.decide(principal, text, ctx);
         Verdict v = toVerdict(d, text);
         boolean prepares = v.refusal() == null && rememberPrepared(session, text);
@@ -198,7 +198,7 @@ public class PolicyGate implements StatementGate {
         for (StatementAnalysis a : text.statements()) {
             PreparedRef ref = a.prepared();
             if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
-                String query = session.sqlPrepared().get(ref.name());
+                String query = preparedQuery(session, ref.name());
                 StatementAnalysis q = query == null ? null : analyzer.analyze(query);
                 out.add(q == null || !q.analyzable() ? null : q.tables());
             } else {
@@ -329,7 +329,23 @@ public class PolicyGate implements StatementGate {
     }
 
     /**
-     * SQL-level PREPARE name AS query: EXECUTE name is later decided on the query.
+     * What a session's prepared statement name holds when pgwarden cannot know which query PostgreSQL
+     * has under it: an EXECUTE of it is refused like one of a name never prepared.
+     */
+    static final String UNCERTAIN = "\0uncertain";
+
+    /** The query EXECUTE name runs, or null when it is unknown or {@link #UNCERTAIN}. */
+    private static String preparedQuery(SessionInfo session, String name) {
+        String q = session.sqlPrepared().get(name);
+        return q == null || UNCERTAIN.equals(q) ? null : q;
+    }
+
+    /**
+     * SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. This is recorded when
+     * the statement is decided, before PostgreSQL runs it, so where PostgreSQL may keep another query under
+     * the name the name turns {@link #UNCERTAIN}: a PREPARE of a name the session already has (PostgreSQL
+     * refuses the duplicate and keeps the first, or the first had failed and it takes the second), and a
+     * DEALLOCATE in a string of statements (an earlier one failing skips it).
      *
      * @return whether the text defines or drops prepared statements (so a cached verdict must
      *         record them again for each session)
@@ -343,12 +359,15 @@ public class PolicyGate implements StatementGate {
             }
             switch (ref.use()) {
                 case DEFINE -> {
-                    session.sqlPrepared().put(ref.name(), ref.query());
+                    session.sqlPrepared().merge(ref.name(), ref.query(), (was, now) -> UNCERTAIN);
                     any = true;
                 }
                 case DEALLOCATE -> {
                     any = true;
-                    if (ref.name() == null) {
+                    if (text.size() > 1) {
+                        session.sqlPrepared().replaceAll((name, q) -> ref.name() == null
+                                || name.equals(ref.name()) ? UNCERTAIN : q);
+                    } else if (ref.name() == null) {
                         session.sqlPrepared().clear();
                     } else {
                         session.sqlPrepared().remove(ref.name());

@@ -244,8 +244,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return true;
         }
         sessions.statementRefused();
-        if (results != null) {
-            results.close((byte) 'S', name); // a failed Parse leaves no statement of that name behind
+        if (results != null && name.isEmpty()) {
+            // PostgreSQL drops the unnamed statement before parsing; a named one it keeps as it was
+            results.close((byte) 'S', name);
         }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)

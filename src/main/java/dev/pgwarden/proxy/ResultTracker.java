@@ -184,7 +184,32 @@ final class ResultTracker {
 
     void parse(String name, String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
         lastParsed = new Statement(sql, masks, limit, meter);
-        statements.put(name, lastParsed);
+        parsing.add(new PendingParse(name, statements.put(name, lastParsed), lastParsed));
+    }
+
+    /**
+     * A Parse sent upstream whose ParseComplete has not come back: if it fails, PostgreSQL keeps what the
+     * name held before (a named statement is never replaced: a second Parse of a name fails), or nothing
+     * (the unnamed statement is dropped first), and so must the tracker, or rows of the statement
+     * PostgreSQL kept would be masked as the one it refused.
+     */
+    private record PendingParse(String name, Statement previous, Statement parsed) {
+    }
+
+    private final ArrayDeque<PendingParse> parsing = new ArrayDeque<>();
+
+    /** The Parses not confirmed when an error came failed (the first) or were skipped (the rest). */
+    private void parsesFailed() {
+        PendingParse p;
+        while ((p = parsing.pollLast()) != null) {
+            if (statements.get(p.name()) == p.parsed()) {
+                if (p.previous() == null || p.name().isEmpty()) {
+                    statements.remove(p.name());
+                } else {
+                    statements.put(p.name(), p.previous());
+                }
+            }
+        }
     }
 
     void bind(String portal, String statement, int[] resultFormats) {
@@ -269,6 +294,10 @@ final class ResultTracker {
      *         {@link #HOLD}, {@link #DROP}, {@link #ASK}
      */
     Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
+        if (type == MessageTypes.PARSE_COMPLETE) {
+            parsing.poll(); // that Parse took: PostgreSQL has the statement now
+            return dropUntilReady ? DROP : null;
+        }
         if (dropUntilReady && type != MessageTypes.READY_FOR_QUERY) {
             return DROP;
         }
@@ -735,6 +764,7 @@ final class ResultTracker {
     }
 
     private void onError() {
+        parsesFailed();
         reportMeter();
         rowPlan = null;
         planned = false;
@@ -752,6 +782,7 @@ final class ResultTracker {
     }
 
     private void onReady(byte transactionStatus) {
+        parsesFailed(); // none left unless the server skipped them without an error we saw
         reportMeter();
         rowPlan = null;
         planned = false;

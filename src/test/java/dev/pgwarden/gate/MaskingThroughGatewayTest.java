@@ -330,6 +330,29 @@ class MaskingThroughGatewayTest {
         }
     }
 
+    /**
+     * PREPARE of a name the session has already prepared fails, and PostgreSQL keeps the first query:
+     * EXECUTE then runs that one, so the gateway must not decide and mask it as the second.
+     */
+    @Test
+    void anSqlPrepareOfATakenNameDoesNotChangeWhatExecuteIsDecidedOn() throws Exception {
+        String first = "PREPARE twice AS SELECT translate(ssn, '-', '/') FROM customers WHERE id = 7";
+        String second = "PREPARE twice AS SELECT 'hello'::text";
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            st.execute(first);
+            assertThrows(SQLException.class, () -> st.execute(second), "PostgreSQL refuses the second PREPARE");
+            assertEquals(List.of(ssn.replace('-', '/')), values(direct, "EXECUTE twice"), "and runs the first");
+        }
+        try (Connection c = Gateway.connect("agent-7", "preferQueryMode=simple", "analysts");
+                Statement st = c.createStatement()) {
+            st.execute(first);
+            assertThrows(SQLException.class, () -> st.execute(second));
+            // pgwarden cannot know which of the two the name holds now: refused like a name never prepared
+            SQLException refused = assertThrows(SQLException.class, () -> values(c, "EXECUTE twice"));
+            assertEquals("42501", refused.getSQLState(), refused.getMessage());
+        }
+    }
+
     @Test
     void sqlLevelPrepareAndExecuteWorkInEverySessionAndAreMasked() throws Exception {
         for (int session = 0; session < 2; session++) { // the second session hits the cached verdict

@@ -78,6 +78,50 @@ class UndescribedResultsMaskingTest {
         assertMasked(undescribed("PREPARE p AS " + COLUMNS, "EXECUTE p"));
     }
 
+    /**
+     * A second Parse of a name fails (PostgreSQL keeps the first statement): a later Bind runs the first
+     * one, so its rows must be masked as the first one's, not as the text of the Parse that failed.
+     */
+    @Test
+    void aNameParsedAgainKeepsTheStatementPostgresKept() throws Exception {
+        try (RawPgClient client = new RawPgClient("127.0.0.1", GatewayTestResource.gatewayPort())) {
+            client.login("raw-agent", PostgresFixture.DATABASE, GatewayTestResource.token("raw-agent", "analysts"));
+            List<Message> first = client.send(concat(parse("kept", COLUMNS), sync())).readUntilReady();
+            assertEquals("1Z", types(first), "the first Parse takes");
+            List<Message> second = client.send(concat(parse("kept", "SELECT 1, 'x'::text, 'y'::text, 'z'::text, "
+                    + "'w'::text"), sync())).readUntilReady();
+            assertEquals('E', second.get(0).type(), "PostgreSQL refuses the second Parse of the name");
+            assertEquals("42P05", second.get(0).sqlState(), second.get(0).field('M'));
+            List<Message> run = client.send(concat(bindBinary("kept"), describePortal(), execute(), sync()))
+                    .readUntilReady();
+            assertEquals("2TDCZ", types(run), "the first statement runs: " + types(run));
+            List<String> values = dataRowValues(run.get(2));
+            for (String raw : new String[] { ssn, card, email, ssn.replace('-', '/') }) {
+                assertFalse(values.contains(raw), "raw value " + raw + " in " + values);
+            }
+        }
+    }
+
+    private static byte[] parse(String name, String sql) {
+        return RawPgClient.typed('P', concat(RawPgClient.cstr(name), RawPgClient.cstr(sql), shorts(0)));
+    }
+
+    private static byte[] bindBinary(String statement) {
+        return RawPgClient.typed('B', concat(RawPgClient.cstr(""), RawPgClient.cstr(statement), shorts(0, 0, 1, 1)));
+    }
+
+    private static byte[] describePortal() {
+        return RawPgClient.typed('D', concat(new byte[] { 'P' }, RawPgClient.cstr("")));
+    }
+
+    private static byte[] execute() {
+        return RawPgClient.typed('E', concat(RawPgClient.cstr(""), new byte[4]));
+    }
+
+    private static byte[] sync() {
+        return RawPgClient.typed('S', new byte[0]);
+    }
+
     /** A statement that returns no rows gets no description, and its run its command tag, as without the gateway. */
     @Test
     void aStatementWithoutRowsStillAnswersAsUsual() throws Exception {

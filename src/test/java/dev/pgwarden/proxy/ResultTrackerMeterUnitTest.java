@@ -57,6 +57,10 @@ class ResultTrackerMeterUnitTest {
         return MessageWriter.typed(MessageTypes.READY_FOR_QUERY).int8(status).finish();
     }
 
+    static Buffer parseComplete() {
+        return MessageWriter.typed(MessageTypes.PARSE_COMPLETE).finish();
+    }
+
     static Buffer suspended() {
         return MessageWriter.typed(MessageTypes.PORTAL_SUSPENDED).finish();
     }
@@ -92,7 +96,7 @@ class ResultTrackerMeterUnitTest {
         tracker.execute("p1");
         tracker.sync();
         Buffer r = row("x");
-        server(r, r, suspended(), r, complete("SELECT 3"), ready('T'));
+        server(parseComplete(), r, r, suspended(), r, complete("SELECT 3"), ready('T'));
         assertEquals("[2/" + 2 * r.length() + "/2, 1/" + r.length() + "/0]", meter.describe());
         // Bound again (new parameters): its lookups count again.
         tracker.bind("p1", "s1", new int[0]);
@@ -137,7 +141,7 @@ class ResultTrackerMeterUnitTest {
         tracker.bind("", "S_1", new int[0]);
         tracker.close((byte) 'S', "S_1");
         tracker.bind("p2", "S_1", new int[0]);
-        assertNull(tracker.rerunMeter("p2"), "a statement closed (or refused at Parse) is no longer metered");
+        assertNull(tracker.rerunMeter("p2"), "a statement closed is no longer metered");
     }
 
     @Test
