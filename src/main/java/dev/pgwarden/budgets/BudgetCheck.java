@@ -187,9 +187,10 @@ public class BudgetCheck {
         if (tightest == null) {
             return null;
         }
-        ApprovalNeed ask = new ApprovalNeed(tightest.name(), crossing(tightest, subject, usage), policyVersion, -1,
-                tightest.grantMinutes(), sql, GRANT_PREFIX + tightest.name());
-        return new ResultLimit(rows, bytes, ask, null);
+        Budget b = tightest;
+        BudgetUsage used = usage;
+        return ResultLimit.asking(rows, bytes, () -> new ApprovalNeed(b.name(), crossing(b, subject, used),
+                policyVersion, -1, b.grantMinutes(), sql, GRANT_PREFIX + b.name()));
     }
 
     /** Why a statement stopped at what was left of a budget, for the approver and the client. */

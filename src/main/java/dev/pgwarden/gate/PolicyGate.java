@@ -314,18 +314,20 @@ public class PolicyGate implements StatementGate {
     }
 
     private static ResultLimit resultLimit(StreamLimit l, String policyVersion, String sql, String fingerprint) {
-        String past = "streamed more than " + l.rows() + " rows (or " + l.bytes() + " bytes), the limit of rule "
-                + l.rule();
         if (l.action() == Action.REQUIRE_APPROVAL) {
-            String why = (l.message() == null ? "" : l.message() + ": ") + "the statement " + past
-                    + " although the planner expected fewer; the rest waits for approval";
-            return new ResultLimit(l.rows(), l.bytes(),
-                    new StatementGate.ApprovalNeed(l.rule(), why, policyVersion, -1, 0, sql, fingerprint), null);
+            return ResultLimit.asking(l.rows(), l.bytes(), () -> new StatementGate.ApprovalNeed(l.rule(),
+                    (l.message() == null ? "" : l.message() + ": ") + "the statement " + past(l)
+                            + " although the planner expected fewer; the rest waits for approval",
+                    policyVersion, -1, 0, sql, fingerprint));
         }
-        return new ResultLimit(l.rows(), l.bytes(), null, PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+        return ResultLimit.stopping(l.rows(), l.bytes(), () -> PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
                 (l.message() == null ? "statement blocked by policy rule '" + l.rule() + "'" : l.message())
-                        + ": pgwarden stopped it when it " + past)
+                        + ": pgwarden stopped it when it " + past(l))
                 .withDetail("policy " + policyVersion + ", rule " + l.rule()));
+    }
+
+    private static String past(StreamLimit l) {
+        return "streamed more than " + l.rows() + " rows (or " + l.bytes() + " bytes), the limit of rule " + l.rule();
     }
 
     /**

@@ -33,7 +33,6 @@ final class ResultGuard {
 
     ResultGuard(ResultLimit limit) {
         this.limit = limit;
-        this.error = limit.stop();
     }
 
     /** A DataRow, or a CopyData of COPY TO, of {@code size} bytes. */
@@ -62,7 +61,7 @@ final class ResultGuard {
                 if (rows <= limit.rows() && bytes <= limit.bytes()) {
                     return Action.PASS;
                 }
-                if (limit.ask() != null) {
+                if (limit.asks()) {
                     state = State.ASKING;
                     return Action.ASK;
                 }
@@ -106,8 +105,11 @@ final class ResultGuard {
         return limit.ask();
     }
 
-    /** The error the statement ends with once cancelled. */
+    /** The error the statement ends with once cancelled: a refused approval's, or the limit's own. */
     PgError error() {
+        if (error == null) {
+            error = limit.stop();
+        }
         return error;
     }
 

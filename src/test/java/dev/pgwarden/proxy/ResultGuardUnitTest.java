@@ -14,7 +14,7 @@ class ResultGuardUnitTest {
             "SELECT ?");
 
     static ResultGuard stopping(long rows, long bytes) {
-        return new ResultGuard(new ResultLimit(rows, bytes, null, ERROR));
+        return new ResultGuard(ResultLimit.stopping(rows, bytes, () -> ERROR));
     }
 
     @Test
@@ -60,7 +60,7 @@ class ResultGuardUnitTest {
 
     @Test
     void pastAnAskingLimitTheRowWaitsForTheDecision() {
-        ResultGuard approved = new ResultGuard(new ResultLimit(1, Long.MAX_VALUE, NEED, null));
+        ResultGuard approved = new ResultGuard(ResultLimit.asking(1, Long.MAX_VALUE, () -> NEED));
         assertEquals(Action.PASS, approved.onRow(1));
         assertEquals(Action.ASK, approved.onRow(1));
         assertSame(NEED, approved.ask());
@@ -69,7 +69,7 @@ class ResultGuardUnitTest {
         assertEquals(Action.PASS, approved.onRow(1), "and the rest, unlimited");
         assertEquals(Action.PASS, approved.onEnd());
 
-        ResultGuard denied = new ResultGuard(new ResultLimit(1, Long.MAX_VALUE, NEED, null));
+        ResultGuard denied = new ResultGuard(ResultLimit.asking(1, Long.MAX_VALUE, () -> NEED));
         denied.onRow(1);
         assertEquals(Action.ASK, denied.onRow(1));
         PgError no = PgError.error("42501", "denied");
