@@ -1,6 +1,5 @@
 package dev.pgwarden.audit;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,10 +23,9 @@ import org.postgresql.copy.CopyIn;
  * one INSERT of unnested arrays (measured with 8 fail-closed sessions waiting, batches of about 7: 33
  * µs of store CPU per record by COPY instead of 48-55). Hashes and JSON are computed once per event,
  * so a retried batch writes exactly the same rows; a first attempt that collides with its own rows (a
- * commit that went through after all) is written again as an INSERT that skips rows already there
- * (ON CONFLICT DO NOTHING). The
- * writer's lanes call it concurrently, each with its own batches; a session's chain state is only
- * touched by its lane.
+ * commit that went through after all) is written again by the same multi-row INSERT, in chunks, skipping
+ * rows already there (ON CONFLICT DO NOTHING). The writer's lanes call it concurrently, each with its
+ * own batches; a session's chain state is only touched by its lane.
  */
 final class AuditStore implements AuditWriter.Store {
     static final String INSERT_SESSION = """
@@ -35,15 +33,6 @@ final class AuditStore implements AuditWriter.Store {
                 started_at, start_hash, replica_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, ?)
             ON CONFLICT (id) DO NOTHING""";
-    static final String INSERT_STATEMENTS = """
-            INSERT INTO pgwarden.audit_statement (session_id, seq, text, parameters, decision, rule, policy_version,
-                approval_id, started_at, finished_at, row_count, sql_state, message, byte_count, result, hash)
-            SELECT s, q, t, p, d, r, v, a, TIMESTAMPTZ 'epoch' + st * INTERVAL '1 microsecond',
-                TIMESTAMPTZ 'epoch' + ft * INTERVAL '1 microsecond', rc, ss, m, b, res, h
-            FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::text[], ?::text[])
-                AS x(s, q, t, p, d, r, v, a, st, ft, rc, ss, m, b, res, h)
-            ON CONFLICT (session_id, seq) DO NOTHING""";
     static final String END_SESSION = """
             UPDATE pgwarden.audit_session SET ended_at = TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond',
                 end_reason = ?, statement_count = ?, row_count = ?, byte_count = ?, application_name = ?,
@@ -165,9 +154,11 @@ final class AuditStore implements AuditWriter.Store {
     private static void writeStatements(Connection c, List<StatementRecord> rs, boolean firstAttempt)
             throws SQLException {
         if (!firstAttempt) {
-            insertStatements(c, rs);
+            for (int from = 0; from < rs.size(); from += ONE_ROUND_TRIP_MAX) {
+                insertValues(c, rs.subList(from, Math.min(rs.size(), from + ONE_ROUND_TRIP_MAX)), true);
+            }
         } else if (rs.size() <= ONE_ROUND_TRIP_MAX) {
-            insertValues(c, rs);
+            insertValues(c, rs, false);
         } else {
             copyStatements(c, rs);
         }
@@ -181,14 +172,20 @@ final class AuditStore implements AuditWriter.Store {
      * waits for the commit: with the store a network hop away, that hop is paid once instead of twice.
      * The store's CPU per record is the same either way at that size (measured, see docs/benchmarks.md);
      * larger batches, where the extra round trip is spread thin, keep COPY's cheaper rows. Each size is
-     * its own prepared statement, so at most this many per store connection.
+     * its own prepared statement, so at most this many per store connection (twice that after retries,
+     * which insert in chunks of this size skipping rows already there).
      */
     static final int ONE_ROUND_TRIP_MAX = 64;
     private static final String[] INSERT_VALUES = new String[ONE_ROUND_TRIP_MAX + 1];
+    private static final String[] INSERT_VALUES_SKIPPING = new String[ONE_ROUND_TRIP_MAX + 1];
 
-    /** INSERT ... VALUES with {@code rows} rows of the 16 columns (built once per size; racy but idempotent). */
-    static String insertValuesSql(int rows) {
-        String sql = INSERT_VALUES[rows];
+    /**
+     * INSERT ... VALUES with {@code rows} rows of the 16 columns (built once per size; racy but idempotent);
+     * {@code skipExisting}: rows already there are skipped (a retry whose first attempt committed after all).
+     */
+    static String insertValuesSql(int rows, boolean skipExisting) {
+        String[] cache = skipExisting ? INSERT_VALUES_SKIPPING : INSERT_VALUES;
+        String sql = cache[rows];
         if (sql == null) {
             String row = "(?, ?, ?, ?, ?, ?, ?, ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', "
                     + "TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, ?, ?, ?, ?, ?)";
@@ -198,17 +195,21 @@ final class AuditStore implements AuditWriter.Store {
             for (int i = 0; i < rows; i++) {
                 b.append(i == 0 ? "" : ", ").append(row);
             }
+            if (skipExisting) {
+                b.append(" ON CONFLICT (session_id, seq) DO NOTHING");
+            }
             sql = b.toString();
-            INSERT_VALUES[rows] = sql;
+            cache[rows] = sql;
         }
         return sql;
     }
 
-    private static void insertValues(Connection c, List<StatementRecord> rs) throws SQLException {
+    private static void insertValues(Connection c, List<StatementRecord> rs, boolean skipExisting)
+            throws SQLException {
         if (rs.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(insertValuesSql(rs.size()))) {
+        try (PreparedStatement ps = c.prepareStatement(insertValuesSql(rs.size(), skipExisting))) {
             int i = 0;
             for (StatementRecord r : rs) {
                 ps.setString(++i, r.session.id);
@@ -265,64 +266,6 @@ final class AuditStore implements AuditWriter.Store {
         } finally {
             if (in.isActive()) {
                 in.cancelCopy();
-            }
-        }
-    }
-
-    private static void insertStatements(Connection c, List<StatementRecord> rs) throws SQLException {
-        if (rs.isEmpty()) {
-            return;
-        }
-        int n = rs.size();
-        String[] session = new String[n];
-        Integer[] seq = new Integer[n];
-        String[] text = new String[n];
-        String[] params = new String[n];
-        String[] decision = new String[n];
-        String[] rule = new String[n];
-        String[] version = new String[n];
-        String[] approval = new String[n];
-        Long[] started = new Long[n];
-        Long[] finished = new Long[n];
-        Long[] rows = new Long[n];
-        String[] sqlState = new String[n];
-        String[] message = new String[n];
-        Long[] bytes = new Long[n];
-        String[] result = new String[n];
-        String[] hash = new String[n];
-        for (int i = 0; i < n; i++) {
-            StatementRecord r = rs.get(i);
-            session[i] = r.session.id;
-            seq[i] = r.seq;
-            text[i] = r.text;
-            params[i] = r.parametersJson;
-            decision[i] = r.decision;
-            rule[i] = r.rule;
-            version[i] = r.policyVersion;
-            approval[i] = r.approvalId;
-            started[i] = r.startedAt;
-            finished[i] = r.finishedAt;
-            rows[i] = r.rowCount;
-            sqlState[i] = r.sqlState;
-            message[i] = r.message;
-            bytes[i] = r.byteCount;
-            result[i] = r.resultJson;
-            hash[i] = r.hash;
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_STATEMENTS)) {
-            Object[][] columns = { session, seq, text, params, decision, rule, version, approval, started, finished,
-                    rows, sqlState, message, bytes, result, hash };
-            List<Array> arrays = new ArrayList<>(columns.length);
-            for (int i = 0; i < columns.length; i++) {
-                Object[] col = columns[i];
-                String type = col instanceof Integer[] ? "int4" : col instanceof Long[] ? "int8" : "text";
-                Array a = c.createArrayOf(type, col);
-                arrays.add(a);
-                ps.setArray(i + 1, a);
-            }
-            ps.executeUpdate();
-            for (Array a : arrays) {
-                a.free();
             }
         }
     }
