@@ -140,8 +140,10 @@ public final class PolicyEngine {
         if (a.prepared() != null && a.prepared().use() == PreparedRef.Use.EXECUTE) {
             Optional<String> query = context.prepared().query(a.prepared().name());
             if (query.isEmpty()) {
-                return refuse(a, Decision.Basis.UNKNOWN_PREPARED, "prepared statement \"" + a.prepared().name()
-                        + "\" was not prepared through pgwarden in this session; it was refused");
+                return refuse(a, Decision.Basis.UNKNOWN_PREPARED, "pgwarden does not know which query prepared "
+                        + "statement \"" + a.prepared().name() + "\" holds in this session (it was not prepared "
+                        + "through pgwarden, or it was prepared again or deallocated in a way pgwarden cannot "
+                        + "follow); it was refused");
             }
             a = a.withPrepared(analyzer.analyze(query.get()));
             refused = alwaysRefused(a, principal);
