@@ -74,13 +74,14 @@ public class BudgetCheck {
      * like a new one: null when it may run; else a verdict that needs approval, a refusal (stale
      * view) or an approval whose grant covers it.
      */
-    Verdict again(String subject, List<Budget> budgets, String sql, String policyVersion) {
+    Verdict again(String subject, List<Budget> budgets, int lookups, String sql, String policyVersion) {
         if (!ledger.current()) {
             return stale(budgets.get(0), policyVersion);
         }
         Standing standing = standing(subject, budgets);
         if (standing == null) {
-            return null;
+            ApprovalNeed past = pastLookups(subject, budgets, lookups, sql, policyVersion);
+            return past == null ? null : Verdict.needing(past);
         }
         if (standing.spent() != null) {
             return Verdict.needing(hold(standing, subject, sql, policyVersion));
@@ -191,6 +192,39 @@ public class BudgetCheck {
         BudgetUsage used = usage;
         return ResultLimit.asking(rows, bytes, () -> new ApprovalNeed(b.name(), crossing(b, subject, used),
                 policyVersion, -1, b.grantMinutes(), sql, GRANT_PREFIX + b.name()));
+    }
+
+    /**
+     * Equality lookups on masked columns are known from the plan before a statement runs, so one that
+     * makes more than a budget has left (a long IN list of guessed values) waits for the budget's
+     * approval first, instead of being counted when it ends. Null when they fit, or a grant lifts the
+     * budget.
+     */
+    ApprovalNeed pastLookups(String subject, List<Budget> budgets, int lookups, String sql, String policyVersion) {
+        if (lookups == 0) {
+            return null;
+        }
+        for (Budget b : budgets) {
+            if (b.lookupsPerHour() == Budget.UNLIMITED) {
+                continue;
+            }
+            SubjectTally t = ledger.find(b.name(), subject);
+            BudgetUsage u = t == null ? BudgetUsage.ZERO : t.usage();
+            if (u.lookups() + lookups <= b.lookupsPerHour()) {
+                continue;
+            }
+            SubjectTally.Grant g = t == null ? null : t.grant;
+            if (g != null && g.until().isAfter(Instant.now())) {
+                continue;
+            }
+            metrics.of(b.name()).holds.increment();
+            return new ApprovalNeed(b.name(), String.format(Locale.ROOT,
+                    "this statement makes %,d equality lookups on masked columns, which would take %s past budget "
+                            + "%s (used before it: %,d of %,d lookups on masked columns per hour)",
+                    lookups, subject, b.name(), u.lookups(), b.lookupsPerHour()), policyVersion, -1,
+                    b.grantMinutes(), sql, GRANT_PREFIX + b.name());
+        }
+        return null;
     }
 
     /** Why a statement stopped at what was left of a budget, for the approver and the client. */

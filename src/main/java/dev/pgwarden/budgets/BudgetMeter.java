@@ -29,8 +29,13 @@ final class BudgetMeter implements StatementMeter {
     }
 
     @Override
-    public StatementGate.Verdict again() {
-        return check.again(subject, budgets, sql, policyVersion);
+    public StatementGate.Verdict again(int lookups) {
+        return check.again(subject, budgets, lookups, sql, policyVersion);
+    }
+
+    @Override
+    public StatementGate.ApprovalNeed pastLookups(int lookups) {
+        return check.pastLookups(subject, budgets, lookups, sql, policyVersion);
     }
 
     @Override

@@ -152,8 +152,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
 
     /**
      * The policy's verdict, then (for allowed statements that need it) the planner's reading for
-     * masking and masking.predicates, then a person's approval where a rule requires one (the session
-     * waits): a statement the planner's reading refuses is never put to an approver.
+     * masking and masking.predicates, then a person's approval where a rule, or a budget whose lookups
+     * the planner's count exceeds, requires one (the session waits): a statement the planner's reading
+     * refuses is never put to an approver.
      */
     private Future<StatementGate.Verdict> decide(String sql, boolean extended) {
         Future<StatementGate.Verdict> v = gate.check(session, sql, extended);
@@ -162,10 +163,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     : v.compose(verdict -> lineage.resolve(session, sql, verdict, extended));
         }
         if (!v.succeeded()) {
-            return v.compose(this::approval);
+            return v.compose(verdict -> approval(verdict.withinLookups()));
         }
         // the hot path (a cached verdict, nothing to approve) allocates nothing here
-        return v.result().needsApproval() != null ? approval(v.result()) : v;
+        StatementGate.Verdict decided = v.result().withinLookups();
+        return decided.needsApproval() != null ? approval(decided) : v;
     }
 
     /**
@@ -174,8 +176,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * a person has decided where one must.
      */
     private Future<StatementGate.Verdict> rerun(Buffer buf, int start, int end) {
-        StatementMeter meter = results.rerunMeter(Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end)));
-        StatementGate.Verdict v = meter == null ? null : meter.again();
+        String portal = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
+        StatementMeter meter = results.rerunMeter(portal);
+        StatementGate.Verdict v = meter == null ? null : meter.again(results.lookupsOf(portal));
         if (v == null) {
             return null;
         }

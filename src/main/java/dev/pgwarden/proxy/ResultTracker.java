@@ -229,6 +229,12 @@ final class ResultTracker {
         return p != null && p.rerun && !p.executed ? p.statement.meter : null;
     }
 
+    /** Equality lookups on masked columns each run of {@code portal}'s statement makes (0: unknown portal). */
+    int lookupsOf(String portal) {
+        Portal p = portals.get(portal);
+        return p == null ? 0 : p.statement.masks.equalityLookups();
+    }
+
     void describe(byte kind, String name) {
         if (kind == 'S') {
             Statement s = statements.getOrDefault(name, UNKNOWN);

@@ -111,6 +111,26 @@ public interface StatementGate {
             return n;
         }
 
+        /**
+         * Once the planner has counted each statement's equality lookups on masked columns: the verdict
+         * held for the first budget whose lookups left they exceed, or this one (nothing metered, or
+         * already held or approved).
+         */
+        public Verdict withinLookups() {
+            if (meters.isEmpty() || refusal != null || needsApproval != null || approved != null) {
+                return this;
+            }
+            for (int i = 0; i < meters.size(); i++) {
+                StatementMeter m = meters.get(i);
+                int n = masksOf(i).equalityLookups();
+                ApprovalNeed past = m == null || n == 0 ? null : m.pastLookups(n);
+                if (past != null) {
+                    return holdFor(past);
+                }
+            }
+            return this;
+        }
+
         /** The same verdict with other per-statement lineage. */
         public Verdict withMasks(List<StatementMasks> newMasks) {
             return new Verdict(refusal, statements, newMasks, needsApproval, approved, rule, policyVersion, limits,

@@ -21,10 +21,20 @@ public interface StatementMeter {
      * Before another run of the statement that no gate sees: an Execute of a prepared statement bound
      * again after the run its Parse was decided for (drivers reuse server-prepared statements).
      *
+     * @param lookups equality lookups on masked columns each run makes
      * @return null when it may run as decided at Parse; else the verdict on this run: one that needs
      *         approval first, a refusal, or an approval that already covers it
      */
-    default StatementGate.Verdict again() {
+    default StatementGate.Verdict again(int lookups) {
+        return null;
+    }
+
+    /**
+     * Before the statement's first run, once the planner has said how many equality lookups on masked
+     * columns it makes (a long IN list): null when they fit in what is left; else the approval it
+     * waits for first.
+     */
+    default StatementGate.ApprovalNeed pastLookups(int lookups) {
         return null;
     }
 }

@@ -1,0 +1,133 @@
+package dev.pgwarden.budgets;
+
+import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.APPROVER;
+import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.awaitPending;
+import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.cause;
+import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.decide;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.pgwarden.testing.Gateway;
+import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.Jdbc;
+import dev.pgwarden.testing.PostgresFixture;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * A lookup budget caps how many guesses of a masked value an identity may check. The planner counts a
+ * statement's equality lookups before it runs, so one statement with more guesses than the budget has
+ * left (a long IN list, or a prepared statement run again) waits for the budget's approval first,
+ * instead of checking them all and being counted afterwards.
+ */
+@QuarkusTest
+@QuarkusTestResource(GatewayTestResource.class)
+@TestProfile(BudgetLookupsProfile.class)
+class BudgetLookupsThroughGatewayTest {
+    static final String BUDGET = BudgetLookupsProfile.BUDGET;
+    private static String ssn;
+
+    @BeforeAll
+    static void rawValue() throws Exception {
+        ssn = PostgresFixture.shared().queryForString("SELECT ssn FROM customers WHERE id = 7");
+    }
+
+    /** {@code SELECT id FROM customers WHERE ssn IN (...)} with {@code n} guesses, the real SSN of customer 7 last. */
+    static String guesses(int n) {
+        List<String> values = new ArrayList<>();
+        for (int i = 1; i < n; i++) {
+            values.add(String.format("'%03d-00-%04d'", 900 + i % 100, i));
+        }
+        values.add("'" + ssn + "'");
+        return "SELECT id FROM customers WHERE ssn IN (" + String.join(", ", values) + ")";
+    }
+
+    @Test
+    void aStatementWithMoreGuessesThanAreLeftWaitsForTheBudgetsApprovalBeforeItRuns() throws Exception {
+        String sql = guesses(30);
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            assertEquals(List.of("7"), Jdbc.firstColumn(st, sql), "one statement checks 30 guesses and finds the SSN");
+        }
+        String agent = "agent-lookups-in-list";
+        try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
+            CompletableFuture<List<String>> held = CompletableFuture.supplyAsync(() -> Jdbc.firstColumn(st, sql));
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"));
+            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+            SQLException e = cause(held);
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            // Nothing ran, so nothing was counted, and statements within what is left run as before.
+            assertEquals(List.of("7"), Jdbc.firstColumn(st, guesses(20)), "20 guesses: exactly the budget");
+            awaitSubject(agent, u -> ((Number) u.get("lookups")).intValue() == 20);
+        }
+    }
+
+    @Test
+    void aPreparedStatementRunAgainPastTheLookupsLeftWaitsToo() throws Exception {
+        String agent = "agent-lookups-prepared";
+        String sql = "SELECT id FROM customers WHERE ssn IN (?, ?, ?, ?, ?, ?, ?, ?)";
+        try (Connection c = Gateway.connect(agent, "prepareThreshold=1", "analysts");
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            assertEquals(List.of(), run(ps, "000-00-0000"), "8 lookups");
+            assertEquals(List.of(), run(ps, "000-00-0001"), "16: pgjdbc now only binds and executes it");
+            CompletableFuture<List<String>> held = CompletableFuture.supplyAsync(() -> run(ps, ssn));
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"));
+            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+            SQLException e = cause(held);
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("denied"), e.getMessage());
+        }
+    }
+
+    /** Runs {@code ps} with eight guesses starting at {@code first} (the others made up): its ids. */
+    static List<String> run(PreparedStatement ps, String first) {
+        try {
+            ps.setString(1, first);
+            for (int i = 2; i <= 8; i++) {
+                ps.setString(i, String.format("999-99-%04d", i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return Jdbc.firstColumn(rs);
+            }
+        } catch (SQLException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** Waits until the budgets API shows {@code subject}'s usage of the lookup budget where {@code ready} says. */
+    static Map<String, Object> awaitSubject(String subject, Predicate<Map<String, Object>> ready)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        Map<String, Object> last = null;
+        while (System.currentTimeMillis() < deadline) {
+            JsonPath report = given().auth().oauth2(GatewayTestResource.token("alice", "auditors")).get("/api/budgets")
+                    .then().statusCode(200).extract().jsonPath();
+            last = report.getMap("budgets.find { it.name == '" + BUDGET + "' }.subjects.find { it.subject == '"
+                    + subject + "' }");
+            if (last != null && ready.test(last)) {
+                return last;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("lookup usage of " + subject + " never got there: " + last);
+    }
+}
