@@ -11,16 +11,17 @@ import java.util.Set;
  * Decides which client startup parameters reach PostgreSQL. Any startup parameter is applied as
  * a setting there, so a denylist would let {@code role=postgres} or {@code options=-c role=...}
  * undo the role mapping: only session settings known to be harmless pass. Not forwarded either:
- * {@code standard_conforming_strings} (off changes where string literals end for the parser) and
- * {@code search_path} (policy rules resolve unqualified table names in public).
+ * {@code standard_conforming_strings} (off changes where string literals end for the parser),
+ * {@code search_path} (policy rules resolve unqualified table names in public), and the settings that
+ * change which plan PostgreSQL picks (geqo, work_mem...), which {@code SET} may not change either: the
+ * gateway judges statements by the plans PostgreSQL makes with the defaults.
  */
 final class StartupParameters {
     private static final Set<String> FORWARDED = Set.of(
             "application_name", "datestyle", "timezone", "extra_float_digits",
             "intervalstyle", "lc_monetary", "lc_numeric", "lc_time", "bytea_output",
             "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
-            "default_transaction_isolation", "default_transaction_read_only",
-            "geqo", "jit", "work_mem");
+            "default_transaction_isolation", "default_transaction_read_only", "jit");
     private static final Set<String> CONSUMED = Set.of("user", "database");
 
     private final Map<String, String> forwarded = new LinkedHashMap<>();

@@ -106,8 +106,17 @@ class StartupParametersUnitTest {
         StartupParameters p = new StartupParameters(ordered(
                 "shared_preload_libraries", "x",
                 "log_statement", "none",
-                "geqo", "off"));
-        assertEquals(Map.of("geqo", "off"), p.forwarded());
+                "jit", "off"));
+        assertEquals(Map.of("jit", "off"), p.forwarded());
         assertEquals(List.of("shared_preload_libraries", "log_statement"), p.ignored());
+    }
+
+    /** SET refuses them (SessionGuard): the plans the gateway judges are PostgreSQL's with the defaults. */
+    @Test
+    void settingsThatChangePlansAreNotForwarded() {
+        StartupParameters p = new StartupParameters(ordered("geqo", "off", "work_mem", "64kB",
+                "enable_hashjoin", "off", "random_page_cost", "100", "application_name", "a"));
+        assertEquals(Map.of("application_name", "a"), p.forwarded());
+        assertEquals(List.of("geqo", "work_mem", "enable_hashjoin", "random_page_cost"), p.ignored());
     }
 }
