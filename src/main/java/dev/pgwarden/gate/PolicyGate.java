@@ -44,6 +44,7 @@ import dev.pgwarden.proxy.SessionInfo;
 import dev.pgwarden.proxy.upstream.SideQueryClient;
 import dev.pgwarden.proxy.StatementGate;
 import dev.pgwarden.proxy.VolatilityCache;
+import dev.pgwarden.wire.ObjectNames;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
 import io.vertx.core.Future;
@@ -338,7 +339,7 @@ public class PolicyGate implements StatementGate {
 
     /** The query EXECUTE name runs, or null when it is unknown or {@link #UNCERTAIN}. */
     private static String preparedQuery(SessionInfo session, String name) {
-        String q = session.sqlPrepared().get(name);
+        String q = session.sqlPrepared().get(ObjectNames.identifier(name));
         return q == null || UNCERTAIN.equals(q) ? null : q;
     }
 
@@ -359,20 +360,21 @@ public class PolicyGate implements StatementGate {
             if (ref == null) {
                 continue;
             }
+            // Keyed as PostgreSQL keys them: a long name is cut to 63 bytes, so two names may be one.
+            String key = ref.name() == null ? null : ObjectNames.identifier(ref.name());
             switch (ref.use()) {
                 case DEFINE -> {
-                    session.sqlPrepared().merge(ref.name(), ref.query(), (was, now) -> UNCERTAIN);
+                    session.sqlPrepared().merge(key, ref.query(), (was, now) -> UNCERTAIN);
                     any = true;
                 }
                 case DEALLOCATE -> {
                     any = true;
                     if (text.size() > 1) {
-                        session.sqlPrepared().replaceAll((name, q) -> ref.name() == null
-                                || name.equals(ref.name()) ? UNCERTAIN : q);
-                    } else if (ref.name() == null) {
+                        session.sqlPrepared().replaceAll((name, q) -> key == null || name.equals(key) ? UNCERTAIN : q);
+                    } else if (key == null) {
                         session.sqlPrepared().clear();
                     } else {
-                        session.sqlPrepared().remove(ref.name());
+                        session.sqlPrepared().remove(key);
                     }
                 }
                 default -> {

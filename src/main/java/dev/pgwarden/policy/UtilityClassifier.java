@@ -364,7 +364,8 @@ public final class UtilityClassifier {
 
     private static Classification deallocate(List<SqlToken> t, int lead) {
         int j = word(t, lead + 1, "prepare") ? lead + 2 : lead + 1;
-        String name = word(t, j, "all") || j >= t.size() ? null : t.get(j).text();
+        // A name it cannot read as PostgreSQL does (U&"...") may be any statement's: taken as ALL.
+        String name = word(t, j, "all") || j >= t.size() || !t.get(j).isIdentifier() ? null : t.get(j).text();
         return Classification.of(StatementKind.UTILITY)
                 .prepared(new PreparedRef(PreparedRef.Use.DEALLOCATE, name, null)).build();
     }

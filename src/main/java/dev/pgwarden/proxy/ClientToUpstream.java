@@ -8,6 +8,7 @@ import dev.pgwarden.wire.FrontendMessages;
 import dev.pgwarden.wire.MessageFramer;
 import dev.pgwarden.wire.MessageTypes;
 import dev.pgwarden.wire.MessageWriter;
+import dev.pgwarden.wire.ObjectNames;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.ProtocolException;
 import dev.pgwarden.wire.SqlState;
@@ -96,8 +97,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     }
                 }
                 PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, again) : null;
-                if (results != null) {
-                    track(type, buf, start, end);
+                if (type == MessageTypes.EXECUTE && results != null && unrecorded == null
+                        && (again == null || again.refusal() == null)) {
+                    PgError unknown = results.unknownPortal(portalName(buf, start, end));
+                    again = unknown == null ? again : StatementGate.Verdict.refuse(unknown);
+                }
+                boolean refusedRun = unrecorded != null || again != null && again.refusal() != null;
+                if (results != null && !refusedRun) {
+                    track(type, buf, start, end); // a refused Execute never runs: nothing of it to expect
                 }
                 if (type == MessageTypes.SYNC) {
                     replies.expectReady();
@@ -176,7 +183,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * a person has decided where one must.
      */
     private Future<StatementGate.Verdict> rerun(Buffer buf, int start, int end) {
-        String portal = Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end));
+        String portal = portalName(buf, start, end);
         StatementMeter meter = results.rerunMeter(portal);
         StatementGate.Verdict v = meter == null ? null : meter.again(results.lookupsOf(portal));
         if (v == null) {
@@ -237,10 +244,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return false;
         }
         String name = Frames.string(buf, start + 5, nameEnd);
+        forgetSqlPrepared(name);
         verdict = recorded(MessageTypes.PARSE, buf, start, end, sql, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.parse(name, sql, verdict.masksOf(0), verdict.limitOf(0), verdict.meterOf(0));
+                results.parse(ObjectNames.protocol(name), sql, verdict.masksOf(0), verdict.limitOf(0),
+                        verdict.meterOf(0));
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
@@ -249,7 +258,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         sessions.statementRefused();
         if (results != null && name.isEmpty()) {
             // PostgreSQL drops the unnamed statement before parsing; a named one it keeps as it was
-            results.close((byte) 'S', name);
+            results.forgetUnnamedStatement();
         }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
@@ -281,30 +290,53 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE).cstring(marker).cstring(marker).int16(0).finish());
     }
 
-    /** Records the extended-protocol messages that decide which plan the rows coming back follow. */
+    /**
+     * Records the extended-protocol messages that decide which plan the rows coming back follow, with
+     * every name keyed as PostgreSQL keys it ({@link ObjectNames#protocol}).
+     */
     private void track(byte type, Buffer buf, int start, int end) {
         int pos = start + 5;
         switch (type) {
             case MessageTypes.BIND -> {
                 int portalEnd = Frames.stringEnd(buf, pos, end);
                 int stmtEnd = Frames.stringEnd(buf, portalEnd + 1, end);
-                results.bind(Frames.string(buf, pos, portalEnd), Frames.string(buf, portalEnd + 1, stmtEnd),
+                results.bind(ObjectNames.protocol(Frames.string(buf, pos, portalEnd)),
+                        ObjectNames.protocol(Frames.string(buf, portalEnd + 1, stmtEnd)),
                         FrontendMessages.bindResultFormats(buf, stmtEnd + 1));
             }
             case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> {
                 byte kind = buf.getByte(pos);
                 String name = Frames.string(buf, pos + 1, Frames.stringEnd(buf, pos + 1, end));
                 if (type == MessageTypes.DESCRIBE) {
-                    results.describe(kind, name);
+                    results.describe(kind, ObjectNames.protocol(name));
                 } else {
-                    results.close(kind, name);
+                    if (kind == 'S') {
+                        forgetSqlPrepared(name);
+                    }
+                    results.close(kind, ObjectNames.protocol(name));
                 }
             }
             case MessageTypes.EXECUTE -> {
                 String portal = Frames.string(buf, pos, Frames.stringEnd(buf, pos, end));
-                describeFirst = results.execute(portal) ? portal : null;
+                describeFirst = results.execute(ObjectNames.protocol(portal)) ? portal : null;
             }
             default -> results.sync();
+        }
+    }
+
+    /** The portal an Execute names, keyed as PostgreSQL keys it. */
+    private static String portalName(Buffer buf, int start, int end) {
+        return ObjectNames.protocol(Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end)));
+    }
+
+    /**
+     * A Parse or Close of a named statement: SQL-level and protocol prepared statements share one
+     * namespace, so an SQL EXECUTE of the name may now run another query than the PREPARE the gate saw
+     * (or none): the gate forgets it, and refuses EXECUTE of it as of a name never prepared.
+     */
+    private void forgetSqlPrepared(String name) {
+        if (!name.isEmpty()) {
+            session.sqlPrepared().remove(ObjectNames.protocol(name));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.pgwarden.proxy;
 
+import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
 import dev.pgwarden.wire.ProtocolException;
 import io.vertx.core.Future;
@@ -48,8 +49,6 @@ final class ResultTracker {
         List<Field> fields;
         /** A Describe of it said it returns no rows (NoData). */
         boolean noData;
-        /** The client sent a Describe of it: its fields come before any run's rows. */
-        boolean describing;
         /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
         boolean bound;
 
@@ -72,8 +71,6 @@ final class ResultTracker {
         final boolean rerun;
         /** An Execute of it went upstream (client side). */
         boolean executed;
-        /** The client sent a Describe of it: its RowDescription comes before its rows. */
-        boolean described;
 
         Portal(Statement statement, int[] formats, boolean rerun) {
             this.statement = statement;
@@ -182,39 +179,88 @@ final class ResultTracker {
 
     // ---- client side, in the order messages are sent upstream ----
 
+    /**
+     * @param name the statement's name, keyed as PostgreSQL keys it ({@link dev.pgwarden.wire.ObjectNames#protocol})
+     */
     void parse(String name, String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
+        forgetNamesDefinedBy(sql);
         lastParsed = new Statement(sql, masks, limit, meter);
-        parsing.add(new PendingParse(name, statements.put(name, lastParsed), lastParsed));
+        pending.add(new NameChange<>(statements, name, lastParsed, name.isEmpty()));
     }
 
     /**
-     * A Parse sent upstream whose ParseComplete has not come back: if it fails, PostgreSQL keeps what the
-     * name held before (a named statement is never replaced: a second Parse of a name fails), or nothing
-     * (the unnamed statement is dropped first), and so must the tracker, or rows of the statement
-     * PostgreSQL kept would be masked as the one it refused.
+     * A Parse, Bind or Close sent upstream whose ParseComplete, BindComplete or CloseComplete has not
+     * come back. The tracker takes it at once (a Bind right behind a Parse names the new statement), but
+     * PostgreSQL may refuse it, or skip it after an earlier error in the same batch; then the change is
+     * undone, newest first, and the name holds what PostgreSQL kept: a second Parse of a name fails and
+     * the first statement stays, a Close skipped leaves the statement or portal in place. Otherwise rows
+     * of what PostgreSQL kept would be masked as what the client asked for instead.
+     *
+     * @param gone a failure leaves nothing under the name (PostgreSQL drops the unnamed statement and
+     *             portal before it makes the new one), rather than what it held before
      */
-    private record PendingParse(String name, Statement previous, Statement parsed) {
-    }
+    private static final class NameChange<T> {
+        final Map<String, T> names;
+        final String name;
+        final T previous;
+        final T current;
+        final boolean gone;
 
-    private final ArrayDeque<PendingParse> parsing = new ArrayDeque<>();
+        NameChange(Map<String, T> names, String name, T current, boolean gone) {
+            this.names = names;
+            this.name = name;
+            this.current = current;
+            this.gone = gone;
+            this.previous = current == null ? names.remove(name) : names.put(name, current);
+        }
 
-    /** The Parses not confirmed when an error came failed (the first) or were skipped (the rest). */
-    private void parsesFailed() {
-        PendingParse p;
-        while ((p = parsing.pollLast()) != null) {
-            if (statements.get(p.name()) == p.parsed()) {
-                if (p.previous() == null || p.name().isEmpty()) {
-                    statements.remove(p.name());
-                } else {
-                    statements.put(p.name(), p.previous());
-                }
+        void undo() {
+            if (names.get(name) != current) {
+                return; // changed since (forgotten, or replaced by a later change already undone)
+            }
+            if (previous == null || gone) {
+                names.remove(name);
+            } else {
+                names.put(name, previous);
             }
         }
     }
 
+    private final ArrayDeque<NameChange<?>> pending = new ArrayDeque<>();
+
+    /** The changes not confirmed when an error came failed (the first) or were skipped (the rest). */
+    private void undoPending() {
+        NameChange<?> c;
+        while ((c = pending.pollLast()) != null) {
+            c.undo();
+        }
+    }
+
+    /**
+     * SQL-level PREPARE and DEALLOCATE (and DISCARD ALL) change the statements a Bind may name, which
+     * share one namespace with the Parse-level ones: whatever the tracker held under such a name is
+     * forgotten when the statement is sent, so a Bind of it runs as a statement of unknown lineage
+     * (refused, see {@link #unknownPortal}) whatever PostgreSQL made of it.
+     */
+    private void forgetNamesDefinedBy(String sql) {
+        String touched = PreparedStatementNames.touched(sql);
+        if (touched == null) {
+            return;
+        }
+        if (PreparedStatementNames.ALL.equals(touched)) {
+            statements.clear();
+            if (CursorStatements.discardsAll(sql)) {
+                cursors.clear();
+            }
+        } else {
+            statements.remove(touched);
+        }
+    }
+
+    /** @param portal and {@code statement}: names keyed as PostgreSQL keys them */
     void bind(String portal, String statement, int[] resultFormats) {
         Statement s = statements.getOrDefault(statement, UNKNOWN);
-        portals.put(portal, new Portal(s, resultFormats, s.bound));
+        pending.add(new NameChange<>(portals, portal, new Portal(s, resultFormats, s.bound), portal.isEmpty()));
         if (s != UNKNOWN) {
             s.bound = true;
         }
@@ -237,16 +283,40 @@ final class ResultTracker {
 
     void describe(byte kind, String name) {
         if (kind == 'S') {
-            Statement s = statements.getOrDefault(name, UNKNOWN);
-            s.describing |= s != UNKNOWN;
-            expected.add(new DescribeExpect(s, null));
+            expected.add(new DescribeExpect(statements.getOrDefault(name, UNKNOWN), null));
         } else {
             Portal p = portals.get(name);
-            if (p != null) {
-                p.described = true;
-            }
             expected.add(new DescribeExpect(p == null ? UNKNOWN : p.statement, p));
         }
+    }
+
+    /**
+     * Why an Execute of {@code portal} may not run while masking is on, or null when it may: its rows
+     * could not be masked by their lineage, because the gateway does not know which statement the portal
+     * runs. That is a portal never bound through the gateway (a cursor DECLAREd in SQL, which shares the
+     * portals' namespace), or one bound to a statement it does not know (prepared in SQL, or whose Parse
+     * it could not follow).
+     */
+    PgError unknownPortal(String portal) {
+        Portal p = portals.get(portal);
+        if (p != null && p.statement != UNKNOWN || maskers.get().inactive()) {
+            return null;
+        }
+        String what = portal.isEmpty() ? "the unnamed portal" : "portal \"" + portal + "\"";
+        return PgError.error(SqlState.INSUFFICIENT_PRIVILEGE, "pgwarden does not know which statement "
+                + what + " runs, so it cannot mask its rows; it was refused")
+                .withHint("Parse and Bind the statement through pgwarden; SQL-level prepared statements run with "
+                        + "EXECUTE and cursors with FETCH");
+    }
+
+    /** A Describe the client sent for {@code run} (its statement, or the portal itself) is still to be answered. */
+    private boolean describePending(Portal run) {
+        for (Expect e : expected) {
+            if (e instanceof DescribeExpect d && (d.portal == run || d.portal == null && d.statement == run.statement)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -262,8 +332,10 @@ final class ResultTracker {
             p.executed = true;
         }
         Portal run = p != null ? p : new Portal(UNKNOWN, null, false);
-        boolean describe = run.statement.fields == null && !run.statement.noData && !run.statement.describing
-                && !run.described && !maskers.get().inactive(); // a client's Describe answers first
+        // A client's Describe sent before it answers first. One PostgreSQL skipped (an error before
+        // it) is no longer expected: nothing then describes the rows unless the gateway does.
+        boolean describe = run.statement.fields == null && !run.statement.noData && !maskers.get().inactive()
+                && !describePending(run);
         expected.add(new ExecuteExpect(run, describe));
         return describe;
     }
@@ -272,11 +344,17 @@ final class ResultTracker {
         expected.add(SYNC);
     }
 
+    /** A refused Parse of the unnamed statement: PostgreSQL drops the unnamed statement before it parses. */
+    void forgetUnnamedStatement() {
+        statements.remove("");
+    }
+
+    /** A Close, taken at once and undone if PostgreSQL skips it (see {@link NameChange}). */
     void close(byte kind, String name) {
         if (kind == 'S') {
-            statements.remove(name);
+            pending.add(new NameChange<>(statements, name, null, false));
         } else {
-            portals.remove(name);
+            pending.add(new NameChange<>(portals, name, null, false));
         }
     }
 
@@ -287,6 +365,7 @@ final class ResultTracker {
     void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits, List<StatementMeter> meters) {
         List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
+            forgetNamesDefinedBy(sqls.get(i));
             list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
                     i < limits.size() ? limits.get(i) : null, i < meters.size() ? meters.get(i) : null));
         }
@@ -300,8 +379,9 @@ final class ResultTracker {
      *         {@link #HOLD}, {@link #DROP}, {@link #ASK}
      */
     Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
-        if (type == MessageTypes.PARSE_COMPLETE) {
-            parsing.poll(); // that Parse took: PostgreSQL has the statement now
+        if (type == MessageTypes.PARSE_COMPLETE || type == MessageTypes.BIND_COMPLETE
+                || type == MessageTypes.CLOSE_COMPLETE) {
+            pending.poll(); // that change took: PostgreSQL has the statement or portal now, or dropped it
             return dropUntilReady ? DROP : null;
         }
         if (dropUntilReady && type != MessageTypes.READY_FOR_QUERY) {
@@ -575,7 +655,9 @@ final class ResultTracker {
             }
         }
         CursorStatements.Cursor c = CursorStatements.declared(s.sql);
-        if (c != null) {
+        if (c != null && CursorStatements.UNREADABLE.equals(c.name())) {
+            cursors.clear(); // a cursor under a name it cannot read may be any of them now
+        } else if (c != null) {
             cursors.put(c.name(), new OpenCursor(s.limit == null ? null : new ResultGuard(s.limit), s.meter, s.masks,
                     c.holdable()));
         }
@@ -770,7 +852,7 @@ final class ResultTracker {
     }
 
     private void onError() {
-        parsesFailed();
+        undoPending();
         reportMeter();
         rowPlan = null;
         planned = false;
@@ -788,7 +870,7 @@ final class ResultTracker {
     }
 
     private void onReady(byte transactionStatus) {
-        parsesFailed(); // none left unless the server skipped them without an error we saw
+        undoPending(); // none left unless the server skipped them without an error we saw
         reportMeter();
         rowPlan = null;
         planned = false;

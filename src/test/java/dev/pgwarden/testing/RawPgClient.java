@@ -86,6 +86,81 @@ public final class RawPgClient implements AutoCloseable {
         return typed('Q', cstr(sql));
     }
 
+    // ---- extended protocol, for the sequences no driver sends ----
+
+    public static byte[] parse(String name, String sql) {
+        return typed('P', concat(cstr(name), cstr(sql), shorts(0)));
+    }
+
+    /** Bind with no parameters; {@code binary}: every result column in binary format. */
+    public static byte[] bind(String portal, String statement, boolean binary) {
+        return typed('B', concat(cstr(portal), cstr(statement), binary ? shorts(0, 0, 1, 1) : shorts(0, 0, 0)));
+    }
+
+    public static byte[] describe(char kind, String name) {
+        return typed('D', concat(new byte[] { (byte) kind }, cstr(name)));
+    }
+
+    public static byte[] close(char kind, String name) {
+        return typed('C', concat(new byte[] { (byte) kind }, cstr(name)));
+    }
+
+    public static byte[] execute(String portal) {
+        return typed('E', concat(cstr(portal), new byte[4]));
+    }
+
+    public static byte[] sync() {
+        return typed('S', new byte[0]);
+    }
+
+    public static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n);
+        for (byte[] p : parts) {
+            b.put(p);
+        }
+        return b.array();
+    }
+
+    public static byte[] shorts(int... values) {
+        ByteBuffer b = ByteBuffer.allocate(2 * values.length);
+        for (int v : values) {
+            b.putShort((short) v);
+        }
+        return b.array();
+    }
+
+    /** The message types in order, e.g. "12DCZ". */
+    public static String types(List<Message> messages) {
+        StringBuilder s = new StringBuilder();
+        messages.forEach(m -> s.append(m.type()));
+        return s.toString();
+    }
+
+    /** A DataRow's values as UTF-8 text (binary values too, as their bytes read as UTF-8); null for NULL. */
+    public static List<String> dataRowValues(Message row) {
+        if (row.type() != 'D') {
+            throw new IllegalArgumentException("not a DataRow: " + row.type());
+        }
+        ByteBuffer b = ByteBuffer.wrap(row.body());
+        int n = b.getShort();
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int len = b.getInt();
+            if (len < 0) {
+                out.add(null);
+                continue;
+            }
+            byte[] v = new byte[len];
+            b.get(v);
+            out.add(new String(v, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
     /** Startup + token; returns every message up to and including the first ReadyForQuery or error. */
     public List<Message> login(String user, String database, String token) throws IOException {
         send(startupPacket(3, 0, Map.of("user", user, "database", database)));
