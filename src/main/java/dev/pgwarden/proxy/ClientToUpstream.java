@@ -248,8 +248,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.PARSE, buf, start, end, sql, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.parse(ObjectNames.protocol(name), sql, verdict.masksOf(0), verdict.limitOf(0),
-                        verdict.meterOf(0));
+                StatementMeter meter = verdict.meterOf(0);
+                if (verdict.approved() != null && verdict.approved().asked() != null) {
+                    meter = new AskAgainOnRerun(meter, verdict.approved().asked());
+                }
+                results.parse(ObjectNames.protocol(name), sql, verdict.masksOf(0), verdict.limitOf(0), meter);
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);

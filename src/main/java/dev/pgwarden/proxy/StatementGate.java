@@ -137,10 +137,11 @@ public interface StatementGate {
                     meters, fingerprint);
         }
 
-        /** What an approval turns this verdict into: allowed, carrying the approval. */
+        /** What an approval turns this verdict into: allowed, carrying the approval (and what it was asked for). */
         public Verdict approve(Approved approval) {
-            return new Verdict(null, statements, masks, null, approval, rule, policyVersion, limits, meters,
-                    fingerprint);
+            Approved a = approval.asked() == null && needsApproval != null
+                    ? new Approved(approval.approvalId(), approval.rowCeiling(), needsApproval) : approval;
+            return new Verdict(null, statements, masks, null, a, rule, policyVersion, limits, meters, fingerprint);
         }
 
         /** The approval id behind this verdict, or null (for the audit trail). */
@@ -167,8 +168,13 @@ public interface StatementGate {
     /**
      * @param approvalId the approval request
      * @param rowCeiling rows the statement may return before the gateway cancels it (Long.MAX_VALUE: no ceiling)
+     * @param asked      what the person approved, or null (a budget's grant): another run of a prepared
+     *                   statement asks it again (a grant window, if the rule has one, answers at once)
      */
-    record Approved(String approvalId, long rowCeiling) {
+    record Approved(String approvalId, long rowCeiling, ApprovalNeed asked) {
+        public Approved(String approvalId, long rowCeiling) {
+            this(approvalId, rowCeiling, null);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pgwarden.approvals;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,6 +126,41 @@ public class ApprovalsThroughGatewayTest {
             List<String> got = rows.get(20, TimeUnit.SECONDS);
             assertEquals("order-1", got.get(0));
             assertEquals(PostgresFixture.ORDER_COUNT, got.size());
+        }
+    }
+
+    /**
+     * pgjdbc runs a server-prepared statement again with Bind and Execute only: no Parse for the gate to
+     * decide. The approval covered the run it was asked for; the next run asks again.
+     */
+    @Test
+    void aPreparedStatementApprovedOnceAsksAgainForItsNextRun() throws Exception {
+        String agent = "agent-rerun";
+        try (Connection c = Gateway.connect(agent, "prepareThreshold=1", "analysts");
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?::text || id FROM orders ORDER BY id")) {
+            CompletableFuture<List<String>> first = CompletableFuture.supplyAsync(() -> rows(ps, "first-"));
+            Map<String, Object> asked = awaitPending(agent);
+            decide(APPROVER, asked.get("id"), "approve", null).then().statusCode(200);
+            assertEquals(PostgresFixture.ORDER_COUNT, first.get(20, TimeUnit.SECONDS).size());
+
+            CompletableFuture<List<String>> second = CompletableFuture.supplyAsync(() -> rows(ps, "second-"));
+            Map<String, Object> again = awaitPending(agent);
+            assertEquals("big-reads", again.get("rule"));
+            assertNotEquals(asked.get("id"), again.get("id"));
+            decide(APPROVER, again.get("id"), "deny", "once was enough").then().statusCode(200);
+            SQLException e = cause(second);
+            assertEquals("42501", e.getSQLState(), e.getMessage());
+        }
+    }
+
+    private static List<String> rows(java.sql.PreparedStatement ps, String prefix) {
+        try {
+            ps.setString(1, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                return Jdbc.firstColumn(rs);
+            }
+        } catch (SQLException e) {
+            throw new java.util.concurrent.CompletionException(e);
         }
     }
 
