@@ -150,13 +150,21 @@ public class BudgetCheck {
         List<ResultLimit> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ResultLimit rule = i < v.limits().size() ? v.limits().get(i) : null;
-            ResultLimit left = left(scope.of(i), subject, sql, v.policyVersion());
-            out.add(rule == null || left != null && left.rows() < rule.rows() ? left : rule);
+            List<Budget> budgets = scope.of(i);
+            ResultLimit left = left(budgets, subject, sql, v.policyVersion());
+            ResultLimit tighter = tighter(rule, left);
+            // Worked out again when its result starts: statements pipelined before it have spent some meanwhile.
+            out.add(left == null ? tighter : tighter.recomputedAtStart(
+                    () -> tighter(rule, left(budgets, subject, sql, v.policyVersion()))));
         }
         for (int i = n; i < v.limits().size(); i++) {
             out.add(v.limits().get(i));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    private static ResultLimit tighter(ResultLimit rule, ResultLimit left) {
+        return rule == null || left != null && left.rows() < rule.rows() ? left : rule;
     }
 
     /** What {@code subject} may still receive under {@code budgets}, as a limit asking for the tightest; null: no row or byte limit. */

@@ -31,8 +31,9 @@ final class ResultGuard {
     private State state = State.COUNTING;
     private PgError error;
 
+    /** Made when the statement's result starts: a limit that changes meanwhile is taken as it stands now. */
     ResultGuard(ResultLimit limit) {
-        this.limit = limit;
+        this.limit = limit.now();
     }
 
     /** A DataRow, or a CopyData of COPY TO, of {@code size} bytes. */

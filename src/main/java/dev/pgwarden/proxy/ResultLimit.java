@@ -16,9 +16,30 @@ import dev.pgwarden.wire.SqlState;
  * @param bytes  bytes of rows it may return (Long.MAX_VALUE: no byte limit)
  * @param asking past the limit, builds the approval asked for; null when the statement is stopped instead
  * @param stopping past the limit, builds the error the statement ends with (when {@code asking} is null)
+ * @param atStart the limit as it stands when the statement's result starts, or null when it does not
+ *                change: what is left of a budget, which the session's statements before it in a
+ *                pipeline (decided before any of them ran) have spent meanwhile
  */
 public record ResultLimit(long rows, long bytes, Supplier<StatementGate.ApprovalNeed> asking,
-        Supplier<PgError> stopping) {
+        Supplier<PgError> stopping, Supplier<ResultLimit> atStart) {
+
+    public ResultLimit(long rows, long bytes, Supplier<StatementGate.ApprovalNeed> asking, Supplier<PgError> stopping) {
+        this(rows, bytes, asking, stopping, null);
+    }
+
+    /** The same limit, worked out again by {@code atStart} when the statement's result starts. */
+    public ResultLimit recomputedAtStart(Supplier<ResultLimit> again) {
+        return new ResultLimit(rows, bytes, asking, stopping, again);
+    }
+
+    /** The limit that applies to a result starting now. */
+    public ResultLimit now() {
+        if (atStart == null) {
+            return this;
+        }
+        ResultLimit current = atStart.get();
+        return current == null ? this : current;
+    }
 
     /** Past the limit, {@code ask} is asked for while the stream waits. */
     public static ResultLimit asking(long rows, long bytes, Supplier<StatementGate.ApprovalNeed> ask) {
@@ -59,10 +80,14 @@ public record ResultLimit(long rows, long bytes, Supplier<StatementGate.Approval
             return this;
         }
         Supplier<StatementGate.ApprovalNeed> own = asking;
-        return asking(rows, bytes, () -> {
+        Supplier<ResultLimit> again = atStart;
+        return new ResultLimit(rows, bytes, () -> {
             StatementGate.ApprovalNeed ask = own.get();
             return new StatementGate.ApprovalNeed(ask.rule(), ask.message(), ask.policyVersion(), ask.estimatedRows(),
                     ask.grantMinutes(), sql, ask.fingerprint());
+        }, null, again == null ? null : () -> {
+            ResultLimit l = again.get();
+            return l == null ? null : l.forText(sql);
         });
     }
 }

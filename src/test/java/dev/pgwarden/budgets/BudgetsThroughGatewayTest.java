@@ -33,6 +33,7 @@ import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
+import dev.pgwarden.testing.RawPgClient;
 import dev.pgwarden.testing.ProcessResult;
 import dev.pgwarden.testing.Psql;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -154,6 +155,31 @@ class BudgetsThroughGatewayTest {
             // What the client got was counted: exactly the budget, so the next statement waits from the start.
             Map<String, Object> mine = awaitSubject(agent, u -> Boolean.TRUE.equals(u.get("spent")));
             assertEquals(60, ((Number) mine.get("rows")).intValue());
+        }
+    }
+
+    /**
+     * Several portals executed before one Sync are all decided before the first one's rows are counted;
+     * each one's limit is what is left when its rows start, so together they stop at the budget too.
+     */
+    @Test
+    void portalsPipelinedInOneSessionStopAtTheBudgetTogether() throws Exception {
+        String agent = "agent-budget-pipelined";
+        String sql = "SELECT id FROM customers ORDER BY id LIMIT 40";
+        try (RawPgClient c = new RawPgClient("127.0.0.1", GatewayTestResource.gatewayPort())) {
+            List<RawPgClient.Message> login = c.login(agent, PostgresFixture.DATABASE,
+                    GatewayTestResource.token(agent, "analysts"));
+            assertEquals('Z', login.get(login.size() - 1).type());
+            c.send(RawPgClient.concat(RawPgClient.parse("", sql), RawPgClient.bind("a", "", false),
+                    RawPgClient.bind("b", "", false), RawPgClient.execute("a"), RawPgClient.execute("b"),
+                    RawPgClient.sync()));
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"));
+            decide(APPROVER, request.get("id"), "deny", "80 rows is more than the budget").then().statusCode(200);
+            List<RawPgClient.Message> got = c.readUntilReady();
+            long rows = got.stream().filter(m -> m.type() == 'D').count();
+            assertEquals(60, rows, "40 from the first portal, the 20 left from the second: " + RawPgClient.types(got));
+            assertTrue(got.stream().anyMatch(m -> m.type() == 'E' && "42501".equals(m.sqlState())));
         }
     }
 
