@@ -291,20 +291,20 @@ final class ResultTracker {
     }
 
     /**
-     * Why an Execute of {@code portal} may not run while masking is on, or null when it may: its rows
-     * could not be masked by their lineage, because the gateway does not know which statement the portal
-     * runs. That is a portal never bound through the gateway (a cursor DECLAREd in SQL, which shares the
-     * portals' namespace), or one bound to a statement it does not know (prepared in SQL, or whose Parse
-     * it could not follow).
+     * Why an Execute of {@code portal} may not run, or null when it may: the gateway does not know which
+     * statement the portal runs, so neither its lineage (masks) nor its limits and budget meters. That is
+     * a portal never bound through the gateway (a cursor DECLAREd in SQL, which shares the portals'
+     * namespace), or one bound to a statement it does not know (prepared in SQL, or whose Parse it could
+     * not follow).
      */
     PgError unknownPortal(String portal) {
         Portal p = portals.get(portal);
-        if (p != null && p.statement != UNKNOWN || maskers.get().inactive()) {
+        if (p != null && p.statement != UNKNOWN) {
             return null;
         }
         String what = portal.isEmpty() ? "the unnamed portal" : "portal \"" + portal + "\"";
         return PgError.error(SqlState.INSUFFICIENT_PRIVILEGE, "pgwarden does not know which statement "
-                + what + " runs, so it cannot mask its rows; it was refused")
+                + what + " runs, so it cannot apply its masks, limits and budgets; it was refused")
                 .withHint("Parse and Bind the statement through pgwarden; SQL-level prepared statements run with "
                         + "EXECUTE and cursors with FETCH");
     }
