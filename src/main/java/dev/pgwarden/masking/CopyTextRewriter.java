@@ -243,6 +243,7 @@ public final class CopyTextRewriter {
         int vFrom = encoded ? 0 : from;
         int vTo = encoded ? value.length() : to;
         Buffer found = type == TypeClass.JSON ? detectors.scan(value, vFrom, vTo, true)
+                : type == TypeClass.STRUCTURED_TEXT ? detectors.scan(value, vFrom, vTo, false)
                 : detectors.scanText(value, vFrom, vTo);
         if (found == null) {
             return null;

@@ -93,6 +93,8 @@ public final class DataRowRewriter {
         switch (mask.typeClass()) {
             case TEXT:
                 return detectors.scanText(f, from, to, out);
+            case STRUCTURED_TEXT:
+                return detectors.scan(f, from, to, false, out); // array or record text, never JSON
             case JSON:
                 return detectors.scan(f, from, to, true, out);
             case JSONB_BINARY:

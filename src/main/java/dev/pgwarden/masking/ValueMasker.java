@@ -85,7 +85,8 @@ public final class ValueMasker {
      */
     boolean mask(ColumnMask column, byte[] value, int from, int to, ScratchBytes out) {
         MaskFunction function = column.function();
-        if (function == MaskFunction.NULL || column.typeClass() == TypeClass.OTHER) {
+        if (function == MaskFunction.NULL || column.typeClass() == TypeClass.OTHER
+                || column.typeClass() == TypeClass.STRUCTURED_TEXT) {
             return false;
         }
         if (column.typeClass() == TypeClass.TEXT && AsciiMasks.apply(function, value, from, to, out)) {

@@ -160,6 +160,29 @@ class MaskingThroughGatewayTest {
         }
     }
 
+    /**
+     * Values of no masked column, only the detectors see: they read arrays and records in text format too
+     * (text[] from a table's column, a record built in the query), and a masked one stays parseable.
+     */
+    @Test
+    void detectorsReadArraysAndRecords() throws Exception {
+        String sql = "SELECT ARRAY['alice', '123-45-6789']::text[], ROW('bob@example.org', 1), "
+                + "ARRAY[ROW('4000133281305541')]";
+        try (Connection direct = PostgresFixture.shared().superuserConnection()) {
+            List<String> got = values(direct, sql);
+            assertTrue(got.get(0).contains("123-45-6789") && got.get(1).contains("bob@example.org")
+                    && got.get(2).contains("4000133281305541"), "directly: " + got);
+        }
+        try (Connection c = Gateway.analyst()) {
+            List<String> got = values(c, sql);
+            for (String raw : new String[] { "123-45-6789", "bob@example.org", "4000133281305541" }) {
+                assertFalse(leaks(got, raw), raw + " in " + got);
+            }
+            assertTrue(got.get(0).startsWith("{alice,"), got.get(0));
+            assertTrue(got.get(1).endsWith(",1)"), got.get(1));
+        }
+    }
+
     @Test
     void binaryTransferAndServerPreparedStatementsAreMaskedToo() throws Exception {
         try (Connection c = Gateway.connect("agent-7", "prepareThreshold=1&binaryTransfer=true", "analysts");
