@@ -208,6 +208,23 @@ public class GatewayApprovalHolds implements ApprovalHolds {
                 });
     }
 
+    @Override
+    public void cancelled(SessionInfo session) {
+        String id = bySession.get(session.id());
+        if (id == null) {
+            return; // not waiting: the cancel goes to PostgreSQL only
+        }
+        vertx.executeBlocking(() -> store.cancel(id, "the client cancelled the statement while it waited",
+                Instant.now()), false).onComplete(r -> {
+                    if (r.succeeded() && r.result()) {
+                        announcer.announceOutcome(id);
+                    } else if (r.failed()) {
+                        LOG.warnf("approval %s: could not record the cancellation: %s", id, r.cause().toString());
+                    }
+                    changed(id); // cancelled now (or decided just before): the session learns which
+                });
+    }
+
     /** Ids this replica waits on (for the periodic re-check). */
     Set<String> waitingIds() {
         return Set.copyOf(waiting.keySet());

@@ -24,6 +24,13 @@ public interface ApprovalHolds {
     /** The session ended while (perhaps) waiting: its pending request is cancelled. */
     void sessionClosed(SessionInfo session);
 
+    /**
+     * The client sent a CancelRequest for the session (psql's Ctrl-C): a statement waiting for approval
+     * ends with 57014 and its request is cancelled. Any thread.
+     */
+    default void cancelled(SessionInfo session) {
+    }
+
     /** No approval flow: statements that need one are refused. */
     ApprovalHolds NONE = new ApprovalHolds() {
         @Override

@@ -10,8 +10,12 @@ import dev.pgwarden.proxy.upstream.UpstreamConnector;
  * Keys come from SecureRandom (a guessable key lets anyone cancel anyone's query) and are never logged.
  */
 public class CancelRegistry {
-    /** Where a cancel for one session goes. */
-    public record Target(UpstreamConnector connector, int upstreamProcessId, byte[] upstreamSecret) {
+    /**
+     * Where a cancel for one session goes: to its upstream backend, and to {@code onCancel}, which ends
+     * a statement the gateway itself holds (waiting for approval), where PostgreSQL runs nothing to cancel.
+     */
+    public record Target(UpstreamConnector connector, int upstreamProcessId, byte[] upstreamSecret,
+            Runnable onCancel) {
         @Override
         public String toString() {
             return "Target[pid=" + upstreamProcessId + "]";
@@ -54,6 +58,7 @@ public class CancelRegistry {
         if (t == null) {
             return false;
         }
+        t.onCancel().run();
         t.connector().cancel(t.upstreamProcessId(), t.upstreamSecret());
         return true;
     }

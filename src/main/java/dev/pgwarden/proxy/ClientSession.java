@@ -246,8 +246,11 @@ final class ClientSession implements MessageFramer.Visitor {
 
     private void ready(Principal principal, UpstreamSession up, StartupParameters params) {
         context.owner().cancelTimer(authTimer);
-        cancelKey = gw.cancelRegistry().register(
-                new CancelRegistry.Target(gw.connector(), up.processId(), up.secretKey()));
+        SessionInfo info = new SessionInfo(id, principal, up.role(), String.valueOf(socket.remoteAddress()),
+                startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
+                new ConcurrentHashMap<>(), gw.estimates().apply(up.role()), gw.volatility());
+        cancelKey = gw.cancelRegistry().register(new CancelRegistry.Target(gw.connector(), up.processId(),
+                up.secretKey(), () -> gw.approvals().cancelled(info)));
         Buffer out = Buffer.buffer(512).appendBuffer(BackendMessages.authenticationOk());
         up.parameters().forEach((k, v) -> out.appendBuffer(BackendMessages.parameterStatus(k, v)));
         if (!params.ignored().isEmpty()) {
@@ -257,9 +260,6 @@ final class ClientSession implements MessageFramer.Visitor {
         out.appendBuffer(BackendMessages.backendKeyData(cancelKey.processId(), cancelKey.secret()));
         out.appendBuffer(BackendMessages.readyForQuery('I'));
         socket.write(out);
-        SessionInfo info = new SessionInfo(id, principal, up.role(), String.valueOf(socket.remoteAddress()),
-                startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
-                new ConcurrentHashMap<>(), gw.estimates().apply(up.role()), gw.volatility());
         LOG.infof("session %s: %s %s as role %s from %s", id, principal.subject(), principal.groups(), up.role(),
                 socket.remoteAddress());
         state = State.READY;

@@ -164,6 +164,22 @@ public class ApprovalsThroughGatewayTest {
         }
     }
 
+    /** psql's Ctrl-C (a CancelRequest) while a statement waits: PostgreSQL runs nothing to cancel, pgwarden ends the wait. */
+    @Test
+    void aCancelWhileWaitingEndsTheStatementAndCancelsItsRequest() throws Exception {
+        String agent = "agent-cancel";
+        try (Connection c = Gateway.connect(agent, "", "analysts"); Statement st = c.createStatement()) {
+            CompletableFuture<List<String>> rows = CompletableFuture.supplyAsync(() -> ids(st, "SELECT id FROM orders"));
+            Map<String, Object> request = awaitPending(agent);
+            st.cancel();
+            SQLException e = cause(rows);
+            assertEquals("57014", e.getSQLState(), e.getMessage());
+            assertEquals("CANCELLED", given().auth().oauth2(GatewayTestResource.token(APPROVER, APPROVERS))
+                    .get("/api/approvals/" + request.get("id")).then().statusCode(200).extract().path("status"));
+            assertEquals(List.of("1"), ids(st, "SELECT 1"), "the session carries on");
+        }
+    }
+
     @Test
     void deniedStatementFailsWith42501NamingTheDenierAndReason() throws Exception {
         String agent = "agent-deny";

@@ -26,11 +26,14 @@ import dev.pgwarden.proxy.upstream.UpstreamCredentials;
 import io.vertx.core.Vertx;
 
 class CancelRegistryUnitTest {
+    private static final Runnable NOTHING = () -> {
+    };
+
     private static final HexFormat HEX = HexFormat.of();
 
     /** A target whose connector is null: any attempt to forward a cancel would throw. */
     private static CancelRegistry.Target unreachable(int pid) {
-        return new CancelRegistry.Target(null, pid, new byte[] { 1, 2, 3, 4 });
+        return new CancelRegistry.Target(null, pid, new byte[] { 1, 2, 3, 4 }, NOTHING);
     }
 
     private static byte[] secretBytes(int secret) {
@@ -110,7 +113,7 @@ class CancelRegistryUnitTest {
             assertTrue(s.contains(String.valueOf(k.processId())), s);
         }
         byte[] upstreamSecret = HEX.parseHex("c0ffee42");
-        String t = new CancelRegistry.Target(null, 4242, upstreamSecret).toString().toLowerCase(Locale.ROOT);
+        String t = new CancelRegistry.Target(null, 4242, upstreamSecret, NOTHING).toString().toLowerCase(Locale.ROOT);
         assertFalse(t.contains("c0ffee42"), t);
         assertFalse(t.contains(Arrays.toString(upstreamSecret)), t);
         assertFalse(t.contains(String.valueOf(0xc0ffee42)), t);
@@ -194,10 +197,10 @@ class CancelRegistryUnitTest {
             UpstreamConnector connector = new UpstreamConnector(vertx, new Upstream(server.getLocalPort()),
                     new UpstreamCredentials("pgwarden", "unused".toCharArray()), 1 << 20);
             CancelRegistry r = new CancelRegistry();
-            CancelRegistry.Key decoy = r.register(new CancelRegistry.Target(connector, 1, HEX.parseHex("00000001")));
-            CancelRegistry.Key k = r.register(new CancelRegistry.Target(connector, 4242, HEX.parseHex("0a0b0c0d")));
+            CancelRegistry.Key decoy = r.register(new CancelRegistry.Target(connector, 1, HEX.parseHex("00000001"), NOTHING));
+            CancelRegistry.Key k = r.register(new CancelRegistry.Target(connector, 4242, HEX.parseHex("0a0b0c0d"), NOTHING));
             CancelRegistry.Key v32 = r.register(new CancelRegistry.Target(connector, 7,
-                    HEX.parseHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")));
+                    HEX.parseHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"), NOTHING));
             assertTrue(decoy != null && v32 != null);
 
             assertTrue(r.cancel(k.processId(), secretBytes(k.secret())));
