@@ -331,24 +331,20 @@ public class PolicyGate implements StatementGate {
         return "streamed more than " + l.rows() + " rows (or " + l.bytes() + " bytes), the limit of rule " + l.rule();
     }
 
-    /**
-     * What a session's prepared statement name holds when pgwarden cannot know which query PostgreSQL
-     * has under it: an EXECUTE of it is refused like one of a name never prepared.
-     */
-    static final String UNCERTAIN = "\0uncertain";
-
-    /** The query EXECUTE name runs, or null when it is unknown or {@link #UNCERTAIN}. */
+    /** The query EXECUTE name runs, or null when it is unknown, uncertain or being deallocated. */
     private static String preparedQuery(SessionInfo session, String name) {
         String q = session.sqlPrepared().get(ObjectNames.identifier(name));
-        return q == null || UNCERTAIN.equals(q) ? null : q;
+        return q == null || SessionInfo.UNCERTAIN.equals(q) || SessionInfo.DEALLOCATING.equals(q) ? null : q;
     }
 
     /**
      * SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. This is recorded when
      * the statement is decided, before PostgreSQL runs it, so where PostgreSQL may keep another query under
-     * the name the name turns {@link #UNCERTAIN}: a PREPARE of a name the session already has (PostgreSQL
-     * refuses the duplicate and keeps the first, or the first had failed and it takes the second), and a
-     * DEALLOCATE in a string of statements (an earlier one failing skips it).
+     * the name the name turns {@link SessionInfo#UNCERTAIN}: a PREPARE of a name the session already has
+     * (PostgreSQL refuses the duplicate and keeps the first, or the first had failed and it takes the
+     * second), and a DEALLOCATE in a string of statements (an earlier one failing skips it). A DEALLOCATE
+     * on its own marks the name {@link SessionInfo#DEALLOCATING} until PostgreSQL confirms it (it may fail,
+     * or be skipped in an aborted transaction); the result tracker then frees the name.
      *
      * @return whether the text defines or drops prepared statements (so a cached verdict must
      *         record them again for each session)
@@ -364,18 +360,15 @@ public class PolicyGate implements StatementGate {
             String key = ref.name() == null ? null : ObjectNames.identifier(ref.name());
             switch (ref.use()) {
                 case DEFINE -> {
-                    session.sqlPrepared().merge(key, ref.query(), (was, now) -> UNCERTAIN);
+                    session.sqlPrepared().merge(key, ref.query(), (was, now) -> SessionInfo.UNCERTAIN);
                     any = true;
                 }
                 case DEALLOCATE -> {
                     any = true;
-                    if (text.size() > 1) {
-                        session.sqlPrepared().replaceAll((name, q) -> key == null || name.equals(key) ? UNCERTAIN : q);
-                    } else if (key == null) {
-                        session.sqlPrepared().clear();
-                    } else {
-                        session.sqlPrepared().remove(key);
-                    }
+                    // Freed once PostgreSQL confirms it (the result tracker); in a string of statements an
+                    // earlier failure may skip it, and the name stays uncertain.
+                    String marker = text.size() > 1 ? SessionInfo.UNCERTAIN : SessionInfo.DEALLOCATING;
+                    session.sqlPrepared().replaceAll((name, q) -> key == null || name.equals(key) ? marker : q);
                 }
                 default -> {
                 }

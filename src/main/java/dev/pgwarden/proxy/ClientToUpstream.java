@@ -35,6 +35,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     private Future<StatementGate.Verdict> heldRerun;
     /** The portal of the Execute being handled, when the gateway must describe it first (ResultTracker#execute). */
     private String describeFirst;
+    /**
+     * Extended-protocol messages were sent since the last Sync: the batch is open, and a Query or
+     * FunctionCall sent now belongs to it (PostgreSQL skips it after an error in the batch).
+     */
+    private boolean extendedOpen;
     private final ResultLineage lineage;
     private final UpstreamToClient replies;
     private final Sessions sessions;
@@ -63,6 +68,11 @@ final class ClientToUpstream implements MessageFramer.Visitor {
 
     @Override
     public boolean onMessage(byte type, Buffer buf, int start, int end) {
+        if (type == MessageTypes.SYNC) {
+            extendedOpen = false;
+        } else if (extended(type)) {
+            extendedOpen = true;
+        }
         switch (type) {
             case MessageTypes.QUERY -> {
                 return onQuery(buf, start, end);
@@ -221,14 +231,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         verdict = recorded(MessageTypes.QUERY, buf, start, end, sql, verdict);
         if (verdict.refusal() == null) {
             if (results != null) {
-                results.query(verdict.statements(), verdict.masks(), limits(verdict), verdict.meters());
+                results.query(verdict.statements(), verdict.masks(), limits(verdict), verdict.meters(), extendedOpen);
             }
             upstream.pass(buf, start, end);
             sessions.statementAllowed(verdict.approved() != null);
         } else {
             sessions.statementRefused();
             if (results != null) {
-                results.query(List.of(), List.of(), List.of(), List.of());
+                results.query(List.of(), List.of(), List.of(), List.of(), extendedOpen);
             }
             upstream.replace(FrontendMessages.query(refusals.refuse(verdict.refusal())));
         }
@@ -259,9 +269,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             return true;
         }
         sessions.statementRefused();
-        if (results != null && name.isEmpty()) {
-            // PostgreSQL drops the unnamed statement before parsing; a named one it keeps as it was
-            results.forgetUnnamedStatement();
+        if (results != null) {
+            results.failing(); // its error makes PostgreSQL skip the rest of the batch
+            if (name.isEmpty()) {
+                // PostgreSQL drops the unnamed statement before parsing; a named one it keeps as it was
+                results.forgetUnnamedStatement();
+            }
         }
         // Same statement name, so a later Bind to it fails just as it would after a real Parse error.
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE)
@@ -289,6 +302,9 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      */
     private void refuseExecute(PgError error) {
         sessions.statementRefused();
+        if (results != null) {
+            results.failing(); // its error makes PostgreSQL skip the rest of the batch
+        }
         String marker = refusals.refuse(error);
         upstream.replace(MessageWriter.typed(MessageTypes.PARSE).cstring(marker).cstring(marker).int16(0).finish());
     }
@@ -327,6 +343,15 @@ final class ClientToUpstream implements MessageFramer.Visitor {
         }
     }
 
+    /** An extended-protocol message that names a statement or portal (not Sync or Flush). */
+    private static boolean extended(byte type) {
+        return switch (type) {
+            case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
+                    MessageTypes.EXECUTE -> true;
+            default -> false;
+        };
+    }
+
     /** The portal an Execute names, keyed as PostgreSQL keys it. */
     private static String portalName(Buffer buf, int start, int end) {
         return ObjectNames.protocol(Frames.string(buf, start + 5, Frames.stringEnd(buf, start + 5, end)));
@@ -335,17 +360,21 @@ final class ClientToUpstream implements MessageFramer.Visitor {
     /**
      * A Parse or Close of a named statement: SQL-level and protocol prepared statements share one
      * namespace, so an SQL EXECUTE of the name may now run another query than the PREPARE the gate saw
-     * (or none): the gate forgets it, and refuses EXECUTE of it as of a name never prepared.
+     * (or none, or the same: a Parse of a taken name fails): the name turns uncertain, and EXECUTE of it
+     * is refused.
      */
     private void forgetSqlPrepared(String name) {
         if (!name.isEmpty()) {
-            session.sqlPrepared().remove(ObjectNames.protocol(name));
+            session.sqlPrepared().computeIfPresent(ObjectNames.protocol(name), (k, q) -> SessionInfo.UNCERTAIN);
         }
     }
 
 
     private void onFunctionCall(Buffer buf, int start, int end) {
         replies.expectReady();
+        if (results != null) {
+            results.query(List.of(), List.of(), List.of(), List.of(), extendedOpen); // it ends with ReadyForQuery
+        }
         StatementGate.Verdict verdict = allowFunctionCall ? StatementGate.Verdict.allow("")
                 : StatementGate.Verdict.refuse(FUNCTION_CALL_REFUSED);
         verdict = recorded(MessageTypes.FUNCTION_CALL, buf, start, end, null, verdict);

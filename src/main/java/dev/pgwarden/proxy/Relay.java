@@ -60,7 +60,8 @@ final class Relay {
         RefusalTracker refusals = new RefusalTracker();
         Supplier<Future<Void>> cancel = () -> gw.connector().cancel(up.processId(), up.secretKey());
         Runnable cancelUpstream = cancel::get;
-        ResultTracker results = gw.masking() == null ? null : new ResultTracker(gw.masking(), gw.catalog(), cancel);
+        ResultTracker results = gw.masking() == null ? null
+                : new ResultTracker(gw.masking(), gw.catalog(), cancel, session.sqlPrepared());
         this.recorder = gw.recorders().open(session);
         this.upstreamToClient = new UpstreamToClient(new BatchWriter(clientEnd, upstreamEnd), refusals, results, upstreamFramer,
                 this::holdUpstreamUntil, need -> gw.approvals().await(session, StatementGate.Verdict.needing(need),

@@ -51,6 +51,11 @@ final class ResultTracker {
         boolean noData;
         /** It was bound since its Parse: a later binding is a run its Parse's verdict did not cover. */
         boolean bound;
+        /**
+         * Its Parse did not take after all (refused, or skipped after an error), but a later batch sent
+         * meanwhile bound it: PostgreSQL runs another statement there, or none.
+         */
+        boolean invalid;
 
         Statement(String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
             this.sql = sql;
@@ -69,6 +74,8 @@ final class ResultTracker {
         boolean metered;
         /** Its statement was bound before: this binding is another run of it. */
         final boolean rerun;
+        /** Its Bind did not take after all, but a later batch sent meanwhile executes it (see Statement#invalid). */
+        boolean invalid;
         /** An Execute of it went upstream (client side). */
         boolean executed;
 
@@ -84,10 +91,20 @@ final class ResultTracker {
      * masked as the query's lineage says, count against the query's limit (guard null when none) and
      * are metered by the DECLARE's meter (null when none).
      */
-    private record OpenCursor(ResultGuard guard, StatementMeter meter, StatementMasks masks, boolean holdable) {
+    private record OpenCursor(ResultGuard guard, StatementMeter meter, StatementMasks masks, boolean holdable,
+            boolean committed) {
+        /** Its transaction committed: a WITH HOLD cursor lives on (until CLOSE or the session's end). */
+        OpenCursor commit() {
+            return committed ? this : new OpenCursor(guard, meter, masks, holdable, true);
+        }
     }
 
-    private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect {
+    private sealed interface Expect permits DescribeExpect, ExecuteExpect, SyncExpect, QueryExpect, FailingExpect,
+            NameChange {
+    }
+
+    /** A message the gateway replaced by one that fails (a refusal): its error skips the rest of the batch. */
+    private record FailingExpect() implements Expect {
     }
 
     private record DescribeExpect(Statement statement, Portal portal) implements Expect {
@@ -112,10 +129,13 @@ final class ResultTracker {
 
     private static final class QueryExpect implements Expect {
         final List<Statement> statements;
+        /** Sent inside an open extended-protocol batch: PostgreSQL skips it after an error there. */
+        final boolean inBatch;
         int index;
 
-        QueryExpect(List<Statement> statements) {
+        QueryExpect(List<Statement> statements, boolean inBatch) {
             this.statements = statements;
+            this.inBatch = inBatch;
         }
 
         Statement current() {
@@ -149,6 +169,7 @@ final class ResultTracker {
     /** The cancel sent for a statement stopped at its limit, until PostgreSQL has taken it. */
     private Future<Void> cancelDelivered;
     private final Map<String, OpenCursor> cursors = new HashMap<>();
+    private final Map<String, String> sqlPrepared;
     /** The guard of the result streaming now (null: none), once {@link #guardResolved}. */
     private ResultGuard guard;
     private boolean guardResolved;
@@ -160,15 +181,24 @@ final class ResultTracker {
     private ResultGuard asking;
     /** A limit ended the statement with an error: the rest up to ReadyForQuery is withheld. */
     private boolean dropUntilReady;
+    /** An error came since the last ReadyForQuery with no transaction open: cursors declared since are gone. */
+    private boolean transactionFailed;
 
     /**
      * @param maskers        the masking in force now (follows policy reloads)
      * @param cancelUpstream sends a CancelRequest for the session's upstream statement; completes once delivered
      */
     ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog, Supplier<Future<Void>> cancelUpstream) {
+        this(maskers, catalog, cancelUpstream, new HashMap<>());
+    }
+
+    /** @param sqlPrepared the session's SQL-level prepared statements ({@link SessionInfo#sqlPrepared}) */
+    ResultTracker(Supplier<ResultMasker> maskers, CatalogCache catalog, Supplier<Future<Void>> cancelUpstream,
+            Map<String, String> sqlPrepared) {
         this.maskers = maskers;
         this.catalog = catalog;
         this.cancelUpstream = cancelUpstream;
+        this.sqlPrepared = sqlPrepared;
     }
 
     /** Takes the current masking when a new result starts, so a reload applies from the next result. */
@@ -185,7 +215,7 @@ final class ResultTracker {
     void parse(String name, String sql, StatementMasks masks, ResultLimit limit, StatementMeter meter) {
         forgetNamesDefinedBy(sql);
         lastParsed = new Statement(sql, masks, limit, meter);
-        pending.add(new NameChange<>(statements, name, lastParsed, name.isEmpty()));
+        expected.add(new NameChange<>(statements, name, lastParsed, name.isEmpty()));
     }
 
     /**
@@ -199,7 +229,7 @@ final class ResultTracker {
      * @param gone a failure leaves nothing under the name (PostgreSQL drops the unnamed statement and
      *             portal before it makes the new one), rather than what it held before
      */
-    private static final class NameChange<T> {
+    private static final class NameChange<T> implements Expect {
         final Map<String, T> names;
         final String name;
         final T previous;
@@ -215,6 +245,12 @@ final class ResultTracker {
         }
 
         void undo() {
+            // Whatever a later batch (sent before this was known) took from it is not what PostgreSQL has.
+            if (current instanceof Statement s) {
+                s.invalid = true;
+            } else if (current instanceof Portal p) {
+                p.invalid = true;
+            }
             if (names.get(name) != current) {
                 return; // changed since (forgotten, or replaced by a later change already undone)
             }
@@ -226,13 +262,10 @@ final class ResultTracker {
         }
     }
 
-    private final ArrayDeque<NameChange<?>> pending = new ArrayDeque<>();
-
-    /** The changes not confirmed when an error came failed (the first) or were skipped (the rest). */
-    private void undoPending() {
-        NameChange<?> c;
-        while ((c = pending.pollLast()) != null) {
-            c.undo();
+    /** Changes PostgreSQL did not make (refused, or skipped after an error), undone newest first. */
+    private static void undo(List<NameChange<?>> changes) {
+        for (int i = changes.size() - 1; i >= 0; i--) {
+            changes.get(i).undo();
         }
     }
 
@@ -259,8 +292,9 @@ final class ResultTracker {
 
     /** @param portal and {@code statement}: names keyed as PostgreSQL keys them */
     void bind(String portal, String statement, int[] resultFormats) {
+        cursors.remove(portal); // one namespace: whatever was declared under the name is not what runs now
         Statement s = statements.getOrDefault(statement, UNKNOWN);
-        pending.add(new NameChange<>(portals, portal, new Portal(s, resultFormats, s.bound), portal.isEmpty()));
+        expected.add(new NameChange<>(portals, portal, new Portal(s, resultFormats, s.bound), portal.isEmpty()));
         if (s != UNKNOWN) {
             s.bound = true;
         }
@@ -309,9 +343,17 @@ final class ResultTracker {
                         + "EXECUTE and cursors with FETCH");
     }
 
-    /** A Describe the client sent for {@code run} (its statement, or the portal itself) is still to be answered. */
+    /**
+     * A Describe the client sent for {@code run} (its statement, or the portal itself) in this batch is
+     * still to be answered. One of an earlier batch does not count: an error there skips it, not this run.
+     */
     private boolean describePending(Portal run) {
-        for (Expect e : expected) {
+        java.util.Iterator<Expect> back = expected.descendingIterator();
+        while (back.hasNext()) {
+            Expect e = back.next();
+            if (e instanceof SyncExpect || e instanceof QueryExpect) {
+                return false;
+            }
             if (e instanceof DescribeExpect d && (d.portal == run || d.portal == null && d.statement == run.statement)) {
                 return true;
             }
@@ -352,9 +394,10 @@ final class ResultTracker {
     /** A Close, taken at once and undone if PostgreSQL skips it (see {@link NameChange}). */
     void close(byte kind, String name) {
         if (kind == 'S') {
-            pending.add(new NameChange<>(statements, name, null, false));
+            expected.add(new NameChange<>(statements, name, null, false));
         } else {
-            pending.add(new NameChange<>(portals, name, null, false));
+            cursors.remove(name); // a Close of a portal closes a cursor of that name
+            expected.add(new NameChange<>(portals, name, null, false));
         }
     }
 
@@ -363,13 +406,24 @@ final class ResultTracker {
      * @param meters what meters each statement (null entries: nothing); may be shorter than {@code sqls}
      */
     void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits, List<StatementMeter> meters) {
+        query(sqls, masks, limits, meters, false);
+    }
+
+    /** A message the gateway replaced by one that fails: its error, whatever comes before it in the queue. */
+    void failing() {
+        expected.add(new FailingExpect());
+    }
+
+    /** @param inBatch sent inside an open extended-protocol batch (no Sync since its last message) */
+    void query(List<String> sqls, List<StatementMasks> masks, List<ResultLimit> limits, List<StatementMeter> meters,
+            boolean inBatch) {
         List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
             forgetNamesDefinedBy(sqls.get(i));
             list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
                     i < limits.size() ? limits.get(i) : null, i < meters.size() ? meters.get(i) : null));
         }
-        expected.add(new QueryExpect(list));
+        expected.add(new QueryExpect(list, inBatch));
     }
 
     // ---- server side ----
@@ -381,7 +435,9 @@ final class ResultTracker {
     Buffer onServerMessage(byte type, Buffer buf, int start, int end) {
         if (type == MessageTypes.PARSE_COMPLETE || type == MessageTypes.BIND_COMPLETE
                 || type == MessageTypes.CLOSE_COMPLETE) {
-            pending.poll(); // that change took: PostgreSQL has the statement or portal now, or dropped it
+            if (expected.peek() instanceof NameChange) {
+                expected.poll(); // that change took: PostgreSQL has the statement or portal now, or dropped it
+            }
             return dropUntilReady ? DROP : null;
         }
         if (dropUntilReady && type != MessageTypes.READY_FOR_QUERY) {
@@ -447,6 +503,7 @@ final class ResultTracker {
             case MessageTypes.COPY_OUT_RESPONSE:
                 startCopy(buf, start, end);
                 return null;
+
             case MessageTypes.COPY_DATA: {
                 Buffer guarded = countRow(end - start);
                 if (guarded != null) {
@@ -470,7 +527,12 @@ final class ResultTracker {
                     return stopped;
                 }
                 if (type == MessageTypes.COMMAND_COMPLETE) {
+                    if (isRollback(buf, start, end)) {
+                        // ROLLBACK [TO SAVEPOINT]: cursors declared in what was rolled back are gone
+                        cursors.values().removeIf(c -> !c.committed());
+                    }
                     trackCursors();
+                    confirmDeallocate(buf, start, end);
                 }
                 endOfResult();
                 return null;
@@ -646,20 +708,21 @@ final class ResultTracker {
         if (s == null || s == UNKNOWN) {
             return;
         }
-        if (!cursors.isEmpty()) {
-            String closed = CursorStatements.closed(s.sql);
-            if (CursorStatements.ALL.equals(closed)) {
-                cursors.clear();
-            } else if (closed != null) {
-                cursors.remove(closed);
-            }
+        String closed = CursorStatements.closed(s.sql);
+        if (CursorStatements.ALL.equals(closed)) {
+            cursors.clear();
+            portals.clear(); // CLOSE ALL closes the protocol's portals too
+        } else if (closed != null) {
+            cursors.remove(closed);
+            portals.remove(closed);
         }
         CursorStatements.Cursor c = CursorStatements.declared(s.sql);
         if (c != null && CursorStatements.UNREADABLE.equals(c.name())) {
             cursors.clear(); // a cursor under a name it cannot read may be any of them now
         } else if (c != null) {
+            portals.remove(c.name()); // one namespace: the name is this cursor now
             cursors.put(c.name(), new OpenCursor(s.limit == null ? null : new ResultGuard(s.limit), s.meter, s.masks,
-                    c.holdable()));
+                    c.holdable(), false));
         }
     }
 
@@ -672,12 +735,20 @@ final class ResultTracker {
         if (s == null) {
             return StatementMasks.UNKNOWN;
         }
+        if (s.invalid) {
+            return StatementMasks.MASK_COMPUTED; // PostgreSQL runs another statement than the one tracked
+        }
         String name = CursorStatements.fetched(s.sql);
         if (name == null) {
             return s.masks;
         }
         OpenCursor c = cursors.get(name);
         return c != null ? c.masks() : StatementMasks.MASK_COMPUTED;
+    }
+
+    /** The masks of a run of {@code p}: its statement's, unless PostgreSQL did not bind it as tracked. */
+    private StatementMasks masksOf(Portal p) {
+        return p.invalid ? StatementMasks.MASK_COMPUTED : masksOf(p.statement);
     }
 
     /** An error or notice with the values it quotes masked, or null when it needs no change. */
@@ -758,7 +829,7 @@ final class ResultTracker {
                 planned = false;
                 return;
             }
-            rowPlan = masker().plan(fields, masksOf(d.statement)); // a portal's description has its real formats
+            rowPlan = masker().plan(fields, masksOf(d.portal)); // a portal's description has its real formats
             if (d.statement != UNKNOWN) {
                 // Later executions of the statement may skip Describe: keep its column types.
                 d.statement.fields = withFormats(fields, new int[] { 0 });
@@ -780,7 +851,7 @@ final class ResultTracker {
     /** The gateway's own Describe of an Execute's portal answered: its rows follow, planned by it. */
     private void planDescribedHere(ExecuteExpect e, List<Field> fields) {
         planned = true;
-        rowPlan = masker().plan(fields, masksOf(e.portal.statement)); // a portal's description has its real formats
+        rowPlan = masker().plan(fields, masksOf(e.portal)); // a portal's description has its real formats
         if (e.portal.statement != UNKNOWN) {
             e.portal.statement.fields = withFormats(fields, new int[] { 0 }); // later runs need no Describe
         }
@@ -803,10 +874,11 @@ final class ResultTracker {
     private ColumnMask[] planExecute(ExecuteExpect e, int columns) {
         Statement s = e.portal.statement;
         masker();
-        if (s.fields != null && s.fields.size() == columns) {
+        boolean asTracked = !e.portal.invalid && !s.invalid;
+        if (asTracked && s.fields != null && s.fields.size() == columns) {
             return masker.plan(withFormats(s.fields, e.portal.formats), masksOf(s));
         }
-        return masker.planWithoutDescription(columns, e.portal.formats, masksOf(s));
+        return masker.planWithoutDescription(columns, e.portal.formats, masksOf(e.portal));
     }
 
     private static List<Field> withFormats(List<Field> fields, int[] formats) {
@@ -833,7 +905,10 @@ final class ResultTracker {
                     "binary COPY cannot be masked");
         }
         int columns = buf.getUnsignedShort(start + 6);
-        ColumnMask[] plan = masker.planForCopy(columns, s == null ? StatementMasks.UNKNOWN : s.masks);
+        StatementMasks masks = s == null ? StatementMasks.UNKNOWN
+                : head instanceof ExecuteExpect e ? (e.portal.invalid || s.invalid ? StatementMasks.MASK_COMPUTED : s.masks)
+                : s.masks;
+        ColumnMask[] plan = masker.planForCopy(columns, masks);
         copy = plan == null ? null : new CopyTextRewriter(format, plan, masker.values(), masker.detectors());
     }
 
@@ -851,8 +926,15 @@ final class ResultTracker {
         }
     }
 
+    /** The error of a message the gateway refused (sent in its place to the client) came back. */
+    void refusalAnswered() {
+        if (!dropUntilReady) {
+            onError();
+        }
+    }
+
     private void onError() {
-        undoPending();
+        transactionFailed = true;
         reportMeter();
         rowPlan = null;
         planned = false;
@@ -863,14 +945,18 @@ final class ResultTracker {
         if (head instanceof QueryExpect) {
             return; // the rest of the string is abandoned; ReadyForQuery ends it
         }
-        // Extended protocol: PostgreSQL skips everything up to the next Sync.
+        // Extended protocol: the message at the head failed and PostgreSQL skips everything after it up
+        // to the next Sync, a Query or FunctionCall too. Only this batch: later ones are not skipped.
+        List<NameChange<?>> failed = new ArrayList<>();
         while (!expected.isEmpty() && !(expected.peek() instanceof SyncExpect)) {
-            expected.poll();
+            if (expected.poll() instanceof NameChange<?> c) {
+                failed.add(c);
+            }
         }
+        undo(failed);
     }
 
     private void onReady(byte transactionStatus) {
-        undoPending(); // none left unless the server skipped them without an error we saw
         reportMeter();
         rowPlan = null;
         planned = false;
@@ -878,14 +964,57 @@ final class ResultTracker {
         guardResolved = false;
         guard = null;
         dropUntilReady = false;
-        if (transactionStatus == 'I' && !cursors.isEmpty()) {
-            cursors.values().removeIf(c -> !c.holdable()); // the transaction ended: so did its cursors
+        if (transactionStatus == 'I') {
+            // The transaction ended: so did the protocol's portals and its cursors without HOLD; one that
+            // failed took its WITH HOLD cursors with it, one that committed keeps them.
+            portals.clear();
+            if (!cursors.isEmpty()) {
+                boolean failed = transactionFailed;
+                cursors.values().removeIf(c -> !c.holdable() || failed && !c.committed());
+                cursors.replaceAll((name, c) -> c.commit());
+            }
+            transactionFailed = false;
         }
+        List<NameChange<?>> unconfirmed = new ArrayList<>();
         while (!expected.isEmpty()) {
             Expect e = expected.poll();
             if (e instanceof SyncExpect || e instanceof QueryExpect) {
-                return;
+                break; // a Query inside a batch that ran has its own ReadyForQuery; the Sync's comes later
+            }
+            if (e instanceof NameChange<?> c) {
+                unconfirmed.add(c); // the server skipped it without an error we saw
             }
         }
+        undo(unconfirmed);
+    }
+
+    /**
+     * PostgreSQL confirms a DEALLOCATE (or DISCARD ALL): the names the gate marked
+     * {@link SessionInfo#DEALLOCATING} are free again, so a new PREPARE of one is taken as it is.
+     */
+    private void confirmDeallocate(Buffer buf, int start, int end) {
+        if (sqlPrepared.isEmpty() || end - start < 5 + 8 || buf.getByte(start + 5) != 'D') {
+            return;
+        }
+        String tag = buf.getString(start + 5, end - 1);
+        if (tag.equals("DISCARD ALL")) {
+            sqlPrepared.clear();
+        } else if (tag.equals("DEALLOCATE ALL")) {
+            sqlPrepared.values().removeIf(SessionInfo.DEALLOCATING::equals);
+        } else if (tag.equals("DEALLOCATE")) {
+            Expect head = expected.peek();
+            Statement s = head instanceof QueryExpect q ? q.current() : head instanceof ExecuteExpect e
+                    ? e.portal.statement : null;
+            String name = s == null ? null : PreparedStatementNames.touched(s.sql);
+            if (name != null && !PreparedStatementNames.ALL.equals(name)) {
+                sqlPrepared.remove(name, SessionInfo.DEALLOCATING);
+            }
+        }
+    }
+
+    /** A CommandComplete of ROLLBACK (also ROLLBACK TO SAVEPOINT, and a COMMIT of a failed transaction). */
+    private static boolean isRollback(Buffer buf, int start, int end) {
+        return end - start == 5 + 9 && buf.getByte(start + 5) == 'R'
+                && "ROLLBACK".equals(buf.getString(start + 5, end - 1));
     }
 }

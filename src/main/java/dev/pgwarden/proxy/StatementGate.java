@@ -114,16 +114,19 @@ public interface StatementGate {
         /**
          * Once the planner has counted each statement's equality lookups on masked columns: the verdict
          * held for the first budget whose lookups left they exceed, or this one (nothing metered, or
-         * already held or approved).
+         * already held or approved). The statements of one string are all decided before any runs, so
+         * each is checked with the lookups of the metered ones before it.
          */
         public Verdict withinLookups() {
             if (meters.isEmpty() || refusal != null || needsApproval != null || approved != null) {
                 return this;
             }
+            int sofar = 0;
             for (int i = 0; i < meters.size(); i++) {
                 StatementMeter m = meters.get(i);
                 int n = masksOf(i).equalityLookups();
-                ApprovalNeed past = m == null || n == 0 ? null : m.pastLookups(n);
+                sofar += m == null ? 0 : n;
+                ApprovalNeed past = m == null || n == 0 ? null : m.pastLookups(sofar);
                 if (past != null) {
                     return holdFor(past);
                 }

@@ -74,6 +74,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
             }
         }
         if (type == MessageTypes.ERROR_RESPONSE && substitutedRefusal(buf, start, end)) {
+            if (results != null) {
+                results.refusalAnswered(); // PostgreSQL skips what followed the refused message, as for any error
+            }
             return true;
         }
         if (results != null) {

@@ -80,6 +80,26 @@ class BudgetLookupsThroughGatewayTest {
         }
     }
 
+    /** psql -c 'a; b; c': every statement of the string is decided before the first runs. */
+    @Test
+    void statementsOfOneStringCountTogether() throws Exception {
+        String agent = "agent-lookups-string";
+        String sql = guesses(12) + "; " + guesses(12);
+        try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
+            CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return st.execute(sql);
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"), "24 guesses in one string against 20 left");
+            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+            assertEquals("42501", cause(held).getSQLState());
+        }
+    }
+
     @Test
     void aPreparedStatementRunAgainPastTheLookupsLeftWaitsToo() throws Exception {
         String agent = "agent-lookups-prepared";

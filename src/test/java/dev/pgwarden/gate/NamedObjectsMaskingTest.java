@@ -178,6 +178,118 @@ class NamedObjectsMaskingTest {
         }
     }
 
+    // ---- batches sent before the previous one's answer (pipelining): each batch's changes are its own ----
+
+    /** A simple query's ReadyForQuery ends only its own batch: the Close and Parse behind it took. */
+    @Test
+    void aLaterBatchsChangesAreNotTakenBackByAnEarlierBatchsEnd() throws Exception {
+        try (RawPgClient c = client()) {
+            assertEquals("1Z", types(c.send(concat(parse("h", HARMLESS), sync())).readUntilReady()));
+            c.send(concat(query("SELECT 1"), close('S', "h"), parse("h", LEAKY), sync()));
+            c.readUntilReady();
+            assertEquals("31Z", types(c.readUntilReady()), "PostgreSQL now has the other statement under h");
+            List<Message> run = c.send(concat(bind("", "h", false), execute(""), sync())).readUntilReady();
+            assertEquals("2DCZ", types(run));
+            assertNoRawValue(run);
+        }
+    }
+
+    /** A Describe of an earlier batch that an error skips does not describe a later batch's rows. */
+    @Test
+    void aDescribeSkippedInAnEarlierBatchIsNotTakenAsDone() throws Exception {
+        try (RawPgClient c = client()) {
+            simple(c, "PREPARE p AS " + LEAKY);
+            assertEquals("1Z", types(c.send(concat(parse("f", "EXECUTE p"), sync())).readUntilReady()));
+            c.send(concat(parse("bad", "SELECT 1/0"), bind("", "bad", false), execute(""), describe('S', "f"), sync(),
+                    bind("", "f", true), execute(""), sync()));
+            assertEquals("22012", error(c.readUntilReady()).sqlState());
+            List<Message> run = c.readUntilReady();
+            assertEquals("2DCZ", types(run), "no description the client did not ask for: " + types(run));
+            assertNoRawValue(run);
+        }
+    }
+
+    /** A Bind that fails in one batch does not make the next batch's Execute run the bound statement's masks. */
+    @Test
+    void aBindThatFailsInAnEarlierBatchDoesNotLendItsMasks() throws Exception {
+        try (RawPgClient c = client()) {
+            simple(c, "DECLARE c CURSOR WITH HOLD FOR " + LEAKY);
+            c.send(concat(parse("h", HARMLESS), bind("c", "h", false), sync(), execute("c"), sync()));
+            assertEquals("42P03", error(c.readUntilReady()).sqlState(), "cursor \"c\" already exists");
+            assertNoRawValue(c.readUntilReady());
+        }
+    }
+
+    /** The protocol's portals end with their transaction; a cursor declared under the name later is not one of them. */
+    @Test
+    void aPortalDoesNotOutliveItsTransaction() throws Exception {
+        try (RawPgClient c = client()) {
+            assertEquals("12Z", types(c.send(concat(parse("s", HARMLESS), bind("c", "s", false), sync()))
+                    .readUntilReady()));
+            simple(c, "DECLARE c CURSOR WITH HOLD FOR " + LEAKY);
+            assertRefused(c.send(concat(execute("c"), sync())).readUntilReady());
+        }
+    }
+
+    /** A cursor rolled back is gone: a portal bound later under its name is not read with its masks. */
+    @Test
+    void aCursorRolledBackDoesNotLendItsMasksToAPortalOfItsName() throws Exception {
+        try (RawPgClient c = client()) {
+            simple(c, "BEGIN");
+            simple(c, "DECLARE \"C_2\" CURSOR WITH HOLD FOR " + HARMLESS);
+            simple(c, "ROLLBACK");
+            simple(c, "BEGIN");
+            assertEquals("12Z", types(c.send(concat(parse("s", LEAKY), bind("C_2", "s", false), sync()))
+                    .readUntilReady()));
+            assertNoRawValue(c.send(query("FETCH ALL FROM \"C_2\"")).readUntilReady());
+        }
+    }
+
+    /** A DEALLOCATE PostgreSQL skipped (its transaction had failed) leaves the name taken. */
+    @Test
+    void aDeallocateInAFailedTransactionLeavesTheNameTaken() throws Exception {
+        String[] steps = { "PREPARE p AS " + LEAKY, "BEGIN", "SELECT 1/0", "DEALLOCATE p", "ROLLBACK",
+            "PREPARE p AS " + HARMLESS };
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            for (String s : steps) {
+                try {
+                    st.execute(s);
+                } catch (java.sql.SQLException expected) {
+                    // the division, the skipped DEALLOCATE and the duplicate PREPARE fail as they do below
+                }
+            }
+            try (ResultSet rs = st.executeQuery("EXECUTE p")) {
+                assertTrue(rs.next());
+                assertTrue(raw.contains(rs.getString(2)), "directly EXECUTE p runs the first PREPARE");
+            }
+        }
+        try (RawPgClient c = client()) {
+            for (String s : steps) {
+                c.send(query(s)).readUntilReady();
+            }
+            List<Message> run = c.send(query("EXECUTE p")).readUntilReady();
+            assertNoRawValue(run);
+            assertEquals("42501", error(run).sqlState(), "the gate cannot know which p PostgreSQL has");
+        }
+    }
+
+    /** pgjdbc sends BEGIN and its Parse and Bind in one write: BEGIN's answer must not take them back. */
+    @Test
+    void pgjdbcReadsAResultInBatchesInATransaction() throws Exception {
+        try (Connection c = dev.pgwarden.testing.Gateway.connect("named-jdbc", "", "analysts")) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.setFetchSize(2);
+                for (int run = 0; run < 3; run++) {
+                    List<String> ids = dev.pgwarden.testing.Jdbc.firstColumn(st,
+                            "SELECT id FROM customers ORDER BY id LIMIT 7");
+                    assertEquals(7, ids.size(), "every batch of the portal is read");
+                }
+            }
+            c.commit();
+        }
+    }
+
     private static RawPgClient client() throws Exception {
         RawPgClient c = new RawPgClient("127.0.0.1", GatewayTestResource.gatewayPort());
         List<Message> login = c.login("named-agent", PostgresFixture.DATABASE,

@@ -32,9 +32,14 @@ class ResultTrackerDescribeUnitTest {
         return MessageWriter.typed(MessageTypes.NO_DATA).finish();
     }
 
+    /** Parse and Bind, and PostgreSQL's ParseComplete and BindComplete for them. */
     static void bound(ResultTracker t, String sql) {
         t.parse("s", sql, StatementMasks.UNKNOWN, null, null);
         t.bind("p", "s", new int[] { 1 });
+        for (byte complete : new byte[] { MessageTypes.PARSE_COMPLETE, MessageTypes.BIND_COMPLETE }) {
+            Buffer b = MessageWriter.typed(complete).finish();
+            t.onServerMessage(complete, b, 0, b.length());
+        }
     }
 
     @Test
@@ -76,6 +81,8 @@ class ResultTrackerDescribeUnitTest {
         Buffer done = MessageWriter.typed(MessageTypes.COMMAND_COMPLETE).cstring("SET").finish();
         assertNull(t.onServerMessage(MessageTypes.COMMAND_COMPLETE, done, 0, done.length()), "its own answer is relayed");
         t.bind("p", "s", new int[] { 1 });
+        Buffer bindComplete = MessageWriter.typed(MessageTypes.BIND_COMPLETE).finish();
+        t.onServerMessage(MessageTypes.BIND_COMPLETE, bindComplete, 0, bindComplete.length());
         assertFalse(t.execute("p"), "NoData is known now");
     }
 }

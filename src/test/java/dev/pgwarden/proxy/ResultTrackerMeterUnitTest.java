@@ -57,6 +57,10 @@ class ResultTrackerMeterUnitTest {
         return MessageWriter.typed(MessageTypes.READY_FOR_QUERY).int8(status).finish();
     }
 
+    static Buffer bindComplete() {
+        return MessageWriter.typed(MessageTypes.BIND_COMPLETE).finish();
+    }
+
     static Buffer parseComplete() {
         return MessageWriter.typed(MessageTypes.PARSE_COMPLETE).finish();
     }
@@ -96,13 +100,13 @@ class ResultTrackerMeterUnitTest {
         tracker.execute("p1");
         tracker.sync();
         Buffer r = row("x");
-        server(parseComplete(), r, r, suspended(), r, complete("SELECT 3"), ready('T'));
+        server(parseComplete(), bindComplete(), r, r, suspended(), r, complete("SELECT 3"), ready('T'));
         assertEquals("[2/" + 2 * r.length() + "/2, 1/" + r.length() + "/0]", meter.describe());
         // Bound again (new parameters): its lookups count again.
         tracker.bind("p1", "s1", new int[0]);
         tracker.execute("p1");
         tracker.sync();
-        server(complete("SELECT 0"), ready('I'));
+        server(bindComplete(), complete("SELECT 0"), ready('I'));
         assertEquals("[2/" + 2 * r.length() + "/2, 1/" + r.length() + "/0, 0/0/2]", meter.describe());
     }
 
