@@ -4,7 +4,6 @@ import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.APPROVER;
 import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.awaitPending;
 import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.cause;
 import static dev.pgwarden.approvals.ApprovalsThroughGatewayTest.decide;
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Predicate;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +28,6 @@ import dev.pgwarden.testing.PostgresFixture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.path.json.JsonPath;
 
 /**
  * A lookup budget caps how many guesses of a masked value an identity may check. The planner counts a
@@ -76,7 +73,7 @@ class BudgetLookupsThroughGatewayTest {
             assertEquals("42501", e.getSQLState(), e.getMessage());
             // Nothing ran, so nothing was counted, and statements within what is left run as before.
             assertEquals(List.of("7"), Jdbc.firstColumn(st, guesses(20)), "20 guesses: exactly the budget");
-            awaitSubject(agent, u -> ((Number) u.get("lookups")).intValue() == 20);
+            BudgetsThroughGatewayTest.awaitSubject(BUDGET, agent, u -> ((Number) u.get("lookups")).intValue() == 20);
         }
     }
 
@@ -131,23 +128,5 @@ class BudgetLookupsThroughGatewayTest {
         } catch (SQLException e) {
             throw new CompletionException(e);
         }
-    }
-
-    /** Waits until the budgets API shows {@code subject}'s usage of the lookup budget where {@code ready} says. */
-    static Map<String, Object> awaitSubject(String subject, Predicate<Map<String, Object>> ready)
-            throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        Map<String, Object> last = null;
-        while (System.currentTimeMillis() < deadline) {
-            JsonPath report = given().auth().oauth2(GatewayTestResource.token("alice", "auditors")).get("/api/budgets")
-                    .then().statusCode(200).extract().jsonPath();
-            last = report.getMap("budgets.find { it.name == '" + BUDGET + "' }.subjects.find { it.subject == '"
-                    + subject + "' }");
-            if (last != null && ready.test(last)) {
-                return last;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("lookup usage of " + subject + " never got there: " + last);
     }
 }

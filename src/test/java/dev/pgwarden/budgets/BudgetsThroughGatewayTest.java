@@ -384,12 +384,18 @@ class BudgetsThroughGatewayTest {
     /** {@code subject}'s usage of the budget in /api/budgets, once {@code ready} holds for it. */
     static Map<String, Object> awaitSubject(String subject, java.util.function.Predicate<Map<String, Object>> ready)
             throws InterruptedException {
+        return awaitSubject(BUDGET, subject, ready);
+    }
+
+    /** Waits until the budgets API shows {@code subject}'s usage of {@code budget} where {@code ready} says. */
+    static Map<String, Object> awaitSubject(String budget, String subject,
+            java.util.function.Predicate<Map<String, Object>> ready) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 15_000;
         Map<String, Object> last = null;
         while (System.currentTimeMillis() < deadline) {
             JsonPath report = given().auth().oauth2(GatewayTestResource.token("alice", "auditors")).get("/api/budgets")
                     .then().statusCode(200).extract().jsonPath();
-            last = report.getMap("budgets.find { it.name == '" + BUDGET + "' }.subjects.find { it.subject == '"
+            last = report.getMap("budgets.find { it.name == '" + budget + "' }.subjects.find { it.subject == '"
                     + subject + "' }");
             if (last != null && ready.test(last)) {
                 return last;

@@ -1,16 +1,20 @@
 package dev.pgwarden.gate;
 
+import static dev.pgwarden.testing.RawPgClient.bind;
+import static dev.pgwarden.testing.RawPgClient.concat;
+import static dev.pgwarden.testing.RawPgClient.dataRowValues;
+import static dev.pgwarden.testing.RawPgClient.describe;
+import static dev.pgwarden.testing.RawPgClient.execute;
+import static dev.pgwarden.testing.RawPgClient.parse;
+import static dev.pgwarden.testing.RawPgClient.sync;
+import static dev.pgwarden.testing.RawPgClient.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -92,7 +96,7 @@ class UndescribedResultsMaskingTest {
                     + "'w'::text"), sync())).readUntilReady();
             assertEquals('E', second.get(0).type(), "PostgreSQL refuses the second Parse of the name");
             assertEquals("42P05", second.get(0).sqlState(), second.get(0).field('M'));
-            List<Message> run = client.send(concat(bindBinary("kept"), describePortal(), execute(), sync()))
+            List<Message> run = client.send(concat(bind("", "kept", true), describe('P', ""), execute(""), sync()))
                     .readUntilReady();
             assertEquals("2TDCZ", types(run), "the first statement runs: " + types(run));
             List<String> values = dataRowValues(run.get(2));
@@ -100,26 +104,6 @@ class UndescribedResultsMaskingTest {
                 assertFalse(values.contains(raw), "raw value " + raw + " in " + values);
             }
         }
-    }
-
-    private static byte[] parse(String name, String sql) {
-        return RawPgClient.typed('P', concat(RawPgClient.cstr(name), RawPgClient.cstr(sql), shorts(0)));
-    }
-
-    private static byte[] bindBinary(String statement) {
-        return RawPgClient.typed('B', concat(RawPgClient.cstr(""), RawPgClient.cstr(statement), shorts(0, 0, 1, 1)));
-    }
-
-    private static byte[] describePortal() {
-        return RawPgClient.typed('D', concat(new byte[] { 'P' }, RawPgClient.cstr("")));
-    }
-
-    private static byte[] execute() {
-        return RawPgClient.typed('E', concat(RawPgClient.cstr(""), new byte[4]));
-    }
-
-    private static byte[] sync() {
-        return RawPgClient.typed('S', new byte[0]);
     }
 
     /** A statement that returns no rows gets no description, and its run its command tag, as without the gateway. */
@@ -158,52 +142,7 @@ class UndescribedResultsMaskingTest {
             assertEquals('Z', login.get(login.size() - 1).type(), "logged in");
             List<Message> set = client.send(RawPgClient.query(setup)).readUntilReady();
             assertFalse(types(set).contains("E"), "the setup ran: " + types(set));
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            b.writeBytes(RawPgClient.typed('P', concat(RawPgClient.cstr(""), RawPgClient.cstr(sql), shorts(0))));
-            b.writeBytes(RawPgClient.typed('B', concat(RawPgClient.cstr(""), RawPgClient.cstr(""), shorts(0, 0, 1, 1))));
-            b.writeBytes(RawPgClient.typed('E', concat(RawPgClient.cstr(""), new byte[4])));
-            b.writeBytes(RawPgClient.typed('S', new byte[0]));
-            return client.send(b.toByteArray()).readUntilReady();
+            return client.send(concat(parse("", sql), bind("", "", true), execute(""), sync())).readUntilReady();
         }
-    }
-
-    private static String types(List<Message> messages) {
-        StringBuilder s = new StringBuilder();
-        messages.forEach(m -> s.append(m.type()));
-        return s.toString();
-    }
-
-    private static List<String> dataRowValues(Message row) {
-        assertEquals('D', row.type());
-        ByteBuffer b = ByteBuffer.wrap(row.body());
-        int n = b.getShort();
-        List<String> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int len = b.getInt();
-            if (len < 0) {
-                out.add(null);
-                continue;
-            }
-            byte[] v = new byte[len];
-            b.get(v);
-            out.add(new String(v, StandardCharsets.UTF_8));
-        }
-        return out;
-    }
-
-    private static byte[] shorts(int... values) {
-        ByteBuffer b = ByteBuffer.allocate(2 * values.length);
-        for (int v : values) {
-            b.putShort((short) v);
-        }
-        return b.array();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
-        }
-        return b.toByteArray();
     }
 }
