@@ -90,8 +90,10 @@ final class ClientToUpstream implements MessageFramer.Visitor {
             case MessageTypes.BIND, MessageTypes.EXECUTE, MessageTypes.DESCRIBE, MessageTypes.CLOSE,
                     MessageTypes.SYNC -> {
                 StatementGate.Verdict again = null;
-                if (type == MessageTypes.EXECUTE && results != null) {
-                    Future<StatementGate.Verdict> f = heldRerun != null ? heldRerun : rerun(buf, start, end);
+                // the portal an Execute names, keyed as PostgreSQL keys it (decoded once: this is the hot path)
+                String portal = type == MessageTypes.EXECUTE && results != null ? portalName(buf, start, end) : null;
+                if (portal != null) {
+                    Future<StatementGate.Verdict> f = heldRerun != null ? heldRerun : rerun(portal);
                     heldRerun = null;
                     if (f != null) {
                         if (!f.isComplete()) {
@@ -107,13 +109,14 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     }
                 }
                 PgError unrecorded = type == MessageTypes.EXECUTE ? recorder.admit(type, again) : null;
-                if (type == MessageTypes.EXECUTE && results != null && unrecorded == null
-                        && (again == null || again.refusal() == null)) {
-                    PgError unknown = results.unknownPortal(portalName(buf, start, end));
+                if (portal != null && unrecorded == null && (again == null || again.refusal() == null)) {
+                    PgError unknown = results.unknownPortal(portal);
                     again = unknown == null ? again : StatementGate.Verdict.refuse(unknown);
                 }
                 boolean refusedRun = unrecorded != null || again != null && again.refusal() != null;
-                if (results != null && !refusedRun) {
+                if (portal != null && !refusedRun) {
+                    describeFirst = results.execute(portal) ? portal : null;
+                } else if (results != null && !refusedRun) {
                     track(type, buf, start, end); // a refused Execute never runs: nothing of it to expect
                 }
                 if (type == MessageTypes.SYNC) {
@@ -192,10 +195,8 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * may be spent since its Parse): null when it runs as decided; else the verdict on this run, once
      * a person has decided where one must.
      */
-    private Future<StatementGate.Verdict> rerun(Buffer buf, int start, int end) {
-        String portal = portalName(buf, start, end);
-        StatementMeter meter = results.rerunMeter(portal);
-        StatementGate.Verdict v = meter == null ? null : meter.again(results.lookupsOf(portal));
+    private Future<StatementGate.Verdict> rerun(String portal) {
+        StatementGate.Verdict v = results.rerunCheck(portal);
         if (v == null) {
             return null;
         }
@@ -335,11 +336,7 @@ final class ClientToUpstream implements MessageFramer.Visitor {
                     results.close(kind, ObjectNames.protocol(name));
                 }
             }
-            case MessageTypes.EXECUTE -> {
-                String portal = Frames.string(buf, pos, Frames.stringEnd(buf, pos, end));
-                describeFirst = results.execute(ObjectNames.protocol(portal)) ? portal : null;
-            }
-            default -> results.sync();
+            default -> results.sync(); // an Execute is tracked where it is checked
         }
     }
 

@@ -301,18 +301,16 @@ final class ResultTracker {
     }
 
     /**
-     * The meter of the statement an Execute of {@code portal} would run, when that Execute starts a
-     * run its statement's Parse was not decided for (so it must be checked again); else null.
+     * An Execute of {@code portal} that starts a run its statement's Parse was not decided for is
+     * checked again by the statement's meter, with the equality lookups on masked columns each run
+     * makes: that verdict, or null when the Execute runs as decided (or nothing meters it).
      */
-    StatementMeter rerunMeter(String portal) {
+    StatementGate.Verdict rerunCheck(String portal) {
         Portal p = portals.get(portal);
-        return p != null && p.rerun && !p.executed ? p.statement.meter : null;
-    }
-
-    /** Equality lookups on masked columns each run of {@code portal}'s statement makes (0: unknown portal). */
-    int lookupsOf(String portal) {
-        Portal p = portals.get(portal);
-        return p == null ? 0 : p.statement.masks.equalityLookups();
+        if (p == null || !p.rerun || p.executed || p.statement.meter == null) {
+            return null;
+        }
+        return p.statement.meter.again(p.statement.masks.equalityLookups());
     }
 
     void describe(byte kind, String name) {

@@ -27,9 +27,19 @@ class ResultTrackerMeterUnitTest {
     static final class Recording implements StatementMeter {
         final List<long[]> reads = new ArrayList<>();
 
+        /** What its statement's next run is checked by: a verdict of its own, with the lookups it was given. */
+        final StatementGate.Verdict rerun = StatementGate.Verdict.allow("rerun");
+        int rerunLookups = -1;
+
         @Override
         public void delivered(long rows, long bytes, int lookups) {
             reads.add(new long[] { rows, bytes, lookups });
+        }
+
+        @Override
+        public StatementGate.Verdict again(int lookups) {
+            rerunLookups = lookups;
+            return rerun;
         }
 
         String describe() {
@@ -133,19 +143,20 @@ class ResultTrackerMeterUnitTest {
     @Test
     void aPreparedStatementBoundAgainIsARunItsParseDidNotDecide() {
         Recording meter = new Recording();
-        tracker.parse("S_1", "SELECT name FROM customers WHERE id = $1", StatementMasks.UNKNOWN, null, meter);
+        tracker.parse("S_1", "SELECT name FROM customers WHERE id = $1", TWO_LOOKUPS, null, meter);
         tracker.bind("", "S_1", new int[0]);
-        assertNull(tracker.rerunMeter(""), "the run its Parse was decided for");
+        assertNull(tracker.rerunCheck(""), "the run its Parse was decided for");
         tracker.execute("");
         tracker.sync();
         tracker.bind("", "S_1", new int[0]);
-        assertSame(meter, tracker.rerunMeter(""), "bound again: checked again");
+        assertSame(meter.rerun, tracker.rerunCheck(""), "bound again: checked again");
+        assertEquals(2, meter.rerunLookups, "with the lookups each run makes");
         tracker.execute("");
-        assertNull(tracker.rerunMeter(""), "the next batch of the same portal is the same run");
+        assertNull(tracker.rerunCheck(""), "the next batch of the same portal is the same run");
         tracker.bind("", "S_1", new int[0]);
         tracker.close((byte) 'S', "S_1");
         tracker.bind("p2", "S_1", new int[0]);
-        assertNull(tracker.rerunMeter("p2"), "a statement closed is no longer metered");
+        assertNull(tracker.rerunCheck("p2"), "a statement closed is no longer metered");
     }
 
     @Test
