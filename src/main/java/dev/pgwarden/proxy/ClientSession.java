@@ -246,8 +246,10 @@ final class ClientSession implements MessageFramer.Visitor {
 
     private void ready(Principal principal, UpstreamSession up, StartupParameters params) {
         context.owner().cancelTimer(authTimer);
+        // application_name as PostgreSQL keeps and reports it (printable ASCII; it makes the rest '?'),
+        // not as the client sent it: the trail then holds no control characters a reader's terminal runs
         SessionInfo info = new SessionInfo(id, principal, up.role(), String.valueOf(socket.remoteAddress()),
-                startup.user(), startup.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
+                startup.user(), up.parameters().getOrDefault("application_name", ""), tls, Instant.now(),
                 new ConcurrentHashMap<>(), gw.estimates().apply(up.role()), gw.volatility());
         cancelKey = gw.cancelRegistry().register(new CancelRegistry.Target(gw.connector(), up.processId(),
                 up.secretKey(), () -> gw.approvals().cancelled(info)));

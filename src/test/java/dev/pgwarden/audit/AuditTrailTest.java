@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import dev.pgwarden.gate.MaskingPolicyProfile;
 import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
+import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
 import dev.pgwarden.testing.ProcessResult;
 import dev.pgwarden.testing.Psql;
@@ -75,6 +76,28 @@ class AuditTrailTest {
 
     static String subject() {
         return "agent-" + UUID.randomUUID();
+    }
+
+    @Test
+    void theApplicationNameIsRecordedAsPostgresKeepsIt() throws Exception {
+        String sent = "audit\u001b[2J\r\ntest\u00e9";
+        String options = NO_SET + "&ApplicationName=" + java.net.URLEncoder.encode(sent, java.nio.charset.StandardCharsets.UTF_8);
+        String direct;
+        java.util.Properties superuser = new java.util.Properties();
+        superuser.setProperty("user", PostgresFixture.shared().superuser());
+        superuser.setProperty("password", PostgresFixture.shared().superuserPassword());
+        try (Connection c = Jdbc.connect(PostgresFixture.shared().jdbcUrl() + "?" + options, superuser);
+                ResultSet rs = c.createStatement().executeQuery("SHOW application_name")) {
+            assertTrue(rs.next());
+            direct = rs.getString(1);
+        }
+        assertEquals("audit?[2J??test??", direct, "PostgreSQL keeps printable ASCII only");
+        String subject = subject();
+        try (Connection c = Gateway.connect(subject, options, "analysts")) {
+            c.createStatement().execute("SELECT 1");
+        }
+        assertEquals(direct, sessionOf(subject).getString("session.applicationName"),
+                "the trail holds the name as PostgreSQL keeps it, not the control characters sent");
     }
 
     @Test
