@@ -48,7 +48,11 @@ public final class ResultMasker {
         return MaskPlanner.passesEverything(plan) ? null : plan;
     }
 
-    /** A plan for rows whose description was never seen: lineage masks, detection on text columns. */
+    /**
+     * A plan for rows whose description was never seen: lineage masks, detection on text columns. With
+     * {@link StatementMasks#maskComputed()} every column is masked whole: without a description no column
+     * is known to come straight from a table, and the formats may not be the ones PostgreSQL used.
+     */
     public ColumnMask[] planWithoutDescription(int columns, int[] formats, StatementMasks lineage) {
         return planWithoutDescription(columns, formats, lineage, 0);
     }
@@ -64,6 +68,9 @@ public final class ResultMasker {
         for (int i = 0; i < columns; i++) {
             int format = formatOf(formats, i);
             MaskFunction f = lineage.forColumn(i);
+            if (f == null && lineage.maskComputed()) {
+                f = MaskFunction.REDACT;
+            }
             if (f != null) {
                 // Unknown type (0): a text value is masked to NULL rather than to text the driver
                 // might fail to parse as the column's real type.

@@ -220,6 +220,27 @@ class NamedObjectsMaskingTest {
         }
     }
 
+    /**
+     * The same with the masked columns themselves, a binary Bind and the statement described before: with
+     * the Bind not taken the gateway knows neither the rows' lineage nor their formats, so every column is
+     * masked whole (the detectors read text only, and the rows come in the cursor's text format).
+     */
+    @Test
+    void aBindThatFailsInAnEarlierBatchLeavesNoColumnOfTheCursorRaw() throws Exception {
+        String direct = "SELECT id, ssn AS t, email AS a, card_number AS r, name AS e FROM customers WHERE id = 7";
+        assertRawDirectly(new String[0], direct);
+        try (RawPgClient c = client()) {
+            simple(c, "DECLARE c CURSOR WITH HOLD FOR " + direct);
+            assertEquals("1tZ", types(c.send(concat(parse("h", HARMLESS), describe('S', "h"), sync())).readUntilReady())
+                    .replace("T", ""));
+            c.send(concat(bind("c", "h", true), sync(), execute("c"), sync()));
+            assertEquals("42P03", error(c.readUntilReady()).sqlState(), "cursor \"c\" already exists");
+            List<Message> run = c.readUntilReady();
+            assertEquals("DCZ", types(run), "the cursor's row: " + types(run));
+            assertNoRawValue(run);
+        }
+    }
+
     /** The protocol's portals end with their transaction; a cursor declared under the name later is not one of them. */
     @Test
     void aPortalDoesNotOutliveItsTransaction() throws Exception {
