@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 import dev.pgwarden.masking.MaskFunction;
+import dev.pgwarden.masking.CopyFormat;
+import dev.pgwarden.masking.CopyOptions;
 import dev.pgwarden.masking.MaskingRules;
 import dev.pgwarden.masking.ResultMasker;
 import dev.pgwarden.masking.StatementMasks;
@@ -66,8 +68,6 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     /** A subquery whose comparison PostgreSQL 15's plan does not print (IN, op ANY/ALL/SOME, EXISTS). */
     private static final Pattern COMPARED_SUBQUERY = Pattern.compile(
             "(?is)\\b(?:in|any|all|some|exists)\\s*\\((?:\\s*\\()*\\s*(?:select|with|values|table)\\b");
-    private static final Pattern BINARY_COPY_OUT = Pattern.compile(
-            "(?is)^\\s*copy\\b.*\\bto\\b.*\\bbinary\\b");
     /** COPY table [(columns)] TO ...: group 1 the (possibly qualified) table, group 2 the column list. */
     private static final Pattern TABLE_COPY_OUT = Pattern.compile(
             "(?is)^\\s*copy\\s+((?:\"[^\"]+\"|[a-z_][a-z0-9_$]*)(?:\\s*\\.\\s*(?:\"[^\"]+\"|[a-z_][a-z0-9_$]*))?)"
@@ -117,6 +117,24 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
     }
 
     /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
+    /**
+     * Why a COPY out cannot be masked, or null: the rewriter masks its data field by field, so it must
+     * read the layout the statement's options declare; binary data it cannot mask at all.
+     */
+    private static PgError unmaskableCopy(String sql) {
+        if (!CopyOptions.copiesOut(sql)) {
+            return null;
+        }
+        CopyFormat layout = CopyOptions.declared(sql);
+        if (layout == null) {
+            return PgError.error(SqlState.INSUFFICIENT_PRIVILEGE, "pgwarden masks COPY data field by field and "
+                    + "cannot read this COPY's options, so it refuses it (it reads COPY ... TO STDOUT with FORMAT text "
+                    + "or csv, DELIMITER, NULL, HEADER, QUOTE, ESCAPE, FORCE_QUOTE and ENCODING 'UTF8')");
+        }
+        return layout.isBinary() ? PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
+                "binary COPY cannot be masked, so pgwarden refuses it; use the text or csv format") : null;
+    }
+
     @Override
     public Future<Verdict> resolve(SessionInfo session, String text, Verdict verdict, boolean extended) {
         return resolve(session, text, verdict, extended, true);
@@ -127,19 +145,24 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         if (verdict.refusal() != null) {
             return Future.succeededFuture(verdict);
         }
-        MaskingRules policy = masking.get().policy();
+        ResultMasker masker = masking.get();
+        List<String> statements = verdict.statements();
+        if (!masker.inactive()) {
+            for (String sql : statements) {
+                PgError unmaskable = unmaskableCopy(sql);
+                if (unmaskable != null) {
+                    return Future.succeededFuture(Verdict.refuse(unmaskable));
+                }
+            }
+        }
+        MaskingRules policy = masker.policy();
         if (policy.rules().isEmpty()) {
             return Future.succeededFuture(verdict);
         }
-        List<String> statements = verdict.statements();
         List<Future<Planned>> parts = new ArrayList<>(statements.size());
         boolean any = false;
         for (int i = 0; i < statements.size(); i++) {
             String sql = statements.get(i);
-            if (BINARY_COPY_OUT.matcher(sql).find()) {
-                return Future.succeededFuture(Verdict.refuse(PgError.error(SqlState.INSUFFICIENT_PRIVILEGE,
-                        "binary COPY cannot be masked, so pgwarden refuses it; use the text or csv format")));
-            }
             Matcher tableCopy = TABLE_COPY_OUT.matcher(sql);
             if (tableCopy.find()) {
                 StatementMasks m = tableCopyMasks(tableCopy.group(1), tableCopy.group(2), policy);

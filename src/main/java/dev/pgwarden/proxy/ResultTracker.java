@@ -12,10 +12,10 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import dev.pgwarden.masking.ColumnMask;
 import dev.pgwarden.masking.CopyFormat;
+import dev.pgwarden.masking.CopyOptions;
 import dev.pgwarden.wire.BackendMessages;
 import dev.pgwarden.masking.CopyTextRewriter;
 import dev.pgwarden.masking.DiagnosticTextMasker;
@@ -35,7 +35,6 @@ import io.vertx.core.buffer.Buffer;
  * error makes PostgreSQL skip to Sync, and a simple query string runs several statements.
  */
 final class ResultTracker {
-    private static final Pattern CSV = Pattern.compile("(?is)\\bcsv\\b");
 
     /**
      * A prepared (or unnamed) statement: its lineage, what it may stream, what meters it and, once
@@ -894,14 +893,19 @@ final class ResultTracker {
         Expect head = expected.peek();
         Statement s = head instanceof QueryExpect q ? q.current()
                 : head instanceof ExecuteExpect e ? e.portal.statement : null;
-        boolean csv = s != null && CSV.matcher(s.sql).find();
-        CopyFormat format = CopyFormat.fromCopyOutResponse(buf, start, end, csv);
         masker();
-        if (format.kind() == CopyFormat.Kind.BINARY && !masker.inactive()) {
-            // The gate refuses binary COPY when masking is on; if one gets here, end the session.
-            throw new ProtocolException(SqlState.INSUFFICIENT_PRIVILEGE,
-                    "binary COPY cannot be masked");
+        if (masker.inactive()) {
+            copy = null; // nothing to mask: the data passes as PostgreSQL sends it
+            return;
         }
+        // Fields are cut where the statement's own options put their ends (delimiter, quote, escape...).
+        CopyFormat declared = s == null || s == UNKNOWN ? CopyFormat.text() : CopyOptions.declared(s.sql);
+        if (declared == null || declared.isBinary()) {
+            // The gate refuses such a COPY when masking is on; if one gets here, end the session.
+            throw new ProtocolException(SqlState.INSUFFICIENT_PRIVILEGE,
+                    declared == null ? "COPY options pgwarden cannot read" : "binary COPY cannot be masked");
+        }
+        CopyFormat format = CopyFormat.fromCopyOutResponse(buf, start, end, declared);
         int columns = buf.getUnsignedShort(start + 6);
         StatementMasks masks = s == null ? StatementMasks.UNKNOWN
                 : head instanceof ExecuteExpect e ? (e.portal.invalid || s.invalid ? StatementMasks.MASK_COMPUTED : s.masks)

@@ -414,6 +414,31 @@ class MaskingThroughGatewayTest {
         }
     }
 
+    /**
+     * The rewriter cuts COPY lines where the statement's own options put the field ends: with another
+     * delimiter, or a text COPY that merely says "csv", a masked value in a field cut by another layout
+     * (the constant padded to the planned field count) must not come back.
+     */
+    @Test
+    void copyFieldsAreCutByTheStatementsOwnOptions() {
+        String encoded = ssn.chars().mapToObj(ch -> Character.isDigit(ch) ? String.valueOf((char) ('a' + ch - '0'))
+                : String.valueOf((char) ch)).collect(java.util.stream.Collectors.joining());
+        String query = "SELECT 'csv' AS a, translate(ssn, '0123456789', 'abcdefghij') AS s, 'u,v,w' AS z "
+                + "FROM customers WHERE id = 7";
+        for (String copy : List.of("COPY (" + query + ") TO STDOUT (FORMAT csv, DELIMITER ';')",
+                "COPY (" + query + ") TO STDOUT", "COPY (" + query + ") TO STDOUT WITH CSV DELIMITER AS '|' QUOTE ''''")) {
+            ProcessResult direct = Psql.to(PostgresFixture.shared().superuserTarget()).command(copy);
+            assertTrue(direct.out().contains(encoded), "without the gateway: " + direct.out());
+            ProcessResult r = Psql.to(Gateway.target("agent-3", "support")).command(copy);
+            r.requireSuccess();
+            assertFalse(r.out().contains(encoded), copy + ": " + r.out());
+            assertTrue(r.out().contains("u,v,w"), "the constant's field is left as it is: " + r.out());
+        }
+        ProcessResult latin1 = Psql.to(Gateway.target("agent-3", "support"))
+                .command("COPY (" + query + ") TO STDOUT (ENCODING 'LATIN1')");
+        assertTrue(latin1.stderr().contains("cannot read this COPY's options"), latin1.describe());
+    }
+
     @Test
     void copyOfAWholeTableIsMaskedByColumn() {
         String copy = "COPY customers (id, ssn, card_number) TO STDOUT";
