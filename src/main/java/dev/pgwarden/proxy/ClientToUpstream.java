@@ -358,11 +358,12 @@ final class ClientToUpstream implements MessageFramer.Visitor {
      * A Parse or Close of a named statement: SQL-level and protocol prepared statements share one
      * namespace, so an SQL EXECUTE of the name may now run another query than the PREPARE the gate saw
      * (or none, or the same: a Parse of a taken name fails): the name turns uncertain, and EXECUTE of it
-     * is refused.
+     * is refused. So does a name the gate never saw PREPAREd: PostgreSQL refuses a later PREPARE of it as
+     * a duplicate and keeps the protocol's statement, which the gate must not take for the PREPARE's.
      */
     private void forgetSqlPrepared(String name) {
         if (!name.isEmpty()) {
-            session.sqlPrepared().computeIfPresent(ObjectNames.protocol(name), (k, q) -> SessionInfo.UNCERTAIN);
+            session.sqlPrepared().put(ObjectNames.protocol(name), SessionInfo.UNCERTAIN);
         }
     }
 

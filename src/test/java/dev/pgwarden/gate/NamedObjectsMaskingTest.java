@@ -10,6 +10,7 @@ import static dev.pgwarden.testing.RawPgClient.query;
 import static dev.pgwarden.testing.RawPgClient.sync;
 import static dev.pgwarden.testing.RawPgClient.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
@@ -81,6 +82,29 @@ class NamedObjectsMaskingTest {
             simple(c, "DEALLOCATE s1");
             simple(c, "PREPARE s1 AS " + LEAKY);
             assertRefused(c.send(concat(bind("", "s1", false), execute(""), sync())).readUntilReady());
+        }
+    }
+
+    /**
+     * A statement the protocol Parsed, then an SQL PREPARE of its name: PostgreSQL refuses the PREPARE as
+     * a duplicate and EXECUTE runs the Parsed statement (stock pgjdbc names its server statements S_1...,
+     * node-postgres a named query as the client names it).
+     */
+    @Test
+    void aDuplicatePrepareOfAProtocolStatementIsNotTakenForIt() throws Exception {
+        String[] steps = { "PREPARE p AS " + LEAKY, "PREPARE p AS " + HARMLESS };
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            st.execute(steps[0]);
+            assertEquals("42P05", assertThrows(java.sql.SQLException.class, () -> st.execute(steps[1])).getSQLState());
+            try (ResultSet rs = st.executeQuery("EXECUTE p")) {
+                assertTrue(rs.next());
+                assertTrue(raw.contains(rs.getString(2)), "directly EXECUTE p runs the first statement");
+            }
+        }
+        try (RawPgClient c = client()) {
+            assertEquals("1Z", types(c.send(concat(parse("p", LEAKY), sync())).readUntilReady()));
+            assertEquals("42P05", error(c.send(query(steps[1])).readUntilReady()).sqlState());
+            assertRefused(c.send(query("EXECUTE p")).readUntilReady());
         }
     }
 
