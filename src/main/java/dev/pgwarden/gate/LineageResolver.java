@@ -3,6 +3,7 @@ package dev.pgwarden.gate;
 import dev.pgwarden.proxy.ResultLineage;
 import dev.pgwarden.sql.TableName;
 import dev.pgwarden.policy.AnalyzedText;
+import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.policy.StatementAnalysis;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
+import dev.pgwarden.wire.ObjectNames;
 import dev.pgwarden.proxy.StatementGate.Verdict;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
@@ -173,6 +175,12 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 any = true;
                 continue;
             }
+            String executed = executedQuery(session, text, i, sql);
+            if (executed != null) {
+                parts.add(executeLookups(session, executed, verdict.masksOf(i), extended, policy, verdict.policyVersion()));
+                any = true;
+                continue;
+            }
             Reading reading = need(text, i, sql, verdict.fingerprint(), policy);
             Need need = reading.need();
             if (need == Need.UNKNOWN_RELATION) {
@@ -184,10 +192,17 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             }
             if (need != Need.NO) {
                 StatementMasks fallback = verdict.masksOf(i);
-                parts.add(lineage(session.role(), sql, reading.kinds(), extended, policy, verdict.policyVersion())
-                        .map(p -> p.refusal() != null ? p
-                                : new Planned((p.masks() != null && p.masks().known() ? p.masks() : fallback)
-                                        .withEqualityLookups(p.lookups()), p.lookups(), null)));
+                Set<StatementKind> kinds = reading.kinds();
+                parts.add(lineage(session.role(), sql, kinds, extended, policy, verdict.policyVersion())
+                        .map(p -> {
+                            if (p.refusal() != null) {
+                                return p;
+                            }
+                            // A PREPARE runs nothing: its lookups count at each EXECUTE (executeLookups).
+                            int lookups = p.lookups() > 0 && ExplainTarget.of(sql, kinds).bindsLater() ? 0 : p.lookups();
+                            return new Planned((p.masks() != null && p.masks().known() ? p.masks() : fallback)
+                                    .withEqualityLookups(lookups), lookups, null);
+                        }));
                 any = true;
             } else {
                 parts.add(Future.succeededFuture(new Planned(verdict.masksOf(i), 0, null)));
@@ -212,6 +227,48 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
             }
             return Future.succeededFuture(verdict.withMasks(masks));
         });
+    }
+
+    /**
+     * The query an SQL-level {@code EXECUTE name(...)} runs, as the session PREPAREd it, or null when the
+     * statement is not one or the name holds no query the gate knows (the gate refuses that EXECUTE).
+     */
+    private String executedQuery(SessionInfo session, String text, int i, String sql) {
+        if (session.sqlPrepared().isEmpty() || !mentionsExecute(sql)) {
+            return null; // the hot path: most statements and sessions have nothing to look up
+        }
+        StatementAnalysis a = analysis(text, i);
+        PreparedRef ref = a == null ? null : a.prepared();
+        if (ref == null || ref.use() != PreparedRef.Use.EXECUTE || ref.name() == null) {
+            return null;
+        }
+        String q = session.sqlPrepared().get(ObjectNames.identifier(ref.name()));
+        return q == null || SessionInfo.UNCERTAIN.equals(q) || SessionInfo.DEALLOCATING.equals(q) ? null : q;
+    }
+
+    /** A keyword cannot be split by comments or quoting: a statement without these letters is no EXECUTE. */
+    private static boolean mentionsExecute(String sql) {
+        for (int at = 0; at + 7 <= sql.length(); at++) {
+            if (sql.regionMatches(true, at, "execute", 0, 7)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Each run of an SQL-prepared statement makes its query's equality lookups on masked columns again,
+     * so each EXECUTE counts them: the planner reads the query as it read the PREPARE (its {@code $n}
+     * bound later); the masks stay the gate's, which it took from that query too.
+     */
+    private Future<Planned> executeLookups(SessionInfo session, String query, StatementMasks masks, boolean extended,
+            MaskingRules policy, String policyVersion) {
+        if (computeNeed(query, null, Set.of(), policy) == Need.NO) {
+            return Future.succeededFuture(new Planned(masks, 0, null));
+        }
+        return lineage(session.role(), "PREPARE pgwarden_execute AS " + query, Set.of(), extended, policy, policyVersion)
+                .map(p -> p.refusal() != null ? p
+                        : new Planned(masks.withEqualityLookups(p.lookups()), p.lookups(), null));
     }
 
     /**

@@ -97,6 +97,52 @@ class BudgetLookupsThroughGatewayTest {
         }
     }
 
+    /** SQL-level PREPARE, then EXECUTE: each run makes its query's lookups again, in one string or one by one. */
+    @Test
+    void everyExecuteOfAnSqlPreparedLookupCounts() throws Exception {
+        String prepare = "PREPARE lk(text) AS SELECT id FROM customers WHERE ssn = $1";
+        StringBuilder string = new StringBuilder(prepare);
+        for (int i = 1; i <= 25; i++) {
+            string.append("; EXECUTE lk('").append(i == 25 ? ssn : String.format("999-00-%04d", i)).append("')");
+        }
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            st.execute(string.toString());
+            List<String> found = new ArrayList<>();
+            while (st.getMoreResults() || st.getUpdateCount() != -1) {
+                try (ResultSet rs = st.getResultSet()) {
+                    if (rs != null) {
+                        found.addAll(Jdbc.firstColumn(rs));
+                    }
+                }
+            }
+            assertEquals(List.of("7"), found, "directly one string checks 25 guesses and finds the SSN");
+        }
+        String agent = "agent-lookups-execute";
+        try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
+            CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return st.execute(string.toString());
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            Map<String, Object> request = awaitPending(agent);
+            assertEquals(BUDGET, request.get("rule"), "25 EXECUTEs of one lookup against 20 left");
+            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+            assertEquals("42501", cause(held).getSQLState());
+            st.execute(prepare.replace("lk", "lk2")); // the gate took lk as prepared when it decided the string
+            for (int i = 1; i <= 20; i++) {
+                assertEquals(List.of(), Jdbc.firstColumn(st, "EXECUTE lk2('999-11-" + String.format("%04d", i) + "')"));
+            }
+            CompletableFuture<List<String>> next = CompletableFuture.supplyAsync(() -> Jdbc.firstColumn(st,
+                    "EXECUTE lk2('" + ssn + "')"));
+            Map<String, Object> again = awaitPending(agent);
+            assertEquals(BUDGET, again.get("rule"), "the 21st EXECUTE, one by one");
+            decide(APPROVER, again.get("id"), "deny", "no guessing").then().statusCode(200);
+            assertEquals("42501", cause(next).getSQLState());
+        }
+    }
+
     @Test
     void aPreparedStatementRunAgainPastTheLookupsLeftWaitsToo() throws Exception {
         String agent = "agent-lookups-prepared";
