@@ -33,6 +33,8 @@ import dev.pgwarden.policy.PreparedRef;
 import dev.pgwarden.policy.StatementAnalysis;
 import dev.pgwarden.policy.StatementAnalyzer;
 import dev.pgwarden.sql.Fingerprint;
+import dev.pgwarden.sql.SqlLexer;
+import dev.pgwarden.sql.SqlToken;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.policy.StreamLimit;
 import dev.pgwarden.policy.VolatilityCatalog;
@@ -193,12 +195,15 @@ public class PolicyGate implements StatementGate {
      */
     private List<Set<TableName>> tablesPerStatement(Decision d, AnalyzedText text, SessionInfo session) {
         if (text.size() <= 1) {
-            return List.of(d.tables());
+            return Collections.singletonList(text.size() == 1 && fetches(text.statements().get(0).sql()) ? null
+                    : d.tables());
         }
         List<Set<TableName>> out = new ArrayList<>(text.size());
         for (StatementAnalysis a : text.statements()) {
             PreparedRef ref = a.prepared();
-            if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
+            if (fetches(a.sql())) {
+                out.add(null);
+            } else if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
                 String query = preparedQuery(session, ref.name());
                 StatementAnalysis q = query == null ? null : analyzer.analyze(query);
                 out.add(q == null || !q.analyzable() ? null : q.tables());
@@ -207,6 +212,17 @@ public class PolicyGate implements StatementGate {
             }
         }
         return out;
+    }
+
+    /**
+     * A FETCH reads its cursor's query, which the result tracker knows from the DECLARE it saw; a cursor
+     * it does not know (forgotten after a rollback, named so the gateway cannot read it, opened by a
+     * function) may read any table, so a FETCH counts against every budget of the principal, and the
+     * tracker takes the cursor's own budgets instead where it knows them.
+     */
+    private static boolean fetches(String sql) {
+        List<SqlToken> t = SqlLexer.lex(sql);
+        return !t.isEmpty() && t.get(0).isWord("fetch");
     }
 
     /**

@@ -654,12 +654,12 @@ final class ResultTracker {
         if (s == null) {
             return;
         }
+        OpenCursor c = cursorFetchedBy(s);
+        if (c != null) {
+            meter = c.meter(); // its DECLARE's budgets; a FETCH of a cursor not known counts against them all
+            return;
+        }
         if (s.meter == null) {
-            if (!cursors.isEmpty()) {
-                String name = CursorStatements.fetched(s.sql);
-                OpenCursor c = name == null ? null : cursors.get(name);
-                meter = c == null ? null : c.meter();
-            }
             return;
         }
         meter = s.meter;
@@ -676,13 +676,12 @@ final class ResultTracker {
         if (s == null) {
             return null;
         }
-        if (!cursors.isEmpty()) {
-            String name = CursorStatements.fetched(s.sql);
-            OpenCursor c = name == null ? null : cursors.get(name);
-            if (c != null && c.guard() != null) {
+        OpenCursor c = cursorFetchedBy(s);
+        if (c != null) {
+            if (c.guard() != null) {
                 c.guard().startRead();
-                return c.guard();
             }
+            return c.guard(); // its DECLARE's limits; a FETCH of a cursor not known has every budget's
         }
         if (s.limit == null) {
             return null;
@@ -695,6 +694,15 @@ final class ResultTracker {
         }
         portal.guard.startRead();
         return portal.guard;
+    }
+
+    /** The known cursor {@code s} FETCHes from, or null (not a FETCH, or of a cursor the tracker does not know). */
+    private OpenCursor cursorFetchedBy(Statement s) {
+        if (cursors.isEmpty()) {
+            return null;
+        }
+        String name = CursorStatements.fetched(s.sql);
+        return name == null ? null : cursors.get(name);
     }
 
     /** A statement completed: a DECLARE's cursor's FETCHes are masked, limited and metered as its query; a CLOSE ends that. */

@@ -322,6 +322,40 @@ class BudgetsThroughGatewayTest {
         }
     }
 
+    /**
+     * A cursor the gateway does not know (it forgot it at a ROLLBACK TO SAVEPOINT, or cannot read its
+     * name) may read any table: its FETCHes count against every budget of the subject.
+     */
+    @Test
+    void aFetchOfACursorTheGatewayDoesNotKnowCountsAgainstTheBudgets() throws Exception {
+        String savepoint = "DECLARE c CURSOR FOR SELECT id, name FROM customers ORDER BY id; SAVEPOINT s; SELECT 1; "
+                + "ROLLBACK TO SAVEPOINT s";
+        try (Connection direct = PostgresFixture.shared().superuserConnection(); Statement st = direct.createStatement()) {
+            direct.setAutoCommit(false);
+            st.execute(savepoint);
+            assertEquals(PostgresFixture.CUSTOMER_COUNT, Jdbc.firstColumn(st, "FETCH ALL FROM c").size(),
+                    "PostgreSQL keeps a cursor declared before the savepoint");
+            direct.rollback();
+        }
+        // subject, the statements that leave a cursor the gateway does not know, its name
+        Map<String, List<String>> cursors = Map.of("agent-budget-savepoint", List.of(savepoint, "c"),
+                "agent-budget-unicode", List.of("DECLARE U&\"\\0063\" CURSOR FOR SELECT id, name FROM customers "
+                        + "ORDER BY id", "U&\"\\0063\""));
+        for (Map.Entry<String, List<String>> e : cursors.entrySet()) {
+            try (Connection c = Gateway.connect(e.getKey(), "preferQueryMode=simple", "analysts");
+                    Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute(e.getValue().get(0));
+                CompletableFuture<List<String>> held = async(st, "FETCH ALL FROM " + e.getValue().get(1));
+                Map<String, Object> request = awaitPending(e.getKey());
+                assertEquals("customers-hourly", request.get("rule"), e.getKey());
+                decide(APPROVER, request.get("id"), "deny", null).then().statusCode(200);
+                assertEquals("42501", cause(held).getSQLState(), e.getKey());
+                c.rollback();
+            }
+        }
+    }
+
     @Test
     void theCountersShowInMetricsInTheApiAndInTheAuditTrail() throws Exception {
         String agent = "agent-budget-audited";
