@@ -69,7 +69,7 @@ final class ResultTracker {
         final Statement statement;
         final int[] formats;
         ResultGuard guard;
-        /** An Execute of it has been metered: its lookups are counted once per binding. */
+        /** An Execute of it went upstream and counted its lookups: they are counted once per binding. */
         boolean metered;
         /** Its statement was bound before: this binding is another run of it. */
         final boolean rerun;
@@ -176,7 +176,6 @@ final class ResultTracker {
     private StatementMeter meter;
     private long meteredRows;
     private long meteredBytes;
-    private int meteredLookups;
     private ResultGuard asking;
     /** A limit ended the statement with an error: the rest up to ReadyForQuery is withheld. */
     private boolean dropUntilReady;
@@ -369,6 +368,10 @@ final class ResultTracker {
         Portal p = portals.get(portal);
         if (p != null) {
             p.executed = true;
+            if (!p.metered) {
+                p.metered = true; // once per binding: the portal's further batches are the same run
+                chargeLookups(p.statement);
+            }
         }
         Portal run = p != null ? p : new Portal(UNKNOWN, null, false);
         // A client's Describe sent before it answers first. One PostgreSQL skipped (an error before
@@ -406,6 +409,19 @@ final class ResultTracker {
         query(sqls, masks, limits, meters, false);
     }
 
+    /**
+     * A statement's equality lookups on masked columns count when it is sent, not when its result ends:
+     * the next statement's check ({@link StatementMeter#pastLookups}, {@link StatementMeter#again}) then
+     * sees them even when the client pipelines it before this one's result (one PostgreSQL skips after an
+     * error in its batch is counted all the same).
+     */
+    private static void chargeLookups(Statement s) {
+        int lookups = s.meter == null ? 0 : s.masks.equalityLookups();
+        if (lookups > 0) {
+            s.meter.delivered(0, 0, lookups);
+        }
+    }
+
     /** A message the gateway replaced by one that fails: its error, whatever comes before it in the queue. */
     void failing() {
         expected.add(new FailingExpect());
@@ -417,8 +433,10 @@ final class ResultTracker {
         List<Statement> list = new ArrayList<>(sqls.size());
         for (int i = 0; i < sqls.size(); i++) {
             forgetNamesDefinedBy(sqls.get(i));
-            list.add(new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
-                    i < limits.size() ? limits.get(i) : null, i < meters.size() ? meters.get(i) : null));
+            Statement s = new Statement(sqls.get(i), i < masks.size() ? masks.get(i) : StatementMasks.UNKNOWN,
+                    i < limits.size() ? limits.get(i) : null, i < meters.size() ? meters.get(i) : null);
+            chargeLookups(s);
+            list.add(s);
         }
         expected.add(new QueryExpect(list, inBatch));
     }
@@ -619,7 +637,7 @@ final class ResultTracker {
         if (meter != null) {
             StatementMeter m = meter;
             meter = null;
-            m.delivered(meteredRows, meteredBytes, meteredLookups);
+            m.delivered(meteredRows, meteredBytes, 0);
         }
     }
 
@@ -637,19 +655,15 @@ final class ResultTracker {
                     : head instanceof ExecuteExpect e ? e.portal.statement : null;
             Portal portal = head instanceof ExecuteExpect e ? e.portal : null;
             guard = guardOf(s, portal);
-            resolveMeter(s, portal);
+            resolveMeter(s);
         }
         return guard;
     }
 
-    /**
-     * A FETCH is metered by its cursor's DECLARE; a statement by its own meter, its lookups counted
-     * at a portal's first Execute (or the statement's only run).
-     */
-    private void resolveMeter(Statement s, Portal portal) {
+    /** A FETCH is metered by its cursor's DECLARE; a statement by its own meter. */
+    private void resolveMeter(Statement s) {
         meteredRows = 0;
         meteredBytes = 0;
-        meteredLookups = 0;
         meter = null;
         if (s == null) {
             return;
@@ -662,13 +676,7 @@ final class ResultTracker {
         if (s.meter == null) {
             return;
         }
-        meter = s.meter;
-        if (portal == null || !portal.metered) {
-            meteredLookups = s.masks.equalityLookups();
-            if (portal != null) {
-                portal.metered = true;
-            }
-        }
+        meter = s.meter; // its lookups were counted when it was sent (chargeLookups)
     }
 
     /** A FETCH counts against its cursor; a portal's Executes against the portal; else each run on its own. */

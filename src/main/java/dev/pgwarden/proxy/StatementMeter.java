@@ -9,11 +9,13 @@ public interface StatementMeter {
 
     /**
      * One read of the statement's result ended (its whole result; or one Execute of a portal read in
-     * batches; or one FETCH of a cursor it declared), also when it ended in an error.
+     * batches; or one FETCH of a cursor it declared), also when it ended in an error; or, with rows and
+     * bytes 0, the statement was sent and makes {@code lookups} (counted then, so statements pipelined
+     * behind it are checked against them).
      *
      * @param rows    DataRows and COPY TO lines the client received
      * @param bytes   their size in bytes
-     * @param lookups equality lookups on masked columns the statement made (counted at its first read only)
+     * @param lookups equality lookups on masked columns the statement makes (once per run, when it is sent)
      */
     void delivered(long rows, long bytes, int lookups);
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import dev.pgwarden.testing.Gateway;
 import dev.pgwarden.testing.GatewayTestResource;
 import dev.pgwarden.testing.Jdbc;
 import dev.pgwarden.testing.PostgresFixture;
+import dev.pgwarden.testing.RawPgClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -140,6 +142,54 @@ class BudgetLookupsThroughGatewayTest {
             assertEquals(BUDGET, again.get("rule"), "the 21st EXECUTE, one by one");
             decide(APPROVER, again.get("id"), "deny", "no guessing").then().statusCode(200);
             assertEquals("42501", cause(next).getSQLState());
+        }
+    }
+
+    /**
+     * EXECUTEs sent one after another without waiting for their results (pipelining, as psycopg 3's
+     * pipeline mode does): each counts as it is sent, so the one past the budget waits for approval.
+     */
+    @Test
+    void pipelinedExecutesCountAsTheyAreSent() throws Exception {
+        String agent = "agent-lookups-pipelined";
+        int guesses = 30;
+        byte[][] messages = new byte[guesses][];
+        for (int i = 0; i < guesses; i++) {
+            String guess = i == guesses - 1 ? ssn : String.format("999-22-%04d", i);
+            messages[i] = RawPgClient.query("EXECUTE lk3('" + guess + "')");
+        }
+        try (RawPgClient c = new RawPgClient("127.0.0.1", GatewayTestResource.gatewayPort())) {
+            c.login(agent, PostgresFixture.DATABASE, GatewayTestResource.token(agent, "analysts"));
+            c.send(RawPgClient.query("PREPARE lk3(text) AS SELECT id FROM customers WHERE ssn = $1")).readUntilReady();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            CompletableFuture<Integer> denier = CompletableFuture.supplyAsync(() -> {
+                int denied = 0;
+                while (reading.get()) {
+                    try {
+                        Map<String, Object> request = awaitPending(agent);
+                        assertEquals(BUDGET, request.get("rule"));
+                        decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+                        denied++;
+                    } catch (AssertionError | InterruptedException none) {
+                        // nothing pending (yet)
+                    }
+                }
+                return denied;
+            });
+            c.send(RawPgClient.concat(messages));
+            List<String> found = new ArrayList<>();
+            int ran = 0;
+            for (int i = 0; i < guesses; i++) {
+                List<RawPgClient.Message> got = c.readUntilReady();
+                if (got.stream().noneMatch(m -> m.type() == 'E')) {
+                    ran++;
+                }
+                got.stream().filter(m -> m.type() == 'D').forEach(m -> found.addAll(RawPgClient.dataRowValues(m)));
+            }
+            reading.set(false);
+            assertEquals(BudgetLookupsProfile.LOOKUPS_PER_HOUR, ran, "the guesses within the budget run, the rest wait");
+            assertEquals(List.of(), found, "the last guess, the real SSN, never ran");
+            assertTrue(denier.get() >= 1);
         }
     }
 

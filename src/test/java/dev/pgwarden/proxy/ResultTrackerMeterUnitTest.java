@@ -91,33 +91,36 @@ class ResultTrackerMeterUnitTest {
     }
 
     @Test
-    void aSimpleQueryReportsEachMeteredStatementAtItsEnd() {
+    void aSimpleQueryCountsLookupsWhenSentAndRowsAtItsEnd() {
         Recording meter = new Recording();
         tracker.query(List.of("SELECT name FROM customers", "SELECT 1"), List.of(TWO_LOOKUPS, StatementMasks.UNKNOWN),
                 List.of(), java.util.Arrays.asList(meter, null));
+        assertEquals("[0/0/2]", meter.describe(), "lookups count as the statement is sent, before any result");
         Buffer a = row("Olivia");
         Buffer b = row("Liam");
         server(a, b, complete("SELECT 2"), row("1"), complete("SELECT 1"), ready('I'));
-        assertEquals("[2/" + (a.length() + b.length()) + "/2]", meter.describe(), "the unmetered statement is not counted");
+        assertEquals("[0/0/2, 2/" + (a.length() + b.length()) + "/0]", meter.describe(),
+                "the unmetered statement is not counted");
     }
 
     @Test
-    void aPortalReadInBatchesIsReportedPerExecuteAndItsLookupsOnce() {
+    void aPortalReadInBatchesIsReportedPerExecuteAndItsLookupsOnceWhenFirstExecuted() {
         Recording meter = new Recording();
         tracker.parse("s1", "SELECT name FROM customers WHERE ssn = $1", TWO_LOOKUPS, null, meter);
         tracker.bind("p1", "s1", new int[0]);
         tracker.execute("p1");
         tracker.execute("p1");
         tracker.sync();
+        assertEquals("[0/0/2]", meter.describe(), "counted as the first Execute is sent");
         Buffer r = row("x");
         server(parseComplete(), bindComplete(), r, r, suspended(), r, complete("SELECT 3"), ready('T'));
-        assertEquals("[2/" + 2 * r.length() + "/2, 1/" + r.length() + "/0]", meter.describe());
+        assertEquals("[0/0/2, 2/" + 2 * r.length() + "/0, 1/" + r.length() + "/0]", meter.describe());
         // Bound again (new parameters): its lookups count again.
         tracker.bind("p1", "s1", new int[0]);
         tracker.execute("p1");
         tracker.sync();
         server(bindComplete(), complete("SELECT 0"), ready('I'));
-        assertEquals("[2/" + 2 * r.length() + "/2, 1/" + r.length() + "/0, 0/0/2]", meter.describe());
+        assertEquals("[0/0/2, 2/" + 2 * r.length() + "/0, 1/" + r.length() + "/0, 0/0/2, 0/0/0]", meter.describe());
     }
 
     @Test
@@ -131,13 +134,13 @@ class ResultTrackerMeterUnitTest {
         server(r, r, complete("FETCH 2"), ready('T'));
         tracker.query(List.of("fetch next in \"c\""), List.of(), List.of(), List.of());
         server(r, complete("FETCH 1"), ready('T'));
-        assertEquals("[0/0/2, 2/" + 2 * r.length() + "/0, 1/" + r.length() + "/0]", meter.describe());
+        assertEquals("[0/0/2, 0/0/0, 2/" + 2 * r.length() + "/0, 1/" + r.length() + "/0]", meter.describe());
         // The transaction ended: so did the cursor; a FETCH of another cursor of that name is not metered.
         tracker.query(List.of("COMMIT"), List.of(), List.of(), List.of());
         server(complete("COMMIT"), ready('I'));
         tracker.query(List.of("FETCH 1 FROM c"), List.of(), List.of(), List.of());
         server(row("z"), complete("FETCH 1"), ready('I'));
-        assertEquals(3, meter.reads.size());
+        assertEquals(4, meter.reads.size());
     }
 
     @Test
