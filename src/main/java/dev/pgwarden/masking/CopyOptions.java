@@ -11,8 +11,9 @@ import dev.pgwarden.sql.SqlToken;
  * grammar takes them: the option list ({@code WITH (FORMAT csv, DELIMITER ';', ...)}) and the older
  * keywords ({@code WITH CSV HEADER DELIMITER AS ';'}). The rewriter masks COPY data field by field, so it
  * must cut each line where PostgreSQL's options put the field ends; a statement whose options it cannot
- * read completely, or that asks for an encoding other than UTF-8 (the rewriter reads UTF-8), gets null
- * and is refused.
+ * read completely, that asks for an encoding other than UTF-8 (the rewriter reads UTF-8), or that sets a
+ * NULL string in text format (a value equal to it would be written the same way), gets null and is
+ * refused.
  */
 public final class CopyOptions {
     private CopyOptions() {
@@ -173,6 +174,12 @@ public final class CopyOptions {
                 f = f.withDelimiter(delimiter);
             }
             if (nullString != null) {
+                if (f.kind() == CopyFormat.Kind.TEXT && !nullString.equals(f.nullString())) {
+                    // In text format a value equal to the NULL string is written as it is, so the rewriter
+                    // would take it for a NULL and pass it unmasked (an oracle: guess, and see it come back);
+                    // only the default \N, which a value never is (its backslash is doubled), is unambiguous.
+                    throw new IllegalArgumentException("COPY NULL other than \\N in text format");
+                }
                 f = f.withNull(nullString);
             }
             if (quote != null) {

@@ -92,6 +92,9 @@ final class UpstreamToClient implements MessageFramer.Visitor {
                 hold(approval(results.asking()));
                 return false;
             }
+            if (replaced != null && replaced.length() == 0) {
+                return true; // nothing to send yet (a COPY row held back until its end arrives)
+            }
             if (replaced != null) {
                 if (type == MessageTypes.DATA_ROW || type == MessageTypes.COPY_DATA) {
                     sessions.rowMasked();

@@ -434,9 +434,15 @@ class MaskingThroughGatewayTest {
             assertFalse(r.out().contains(encoded), copy + ": " + r.out());
             assertTrue(r.out().contains("u,v,w"), "the constant's field is left as it is: " + r.out());
         }
-        ProcessResult latin1 = Psql.to(Gateway.target("agent-3", "support"))
-                .command("COPY (" + query + ") TO STDOUT (ENCODING 'LATIN1')");
-        assertTrue(latin1.stderr().contains("cannot read this COPY's options"), latin1.describe());
+        // Refused: another encoding, and a text-format NULL string, which PostgreSQL writes a value equal
+        // to it as (the masked SSN equal to a guess would come back as the guess: an oracle).
+        String oracle = "COPY (SELECT ssn FROM customers WHERE id = 7) TO STDOUT (NULL '" + ssn + "')";
+        assertTrue(Psql.to(PostgresFixture.shared().superuserTarget()).command(oracle).out().contains(ssn));
+        for (String refused : List.of("COPY (" + query + ") TO STDOUT (ENCODING 'LATIN1')", oracle)) {
+            ProcessResult r = Psql.to(Gateway.target("agent-3", "support")).command(refused);
+            assertTrue(r.stderr().contains("cannot read this COPY's options"), r.describe());
+            assertFalse(r.out().contains(ssn), r.out());
+        }
     }
 
     @Test

@@ -50,6 +50,10 @@ class CopyOptionsTest {
         assertNull(CopyOptions.declared("COPY t TO PROGRAM 'cat'"));
         assertNull(CopyOptions.declared("COPY t TO STDOUT (DELIMITER U&'\\003b')"));
         assertNull(CopyOptions.declared("COPY t TO STDOUT; SELECT 1"));
+        // text format writes a value equal to the NULL string as that string: NULL or a guess confirmed?
+        assertNull(CopyOptions.declared("COPY t TO STDOUT (NULL '123-45-6789')"));
+        assertNull(CopyOptions.declared("COPY t TO STDOUT WITH NULL AS '\\'"));
+        assertEquals(CopyFormat.text(), CopyOptions.declared("COPY t TO STDOUT (NULL '\\N')"));
     }
 
     @Test
