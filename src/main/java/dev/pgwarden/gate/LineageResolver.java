@@ -118,7 +118,6 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         this.analyzer = analyzer;
     }
 
-    /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
     /**
      * Why a COPY out cannot be masked, or null: the rewriter masks its data field by field, so it must
      * read the layout the statement's options declare; binary data it cannot mask at all.
@@ -137,6 +136,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
                 "binary COPY cannot be masked, so pgwarden refuses it; use the text or csv format") : null;
     }
 
+    /** Adds planner lineage to an allowed verdict where masking needs it. Call on this loop. */
     @Override
     public Future<Verdict> resolve(SessionInfo session, String text, Verdict verdict, boolean extended) {
         return resolve(session, text, verdict, extended, true);

@@ -221,6 +221,10 @@ public class PolicyGate implements StatementGate {
      * tracker takes the cursor's own budgets instead where it knows them.
      */
     private static boolean fetches(String sql) {
+        String lead = sql.stripLeading();
+        if (lead.isEmpty() || "fF-/".indexOf(lead.charAt(0)) < 0) {
+            return false; // not a FETCH by its first character (a comment may come first)
+        }
         List<SqlToken> t = SqlLexer.lex(sql);
         return !t.isEmpty() && t.get(0).isWord("fetch");
     }

@@ -24,6 +24,9 @@ public final class CopyOptions {
      * COPY whose source cannot be read counts as one, so its options are read (and it is refused).
      */
     public static boolean copiesOut(String sql) {
+        if (!mayStartWithC(sql)) {
+            return false; // asked of every statement: most cannot be a COPY by their first character
+        }
         List<SqlToken> tokens = SqlLexer.lex(sql);
         if (tokens.isEmpty() || !tokens.get(0).isWord("copy")) {
             return false;
@@ -33,6 +36,17 @@ public final class CopyOptions {
         } catch (IllegalArgumentException unreadable) {
             return true;
         }
+    }
+
+    /** False when the first character shows the statement cannot start with COPY (a comment may come first). */
+    private static boolean mayStartWithC(String sql) {
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                return c == 'c' || c == 'C' || c == '-' || c == '/';
+            }
+        }
+        return false;
     }
 
     /** The declared format of a COPY TO STDOUT, or null when its options cannot be read completely. */
