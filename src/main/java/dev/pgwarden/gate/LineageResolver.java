@@ -39,7 +39,6 @@ import dev.pgwarden.sql.Fingerprint;
 import dev.pgwarden.sql.StatementKind;
 import dev.pgwarden.proxy.CatalogCache;
 import dev.pgwarden.proxy.SessionInfo;
-import dev.pgwarden.wire.ObjectNames;
 import dev.pgwarden.proxy.StatementGate.Verdict;
 import dev.pgwarden.wire.PgError;
 import dev.pgwarden.wire.SqlState;
@@ -242,8 +241,7 @@ public final class LineageResolver implements ResultLineage, AutoCloseable {
         if (ref == null || ref.use() != PreparedRef.Use.EXECUTE || ref.name() == null) {
             return null;
         }
-        String q = session.sqlPrepared().get(ObjectNames.identifier(ref.name()));
-        return q == null || SessionInfo.UNCERTAIN.equals(q) || SessionInfo.DEALLOCATING.equals(q) ? null : q;
+        return session.preparedQuery(ref.name());
     }
 
     /** A keyword cannot be split by comments or quoting: a statement without these letters is no EXECUTE. */

@@ -171,7 +171,7 @@ public class PolicyGate implements StatementGate {
         AnalyzedText text = analyzer.analyzeText(sql);
         PolicyPrincipal principal = new PolicyPrincipal(session.principal().subject(), key.groups());
         DecisionContext ctx = new DecisionContext(rowEstimator(session, key.extended()), null,
-                name -> Optional.ofNullable(preparedQuery(session, name)), volatilitySource(session.volatility()));
+                name -> Optional.ofNullable(session.preparedQuery(name)), volatilitySource(session.volatility()));
         Decision d = key.extended() ? e.decideStatement(principal, text, ctx) : e.decide(principal, text, ctx);
         Verdict v = toVerdict(d, text);
         boolean prepares = v.refusal() == null && rememberPrepared(session, text);
@@ -204,7 +204,7 @@ public class PolicyGate implements StatementGate {
             if (fetches(a.sql())) {
                 out.add(null);
             } else if (ref != null && ref.use() == PreparedRef.Use.EXECUTE) {
-                String query = preparedQuery(session, ref.name());
+                String query = session.preparedQuery(ref.name());
                 StatementAnalysis q = query == null ? null : analyzer.analyze(query);
                 out.add(q == null || !q.analyzable() ? null : q.tables());
             } else {
@@ -351,11 +351,6 @@ public class PolicyGate implements StatementGate {
         return "streamed more than " + l.rows() + " rows (or " + l.bytes() + " bytes), the limit of rule " + l.rule();
     }
 
-    /** The query EXECUTE name runs, or null when it is unknown, uncertain or being deallocated. */
-    private static String preparedQuery(SessionInfo session, String name) {
-        String q = session.sqlPrepared().get(ObjectNames.identifier(name));
-        return q == null || SessionInfo.UNCERTAIN.equals(q) || SessionInfo.DEALLOCATING.equals(q) ? null : q;
-    }
 
     /**
      * SQL-level PREPARE name AS query: EXECUTE name is later decided on the query. This is recorded when

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pgwarden.identity.Principal;
+import dev.pgwarden.wire.ObjectNames;
 
 /**
  * What the policy, masking and audit seams know about a connection.
@@ -38,4 +39,12 @@ public record SessionInfo(String id, Principal principal, String role, String cl
                 new ConcurrentHashMap<>(), RowEstimates.NONE, null);
     }
 
+    /**
+     * The query an SQL {@code EXECUTE name} runs, or null when the name is unknown, {@link #UNCERTAIN} or
+     * {@link #DEALLOCATING}.
+     */
+    public String preparedQuery(String name) {
+        String q = sqlPrepared.get(ObjectNames.identifier(name));
+        return q == null || UNCERTAIN.equals(q) || DEALLOCATING.equals(q) ? null : q;
+    }
 }

@@ -85,17 +85,8 @@ class BudgetLookupsThroughGatewayTest {
         String agent = "agent-lookups-string";
         String sql = guesses(12) + "; " + guesses(12);
         try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
-            CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return st.execute(sql);
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                }
-            });
-            Map<String, Object> request = awaitPending(agent);
-            assertEquals(BUDGET, request.get("rule"), "24 guesses in one string against 20 left");
-            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
-            assertEquals("42501", cause(held).getSQLState());
+            CompletableFuture<Boolean> held = executeAsync(st, sql);
+            assertHeldByTheBudgetAndDenied(agent, held, "24 guesses in one string against 20 left");
         }
     }
 
@@ -121,27 +112,15 @@ class BudgetLookupsThroughGatewayTest {
         }
         String agent = "agent-lookups-execute";
         try (Connection c = Gateway.connect(agent, "preferQueryMode=simple", "analysts"); Statement st = c.createStatement()) {
-            CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return st.execute(string.toString());
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                }
-            });
-            Map<String, Object> request = awaitPending(agent);
-            assertEquals(BUDGET, request.get("rule"), "25 EXECUTEs of one lookup against 20 left");
-            decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
-            assertEquals("42501", cause(held).getSQLState());
+            CompletableFuture<Boolean> held = executeAsync(st, string.toString());
+            assertHeldByTheBudgetAndDenied(agent, held, "25 EXECUTEs of one lookup against 20 left");
             st.execute(prepare.replace("lk", "lk2")); // the gate took lk as prepared when it decided the string
             for (int i = 1; i <= 20; i++) {
                 assertEquals(List.of(), Jdbc.firstColumn(st, "EXECUTE lk2('999-11-" + String.format("%04d", i) + "')"));
             }
             CompletableFuture<List<String>> next = CompletableFuture.supplyAsync(() -> Jdbc.firstColumn(st,
                     "EXECUTE lk2('" + ssn + "')"));
-            Map<String, Object> again = awaitPending(agent);
-            assertEquals(BUDGET, again.get("rule"), "the 21st EXECUTE, one by one");
-            decide(APPROVER, again.get("id"), "deny", "no guessing").then().statusCode(200);
-            assertEquals("42501", cause(next).getSQLState());
+            assertHeldByTheBudgetAndDenied(agent, next, "the 21st EXECUTE, one by one");
         }
     }
 
@@ -209,6 +188,25 @@ class BudgetLookupsThroughGatewayTest {
             assertEquals("42501", e.getSQLState(), e.getMessage());
             assertTrue(e.getMessage().contains("denied"), e.getMessage());
         }
+    }
+
+    /** Runs {@code sql} on another thread (it may be held for approval): whether it returned rows. */
+    static CompletableFuture<Boolean> executeAsync(Statement st, String sql) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return st.execute(sql);
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** {@code held} waits for the budget's approval ({@code why}); denied, it ends with 42501. */
+    static void assertHeldByTheBudgetAndDenied(String agent, CompletableFuture<?> held, String why) throws Exception {
+        Map<String, Object> request = awaitPending(agent);
+        assertEquals(BUDGET, request.get("rule"), why);
+        decide(APPROVER, request.get("id"), "deny", "no guessing").then().statusCode(200);
+        assertEquals("42501", cause(held).getSQLState());
     }
 
     /** Runs {@code ps} with eight guesses starting at {@code first} (the others made up): its ids. */
