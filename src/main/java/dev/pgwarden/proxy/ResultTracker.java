@@ -69,13 +69,11 @@ final class ResultTracker {
         final Statement statement;
         final int[] formats;
         ResultGuard guard;
-        /** An Execute of it went upstream and counted its lookups: they are counted once per binding. */
-        boolean metered;
         /** Its statement was bound before: this binding is another run of it. */
         final boolean rerun;
         /** Its Bind did not take after all, but a later batch sent meanwhile executes it (see Statement#invalid). */
         boolean invalid;
-        /** An Execute of it went upstream (client side). */
+        /** An Execute of it went upstream (client side); the first counted its lookups, once per binding. */
         boolean executed;
 
         Portal(Statement statement, int[] formats, boolean rerun) {
@@ -367,10 +365,9 @@ final class ResultTracker {
     boolean execute(String portal) {
         Portal p = portals.get(portal);
         if (p != null) {
-            p.executed = true;
-            if (!p.metered) {
-                p.metered = true; // once per binding: the portal's further batches are the same run
-                chargeLookups(p.statement);
+            if (!p.executed) {
+                p.executed = true;
+                chargeLookups(p.statement); // once per binding: the portal's further batches are the same run
             }
         }
         Portal run = p != null ? p : new Portal(UNKNOWN, null, false);
